@@ -1,0 +1,126 @@
+# -*- coding: utf-8 -*-
+# Copyright: iofabric.core contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Links over rtnetlink with pyroute2, optionally inside a named network namespace.
+
+PRIVATE to the collection. Nothing parses ``ip`` output; every error becomes a LinkError
+that names the link, the operation and the errno.
+"""
+
+from __future__ import annotations
+
+import errno as _errno
+import os
+from dataclasses import dataclass, field
+
+from ansible_collections.iofabric.core.plugins.module_utils._errors import IofabricError, NetlinkUnavailable
+
+try:
+    from pyroute2 import IPRoute, NetlinkError
+    HAS_PYROUTE2 = True
+except ImportError:  # pragma: no cover - exercised by the import sanity test
+    HAS_PYROUTE2 = False
+    IPRoute = NetlinkError = None
+
+MACVLAN_MODES = ('private', 'vepa', 'bridge', 'passthru', 'source')
+
+
+class LinkError(IofabricError):
+    def __init__(self, operation: str, name: str, err: int, message: str = ''):
+        text = '%s of link %s failed: %s' % (operation, name, message or os.strerror(err))
+        super().__init__(text)
+        self.errno = err
+
+    def details(self) -> dict:
+        return {'errno': _errno.errorcode.get(self.errno, self.errno)}
+
+
+@dataclass
+class Link:
+    index: int
+    name: str
+    kind: str | None = None
+    lower: int | None = None
+    address: str | None = None
+    perm_address: str | None = None
+    altnames: list = field(default_factory=list)
+    mtu: int | None = None
+    mode: str | None = None
+    up: bool = False
+
+    @property
+    def names(self) -> list:
+        return [self.name] + list(self.altnames)
+
+
+def _link(msg) -> Link:
+    props = msg.get_attr('IFLA_PROP_LIST')
+    mode = None
+    info = msg.get_attr('IFLA_LINKINFO')
+    if info is not None and info.get_attr('IFLA_INFO_KIND') in ('macvlan', 'macvtap'):
+        data = info.get_attr('IFLA_INFO_DATA')
+        mode = data.get_attr('IFLA_MACVLAN_MODE') if data is not None else None
+    return Link(index=msg['index'], name=msg.get('ifname'), kind=msg.get(('linkinfo', 'kind')),
+                lower=msg.get('link'), address=msg.get('address'), perm_address=msg.get('perm_address'),
+                altnames=list(props.altnames()) if props is not None else [], mtu=msg.get('mtu'),
+                mode=mode, up=bool(msg['flags'] & 1))
+
+
+class Netlink:
+    """A pyroute2 session, in ``netns`` when one is named."""
+
+    def __init__(self, netns: str | None = None):
+        if not HAS_PYROUTE2:
+            raise NetlinkUnavailable('the Python library pyroute2 is required for macvlan VNICs')
+        self.netns = netns or None
+        self._ipr = None
+
+    def __enter__(self):
+        try:
+            self._ipr = IPRoute(netns=self.netns) if self.netns else IPRoute()
+        except (OSError, NetlinkError) as exc:
+            raise NetlinkUnavailable('cannot open rtnetlink%s: %s' % (
+                ' in network namespace %s' % self.netns if self.netns else '', exc)) from None
+        return self
+
+    def __exit__(self, *exc):
+        if self._ipr is not None:
+            self._ipr.close()
+            self._ipr = None
+
+    def _call(self, operation: str, name: str, *args, **kwargs):
+        try:
+            return self._ipr.link(*args, **kwargs)
+        except NetlinkError as exc:
+            raise LinkError(operation, name, exc.code) from None
+
+    def links(self) -> list:
+        try:
+            return [_link(msg) for msg in self._ipr.get_links()]
+        except NetlinkError as exc:
+            raise LinkError('dump', '*', exc.code) from None
+
+    def add_macvlan(self, name: str, lower: int, mode: str, mac: str, mtu: int | None) -> int:
+        spec = {'ifname': name, 'kind': 'macvlan', 'link': lower, 'macvlan_mode': mode, 'address': mac}
+        if mtu:
+            spec['mtu'] = mtu
+        self._call('create', name, 'add', **spec)
+        return self.index_of(name)
+
+    def index_of(self, name: str) -> int:
+        found = self._ipr.link_lookup(ifname=name)
+        if not found:
+            raise LinkError('lookup', name, _errno.ENODEV)
+        return found[0]
+
+    def set(self, index: int, name: str, **attrs) -> None:
+        self._call('set', name, 'set', index=index, **attrs)
+
+    def set_mode(self, index: int, name: str, mode: str) -> None:
+        self._call('set mode', name, 'set', index=index, kind='macvlan', macvlan_mode=mode)
+
+    def add_altname(self, index: int, name: str, altname: str) -> None:
+        self._call('add altname', name, 'property_add', index=index, altname=altname)
+
+    def delete(self, index: int, name: str) -> None:
+        self._call('delete', name, 'del', index=index)

@@ -1,0 +1,121 @@
+# -*- coding: utf-8 -*-
+# Copyright: iofabric.core contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one pipeline every object kind runs through.
+
+PRIVATE to the collection. validate -> lock -> read live -> plan -> (check mode stops)
+-> apply -> verify by reading back -> record in the store -> result. A failure of one
+object is recorded against that object; the others carry on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ansible_collections.iofabric.core.plugins.module_utils._errors import IofabricError, ValidationError
+from ansible_collections.iofabric.core.plugins.module_utils._plan import DONE, FAILED, SKIPPED, Failure
+from ansible_collections.iofabric.core.plugins.module_utils._resource import (
+    ACTION_STATES,
+    check_unique,
+    desired_objects,
+    strip_none,
+)
+
+
+@dataclass
+class Request:
+    """What a module (or the reconciler) asks of a kind."""
+
+    state: str
+    config: list | None = None
+    running_config: str | None = None
+    check_mode: bool = False
+    fields: list | None = None  # where each config item came from, for error messages
+
+    def item_fields(self) -> list:
+        return self.fields or ['config[%d]' % number for number in range(len(self.config or []))]
+
+
+def run(kind, request: Request, store=None) -> dict:
+    """Run one request through the pipeline and return an Ansible-style result dict."""
+    if request.state == 'parsed':
+        return {'changed': False, 'parsed': kind.parse(request.running_config or '')}
+    items = kind.validate(request.config or [], request.state, request.item_fields())
+    check_unique(items)
+    if request.state == 'rendered':
+        want = {object_id: spec for object_id, spec in items}
+        return dict({'changed': False}, **kind.render([strip_none(kind.complete(spec)) for spec in want.values()]))
+    if request.state == 'deleted' and not items:
+        raise ValidationError('config', 'state=deleted needs the objects to delete; use state=overridden with '
+                                        'an empty config to remove every object in scope')
+    read_only = request.check_mode or request.state == 'gathered'
+    with store.locked(exclusive=not read_only):
+        document = store.load(kind.store_kind)
+        have = kind.read_live(document)
+        if request.state == 'gathered':
+            return _result(kind, store, False, {'gathered': [strip_none(obj) for obj in have.values()]})
+        if request.state not in ACTION_STATES:
+            raise ValidationError('state', 'unknown state %r' % request.state)
+        want, deletes = desired_objects(request.state, items, have, kind)
+        plan = kind.plan(want, have, deletes, document)
+        if request.check_mode:
+            return _finish(kind, store, have, plan.predicted, plan, plan.pending, plan.failures, checked=True)
+        _apply(kind, plan, document)
+        after, pending, failures = kind.verify(want, deletes, plan, document)
+        kind.record(document, want, deletes, request.state)
+        store.save(document)
+        return _finish(kind, store, have, after, plan, pending, plan.failures + failures, checked=False)
+
+
+def _apply(kind, plan, document) -> None:
+    """Apply actions in order; after a failure, skip that object's remaining actions."""
+    broken: set = set()
+    for action in plan.actions:
+        if action.object in broken:
+            action.status = SKIPPED
+            action.error = 'an earlier action on this object failed'
+            continue
+        try:
+            kind.apply(action, document)
+            action.status = DONE
+        except IofabricError as exc:
+            action.status = FAILED
+            action.error = str(exc)
+            broken.add(action.object)
+            plan.failures.append(Failure(action.object, '%s failed: %s' % (action.op, exc), exc.details()))
+
+
+def _finish(kind, store, have, after, plan, pending, failures, checked) -> dict:
+    diffs = []
+    for object_id in sorted(set(have) | set(after), key=str):
+        before_obj, after_obj = have.get(object_id), after.get(object_id)
+        if before_obj != after_obj:
+            diffs.append({'before_header': '%s %s' % (kind.store_kind, object_id),
+                          'after_header': '%s %s' % (kind.store_kind, object_id),
+                          'before': strip_none(before_obj) or {}, 'after': strip_none(after_obj) or {}})
+    diffs.extend(plan.diffs)
+    changed = any(action.status in ('planned', DONE) for action in plan.actions) if checked else \
+        any(action.status == DONE for action in plan.actions)
+    body = {
+        'before': [strip_none(obj) for obj in have.values()],
+        'after': [strip_none(obj) for obj in after.values()],
+        'diff': diffs,
+        'actions': [action.as_dict() for action in plan.actions],
+        'pending': [item.as_dict() for item in pending],
+        'failures': [item.as_dict() for item in failures],
+    }
+    if plan.warnings:
+        body['warnings'] = list(plan.warnings)
+    return _result(kind, store, changed, body)
+
+
+def _result(kind, store, changed: bool, body: dict) -> dict:
+    result = {'changed': changed}
+    result.update(body)
+    result.update(getattr(kind, 'extras', {}) or {})
+    warnings = list(result.get('warnings', [])) + list(store.warnings)
+    if warnings:
+        result['warnings'] = warnings
+    runner = getattr(kind, 'runner', None)
+    result['tool_runs'] = dict(runner.runs) if runner else {}
+    return result

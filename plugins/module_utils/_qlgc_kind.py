@@ -1,0 +1,269 @@
+# -*- coding: utf-8 -*-
+# Copyright: iofabric.core contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The qlgc VNIC kind: QLogic EVIC/VEx VNICs through the engine's pipeline.
+
+PRIVATE to the collection. Used by the vnic_interface module and by the reconciler.
+ib_qlgc_vnic_query runs once per pipeline run, never once per interface.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from dataclasses import dataclass
+
+from ansible_collections.iofabric.core.plugins.module_utils import _qlgc_cfg as cfg
+from ansible_collections.iofabric.core.plugins.module_utils import _qlgc_spec as qspec
+from ansible_collections.iofabric.core.plugins.module_utils._atomic import atomic_write
+from ansible_collections.iofabric.core.plugins.module_utils._errors import IofabricError, SysfsError, ValidationError
+from ansible_collections.iofabric.core.plugins.module_utils._kind import BaseKind, wait_until
+from ansible_collections.iofabric.core.plugins.module_utils._plan import Action, Failure, Pending
+from ansible_collections.iofabric.core.plugins.module_utils._qlgc_createstr import build
+from ansible_collections.iofabric.core.plugins.module_utils._qlgc_live import (
+    CLASS_DIR,
+    INTERFACES,
+    read_port_dirs,
+    read_vnics,
+    viport_states,
+)
+from ansible_collections.iofabric.core.plugins.module_utils._qlgc_plan import QlgcPlanner, create_params
+from ansible_collections.iofabric.core.plugins.module_utils._qlgc_query import parse as parse_query
+from ansible_collections.iofabric.core.plugins.module_utils._qlgc_resolve import (
+    LATE,
+    PORT_DOWN,
+    VISIBLE,
+    PortIndex,
+    resolve,
+)
+from ansible_collections.iofabric.core.plugins.module_utils._qlgc_shape import live_vnic, predicted_vnic
+from ansible_collections.iofabric.core.plugins.module_utils._sysfs import write_attr
+
+QUERY_TOOL = 'ib_qlgc_vnic_query'
+EINVAL_HINTS = {
+    'create': 'the kernel refused the create string; likely: the IOC GUID and instance are already used by '
+              'another VNIC, or a value the driver rejects (see dmesg, "qlgc_vnic:")',
+    'update': 'the kernel refused the update; it only updates a disconnected path to non-zero, changed values',
+    'secondary': 'the kernel refused the secondary path; likely: no primary with this name, or the IOC GUID and '
+                 'instance are already in use',
+    'delete': 'the kernel does not know this VNIC',
+}
+
+
+@dataclass
+class QlgcOptions:
+    config_file: str = cfg.CFG_PATH
+    persist: bool = True
+    connect_timeout: float = 10.0
+    poll_interval: float = 0.05
+
+
+class QlgcKind(BaseKind):
+    store_kind = 'qlgc'
+
+    def __init__(self, sysroot, runner, options: QlgcOptions | None = None):
+        super().__init__()
+        self.sysroot = sysroot
+        self.runner = runner
+        self.options = options or QlgcOptions()
+        self.fields: dict = {}
+        self.live: dict = {}
+        self.index = PortIndex([], [])
+        self.targets: dict = {}
+        self.document = None
+        self.state = ''
+        self._want: dict = {}
+        self._config_text: tuple = ()
+
+    # -- validation and resource states ------------------------------------------------
+    def validate(self, config: list, state: str, fields: list) -> list:
+        self.state = state
+        items = []
+        for field, item in zip(fields, config):
+            name, spec = qspec.normalize(item, field)
+            self.fields[name] = field
+            items.append((name, spec))
+        return items
+
+    def defaults(self, spec: dict) -> dict:
+        return qspec.defaults(spec)
+
+    def merge(self, spec: dict, live: dict) -> dict:
+        declared = self.document.spec(spec['name']) if self.document is not None else None
+        # Paths not given keep their earlier declaration (so a string-declared path stays
+        # string-declared); only without one do they keep what the kernel shows.
+        return qspec.merge(qspec.merge(spec, declared or {}), live)
+
+    # -- live state ------------------------------------------------------------------
+    def read_live(self, document) -> dict:
+        self.document = document
+        self.live = read_vnics(self.sysroot)
+        self.index = self.query()
+        return {name: live_vnic(vnic, document.observation(name), self.index) for name, vnic in self.live.items()}
+
+    def query(self) -> PortIndex:
+        port_dirs = read_port_dirs(self.sysroot)
+        try:
+            run = self.runner.run(QUERY_TOOL, ['-es'])
+            return PortIndex(parse_query(run.stdout), port_dirs)
+        except IofabricError as exc:
+            return PortIndex(None, port_dirs, str(exc))
+
+    # -- plan ------------------------------------------------------------------------
+    def plan(self, want: dict, have: dict, deletes: list, document):
+        for name, spec in want.items():
+            if spec.get('primary') is None:
+                raise ValidationError(self.fields.get(name, name) + '.primary', 'a qlgc VNIC needs a primary path')
+        self.targets = {(name, which): resolve(spec[which], self.index)
+                        for name, spec in want.items() for which in qspec.PATHS if spec.get(which)}
+        self._want = want
+        reason = 'state=deleted' if self.state == 'deleted' else 'not in the overridden declaration'
+        planner = QlgcPlanner(want, self.live, deletes, self.targets, document.observations, reason)
+        plan = planner.build()
+        for note in planner.notes:
+            plan.warnings.append(note)
+        self.add_extra('config_refresh', planner.notes)
+        rewritten: dict = {}
+        for action in plan.actions:
+            if action.op.startswith(('create-', 'update-')):
+                rewritten.setdefault(action.object, set()).add(action.detail['path'])
+        failed = {failure.object for failure in plan.failures}
+        plan.predicted = {}
+        for name, spec in want.items():
+            if name in failed:
+                if name in have:
+                    plan.predicted[name] = have[name]
+                continue
+            paths = {which: self.targets[(name, which)] for which in qspec.PATHS if (name, which) in self.targets}
+            plan.predicted[name] = predicted_vnic(spec, have.get(name), paths, rewritten.get(name, set()))
+        for name, shape in have.items():
+            if name not in want and name not in deletes:
+                plan.predicted[name] = shape
+        self._plan_config(plan, want, deletes)
+        return plan
+
+    def _plan_config(self, plan, want: dict, deletes: list) -> None:
+        if not self.options.persist or self.state not in ('merged', 'replaced', 'overridden', 'deleted'):
+            return
+        path = self.sysroot.path(os.path.dirname(self.options.config_file), os.path.basename(self.options.config_file))
+        try:
+            with open(path, encoding='utf-8') as handle:
+                old_text = handle.read()
+        except FileNotFoundError:
+            old_text = ''
+        new_text, quirks = cfg.merge_text(old_text, [qspec.merge(spec, {}) for spec in want.values()], deletes,
+                                          own_file=self.state == 'overridden')
+        for quirk in quirks:
+            plan.warnings.append('%s line %d: %s' % (self.options.config_file, quirk['line'], quirk['message']))
+        if new_text != old_text:
+            plan.actions.append(Action(self.options.config_file, 'write-config', 'persist the declaration for the '
+                                       'vendor init script', {'file': self.options.config_file}))
+            plan.diffs.append({'before': old_text, 'after': new_text,
+                               'before_header': self.options.config_file, 'after_header': self.options.config_file})
+            self._config_text = (path, new_text)
+
+    # -- apply -----------------------------------------------------------------------
+    def apply(self, action: Action, document) -> None:
+        if action.op == 'write-config':
+            path, text = self._config_text
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            atomic_write(path, text.encode('utf-8'), mode=0o644)
+            return
+        if action.op == 'delete':
+            target = self.sysroot.path(CLASS_DIR, INTERFACES, 'delete_vnic')
+            write_attr(target, action.object.encode('ascii'), EINVAL_HINTS['delete'])
+            document.observe(action.object, instance=None, pkey=None, ib_multicast=None)
+            return
+        which = action.detail['path']
+        target = self.targets[(action.object, which)]
+        params = create_params(action.object, self.want_spec(action.object), target)
+        directory = 'vnic-%s-%s' % (target.ibdev, target.port)
+        hint = EINVAL_HINTS['update' if action.op.startswith('update') else
+                            'secondary' if which == 'secondary' else 'create']
+        data = build(params)
+        try:
+            write_attr(self.sysroot.path(CLASS_DIR, directory, 'create_' + which), data, hint)
+        except SysfsError as exc:
+            if exc.errno == errno.EINVAL:
+                exc.args = ('%s; string written: %s' % (exc.args[0], data.decode('ascii')),)
+            raise
+        observation = document.observation(action.object)
+        instances = dict(observation.get('instance', {}), **{which: target.instance})
+        pkeys = dict(observation.get('pkey', {}), **{which: target.pkey})
+        document.observe(action.object, instance=instances, pkey=pkeys,
+                         ib_multicast=self.want_spec(action.object).get('ib_multicast'))
+
+    def want_spec(self, name: str) -> dict:
+        return self._want[name]
+
+    # -- verify ----------------------------------------------------------------------
+    def verify(self, want: dict, deletes: list, plan, document) -> tuple:
+        failed = {failure.object for failure in plan.failures}
+        expected = [(name, which) for (name, which), target in self.targets.items()
+                    if name in want and name not in failed and target.status == VISIBLE]
+        if expected and self.options.connect_timeout > 0:
+            wait_until(lambda: all(state == 'VIPORT_CONNECTED' for state in
+                                   viport_states(self.sysroot, expected).values()),
+                       self.options.connect_timeout, self.options.poll_interval)
+        self.live = read_vnics(self.sysroot)
+        after = {name: live_vnic(vnic, document.observation(name), self.index) for name, vnic in self.live.items()}
+        pending, failures = [], []
+        for name in sorted(want):
+            if name in failed:
+                continue
+            vnic = self.live.get(name)
+            if vnic is None:
+                failures.append(Failure(name, 'declared VNIC is not present after apply'))
+                continue
+            for which in qspec.PATHS:
+                target = self.targets.get((name, which))
+                path = vnic.paths.get(which)
+                if target is None or (path is not None and path.connected):
+                    continue
+                if target.status in (LATE, PORT_DOWN):
+                    pending.append(Pending(name, '%s path: %s' % (which, target.reason),
+                                           'ioc' if target.status == LATE else 'port'))
+                elif path is None:
+                    failures.append(Failure(name, '%s path is missing after apply' % which))
+                else:
+                    pending.append(Pending(name, '%s path not connected after %.1f s (viport %s, link %s)' % (
+                        which, self.options.connect_timeout, path.viport_state, path.link_state), 'connect'))
+        return after, pending, failures
+
+    def record(self, document, want: dict, deletes: list, state: str) -> None:
+        for name in deletes:
+            document.forget(name)
+        for name, spec in want.items():
+            document.declare(name, spec)
+
+    # -- offline states ----------------------------------------------------------------
+    def render(self, specs: list) -> dict:
+        strings = []
+        for spec in specs:
+            for which in qspec.PATHS:
+                path = spec.get(which)
+                if not path:
+                    continue
+                target = resolve(path, PortIndex(None, [], 'offline (state=rendered)'))
+                strings.append({'name': spec['name'], 'path': which,
+                                'port': {'hca': path.get('hca'), 'port': path.get('port'),
+                                         'port_guid': path.get('port_guid')},
+                                'string': build(create_params(spec['name'], spec, target)).decode('ascii')})
+        text, _quirks = cfg.merge_text('', specs, [], own_file=True)
+        return {'rendered': {'config': text, 'create_strings': strings}}
+
+    def parse(self, text: str) -> list:
+        parsed = cfg.parse(text)
+        self.add_extra('quirks', parsed.quirks)
+        return [strip(item) for item in parsed.items]
+
+
+def strip(item: dict) -> dict:
+    result = {}
+    for key, value in item.items():
+        if isinstance(value, dict):
+            value = {k: val for k, val in value.items() if val is not None}
+        if value is not None:
+            result[key] = value
+    return result
+

@@ -1,0 +1,129 @@
+# -*- coding: utf-8 -*-
+# Copyright: iofabric.core contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Read the qlgc_vnic driver's live state from /sys/class/infiniband_qlgc_vnic.
+
+PRIVATE to the collection.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ansible_collections.iofabric.core.plugins.module_utils._sysfs import list_dir, read_attr_or
+
+CLASS_DIR = '/sys/class/infiniband_qlgc_vnic'
+INTERFACES = 'interfaces'
+CONTROL_FILES = ('delete_vnic', 'force_failover', 'unfailover')
+PATH_DIRS = {'primary': 'primary_path', 'secondary': 'secondary_path'}
+CONNECTED = 'VIPORT_CONNECTED'
+
+
+@dataclass
+class LivePath:
+    viport_state: str = ''
+    link_state: str = ''
+    heartbeat: int | None = None
+    ioc_guid: str = '0' * 16
+    dgid: str = '0' * 32
+    pkey: int | None = None
+    ibdev: str | None = None
+    port: int | None = None
+    ioc_string: str = ''
+
+    @property
+    def connected(self) -> bool:
+        return self.viport_state == CONNECTED
+
+    @property
+    def idle(self) -> bool:
+        return int(self.ioc_guid, 16) == 0 or int(self.dgid, 16) == 0 or not self.pkey
+
+
+@dataclass
+class LiveVnic:
+    name: str
+    vnic_state: str = ''
+    rx_csum: bool | None = None
+    tx_csum: bool | None = None
+    current_path: str = ''
+    paths: dict = field(default_factory=dict)
+
+
+def swap16(value: int) -> int:
+    return ((value & 0xff) << 8) | (value >> 8)
+
+
+def pkey_equal(live: int | None, want: int) -> bool:
+    """The driver prints the P_Key it keeps in network order with %x, so a little-endian
+    host may show it byte-swapped; both readings mean the same key."""
+    return live is not None and (live == want or live == swap16(want))
+
+
+def _bool(text: str | None) -> bool | None:
+    return None if text is None else text == 'true'
+
+
+def _int(text: str | None, base: int = 10) -> int | None:
+    try:
+        return int(text, base) if text else None
+    except ValueError:
+        return None
+
+
+def read_path(directory: str) -> LivePath:
+    def attr(name: str) -> str | None:
+        return read_attr_or(directory + '/' + name)
+    path = LivePath(viport_state=attr('viport_state') or '', link_state=attr('link_state') or '',
+                    heartbeat=_int(attr('heartbeat')), ioc_string=attr('ioc_string') or '')
+    guid = attr('ioc_guid')
+    if guid:
+        path.ioc_guid = guid.lower().zfill(16)
+    dgid = attr('dgid')
+    if dgid:
+        path.dgid = dgid.lower()
+    path.pkey = _int(attr('pkey'), 16)
+    hca_info = attr('hca_info') or ''
+    if hca_info.startswith('vnic-') and '-' in hca_info[5:]:
+        ibdev, _, port = hca_info[5:].rpartition('-')
+        path.ibdev, path.port = ibdev, _int(port)
+    return path
+
+
+def read_vnics(sysroot) -> dict:
+    """Every VNIC the driver knows, by name."""
+    base = sysroot.path(CLASS_DIR, INTERFACES)
+    vnics = {}
+    for name in list_dir(base):
+        if name in CONTROL_FILES:
+            continue
+        directory = base + '/' + name
+        vnic = LiveVnic(name=name, vnic_state=read_attr_or(directory + '/vnic_state') or '',
+                        rx_csum=_bool(read_attr_or(directory + '/rx_csum')),
+                        tx_csum=_bool(read_attr_or(directory + '/tx_csum')),
+                        current_path=read_attr_or(directory + '/current_path') or '')
+        for which, dirname in PATH_DIRS.items():
+            if read_attr_or(directory + '/' + dirname + '/viport_state') is not None:
+                vnic.paths[which] = read_path(directory + '/' + dirname)
+        vnics[name] = vnic
+    return vnics
+
+
+def read_port_dirs(sysroot) -> list:
+    """(ibdev, port) of every vnic-<ibdev>-<port> control directory."""
+    ports = []
+    for name in list_dir(sysroot.path(CLASS_DIR)):
+        if name.startswith('vnic-'):
+            ibdev, _, port = name[5:].rpartition('-')
+            if ibdev and port.isdigit():
+                ports.append((ibdev, int(port)))
+    return ports
+
+
+def viport_states(sysroot, names: list) -> dict:
+    """(name, path) -> viport_state, reading only what the connect wait needs."""
+    base = sysroot.path(CLASS_DIR, INTERFACES)
+    states = {}
+    for name, which in names:
+        states[(name, which)] = read_attr_or('%s/%s/%s/viport_state' % (base, name, PATH_DIRS[which])) or ''
+    return states

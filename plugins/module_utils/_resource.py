@@ -1,0 +1,69 @@
+# -*- coding: utf-8 -*-
+# Copyright: iofabric.core contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Resource-module states mapped onto desired objects, the same way for every kind.
+
+PRIVATE to the collection. A validated config item is a dict in which ``None`` means
+"not given". merged fills what is not given from the live object, replaced and
+overridden from the defaults; overridden and deleted also name objects to remove.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from ansible_collections.iofabric.core.plugins.module_utils._errors import ValidationError
+
+ACTION_STATES = ('merged', 'replaced', 'overridden', 'deleted')
+STATES = ACTION_STATES + ('gathered', 'rendered', 'parsed')
+
+
+def fill(spec: dict, base: dict) -> dict:
+    """Return spec with every None replaced by base's value, recursing into dicts."""
+    result = copy.deepcopy(spec)
+    for key, value in base.items():
+        if key not in result or result[key] is None:
+            result[key] = copy.deepcopy(value)
+        elif isinstance(result[key], dict) and isinstance(value, dict):
+            result[key] = fill(result[key], value)
+    return result
+
+
+def strip_none(value):
+    """Drop None values recursively (for results shown to users)."""
+    if isinstance(value, dict):
+        return {key: strip_none(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [strip_none(item) for item in value]
+    return value
+
+
+def check_unique(items: list, field: str = 'config') -> None:
+    """items is [(object_id, spec)]; two items for one object is a contradiction."""
+    seen: dict = {}
+    for index, (object_id, _spec) in enumerate(items):
+        if object_id in seen:
+            raise ValidationError('%s[%d]' % (field, index),
+                                  'declares %s again (already declared by %s[%d])' % (object_id, field, seen[object_id]))
+        seen[object_id] = index
+
+
+def desired_objects(state: str, items: list, have: dict, kind) -> tuple:
+    """Compute (want, deletes) for an action state.
+
+    items: validated [(object_id, spec)] in declaration order
+    have:  live objects by id, in config shape
+    kind:  supplies defaults(spec), merge(spec, live) and in_scope(object_id, live)
+    """
+    want: dict = {}
+    deletes: list = []
+    if state == 'deleted':
+        return want, [object_id for object_id, _spec in items if object_id in have]
+    for object_id, spec in items:
+        if state == 'merged' and object_id in have:
+            spec = kind.merge(spec, have[object_id])
+        want[object_id] = fill(spec, kind.defaults(spec))
+    if state == 'overridden':
+        deletes = [object_id for object_id, live in have.items()
+                   if object_id not in want and kind.in_scope(object_id, live)]
+    return want, deletes

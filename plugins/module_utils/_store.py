@@ -1,0 +1,165 @@
+# -*- coding: utf-8 -*-
+# Copyright: iofabric.core contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The desired-state store: what the modules declared, and what the reconciler observed.
+
+PRIVATE to the collection. One JSON document per object kind under
+``<sysroot>/var/lib/iofabric/``, validated with jsonschema, versioned, written atomically
+under the host lock. A document that does not parse or validate is moved aside (never
+silently replaced) and reported in ``warnings``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import os
+import time
+
+from ansible_collections.iofabric.core.plugins.module_utils._atomic import atomic_write, remove_stale_temps
+from ansible_collections.iofabric.core.plugins.module_utils._errors import StoreError
+from ansible_collections.iofabric.core.plugins.module_utils._lock import HostLock
+from ansible_collections.iofabric.core.plugins.module_utils._store_schema import FORMAT, VERSION, document_schema
+
+try:
+    import jsonschema
+    HAS_JSONSCHEMA = True
+except ImportError:  # pragma: no cover - exercised by the import sanity test
+    HAS_JSONSCHEMA = False
+
+STORE_DIR = '/var/lib/iofabric'
+KINDS = ('qlgc', 'macvlan', 'fcoe', 'sdi', 'eoib')
+
+
+class StoreDocument:
+    """The declared objects of one kind and the observations kept about them."""
+
+    def __init__(self, kind: str, data: dict | None = None):
+        data = data or {}
+        self.kind = kind
+        self.objects: dict = data.get('objects', {})
+        self.observations: dict = data.get('observations', {})
+        self.updated: str = data.get('updated', '')
+        self._original = json.dumps(self.to_json(), sort_keys=True)
+
+    def to_json(self) -> dict:
+        return {'format': FORMAT, 'version': VERSION, 'kind': self.kind, 'updated': self.updated,
+                'objects': self.objects, 'observations': self.observations}
+
+    @property
+    def dirty(self) -> bool:
+        return json.dumps(self.to_json(), sort_keys=True) != self._original
+
+    def declare(self, object_id: str, spec: dict) -> None:
+        self.objects[object_id] = {'spec': copy.deepcopy(spec)}
+
+    def forget(self, object_id: str) -> None:
+        self.objects.pop(object_id, None)
+        self.observations.pop(object_id, None)
+
+    def spec(self, object_id: str) -> dict | None:
+        entry = self.objects.get(object_id)
+        return entry['spec'] if entry else None
+
+    def observe(self, object_id: str, **values) -> None:
+        """Merge observation values; a value of None removes the key."""
+        record = self.observations.setdefault(object_id, {})
+        for key, value in values.items():
+            if value is None:
+                record.pop(key, None)
+            else:
+                record[key] = value
+        if not record:
+            self.observations.pop(object_id, None)
+
+    def observation(self, object_id: str) -> dict:
+        return self.observations.get(object_id, {})
+
+
+class StateStore:
+    """Opens, validates and saves store documents under the host lock."""
+
+    def __init__(self, sysroot, owner: str = 'iofabric', lock_timeout: float = 30.0):
+        if not HAS_JSONSCHEMA:
+            raise StoreError('the Python library jsonschema is required for the iofabric state store')
+        self.directory = sysroot.path(STORE_DIR)
+        self.owner = owner
+        self.lock_timeout = lock_timeout
+        self.warnings: list = []
+        self.lock_waited = 0.0
+        self._held = False
+
+    def _ensure_directory(self) -> None:
+        try:
+            os.makedirs(self.directory, mode=0o700, exist_ok=True)
+        except OSError as exc:
+            raise StoreError('cannot create %s: %s' % (self.directory, exc.strerror)) from None
+
+    @contextlib.contextmanager
+    def locked(self, exclusive: bool = True):
+        """Hold the host lock for a whole read-plan-apply-record sequence."""
+        self._ensure_directory()
+        lock = HostLock(self.directory, self.owner, self.lock_timeout)
+        lock.acquire(exclusive)
+        self.lock_waited = lock.waited
+        self._held = True
+        try:
+            if exclusive:
+                remove_stale_temps(self.directory)
+            yield self
+        finally:
+            self._held = False
+            lock.release()
+
+    def _path(self, kind: str) -> str:
+        if kind not in KINDS:
+            raise StoreError('unknown store kind %r' % kind)
+        return os.path.join(self.directory, kind + '.json')
+
+    def load(self, kind: str) -> StoreDocument:
+        path = self._path(kind)
+        try:
+            with open(path, 'rb') as handle:
+                raw = handle.read()
+        except FileNotFoundError:
+            return StoreDocument(kind)
+        except OSError as exc:
+            raise StoreError('cannot read %s: %s' % (path, exc.strerror)) from None
+        try:
+            data = json.loads(raw.decode('utf-8'))
+            if isinstance(data, dict) and isinstance(data.get('version'), int) and data['version'] > VERSION:
+                raise StoreError('%s was written by a newer iofabric (store version %d > %d); refusing to touch it'
+                                 % (path, data['version'], VERSION))
+            jsonschema.validate(data, document_schema(kind))
+        except (ValueError, jsonschema.ValidationError) as exc:
+            return self._quarantine(kind, path, exc)
+        return StoreDocument(kind, data)
+
+    def _quarantine(self, kind: str, path: str, exc: Exception) -> StoreDocument:
+        if not self._held:
+            # Without the lock another process may be mid-rename: report, do not move.
+            self.warnings.append('state store %s is unreadable (%s); left in place' % (path, _short(exc)))
+            return StoreDocument(kind)
+        aside = '%s.corrupt-%s' % (path, time.strftime('%Y%m%dT%H%M%SZ', time.gmtime()))
+        os.rename(path, aside)
+        self.warnings.append('state store %s was corrupt (%s); moved aside to %s and started empty'
+                             % (path, _short(exc), aside))
+        return StoreDocument(kind)
+
+    def save(self, document: StoreDocument) -> bool:
+        """Write the document if it changed; return whether it was written."""
+        if not self._held:
+            raise StoreError('store documents are only saved while holding the lock')
+        if not document.dirty:
+            return False
+        document.updated = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
+        data = document.to_json()
+        jsonschema.validate(data, document_schema(document.kind))
+        atomic_write(self._path(document.kind), json.dumps(data, indent=1, sort_keys=True).encode('utf-8') + b'\n')
+        return True
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:200]
