@@ -148,7 +148,20 @@ class Daemon:
             spec = dict(message['spec'])
             if spec['kind'] == 'path':
                 spec['errno'] = errno_value(spec['errno'])
-            return {'fault': fabric.faults.add(**spec).as_dict()}
+                # Cached pages would hide a read fault: drop what lies under the glob's fixed part.
+                fabric.mark_dirty(glob_prefix(spec['target']))
+            fault = fabric.faults.add(**spec).as_dict()
+        fabric.notify()
+        return {'fault': fault}
+
+
+def glob_prefix(pattern: str) -> str:
+    fixed = []
+    for part in pattern.split('/'):
+        if any(char in part for char in '*?['):
+            break
+        fixed.append(part)
+    return '/'.join(fixed) or '/'
 
 
 def run(root: str, scenario_name: str) -> int:

@@ -12,6 +12,7 @@ import itertools
 from dataclasses import asdict, dataclass, field
 
 TOOL_MODES = ('rc', 'timeout', 'garbage')
+READ_REQUESTS_PER_FAILED_READ = 2
 ASYNC_MODES = ('delay', 'never')
 
 
@@ -63,7 +64,12 @@ class FaultTable:
 
     def _fire(self, fault: Fault) -> Fault:
         fault.fired += 1
-        if fault.count is not None and fault.fired >= fault.count:
+        budget = fault.count
+        if budget is not None and fault.kind == 'path' and fault.op == 'read':
+            # A page-cache read that fails is retried once by the kernel (measured on this
+            # kernel: two READ requests per failing read(2), one per succeeding one).
+            budget *= READ_REQUESTS_PER_FAILED_READ
+        if budget is not None and fault.fired >= budget:
             self.faults.remove(fault)
         return fault
 

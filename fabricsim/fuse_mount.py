@@ -4,8 +4,13 @@ Reads are cached by the kernel (no OPEN or FLUSH round trips: both answer ENOSYS
 makes the kernel skip them for good) so that an attribute read costs what it costs on a
 real sysfs. Every model change names the paths it touched; their cached copies are
 invalidated, from a separate thread, before the write or event that caused the change
-returns. A write's own file is invalidated just after it returns: the kernel holds that
-file's page while the write is in flight.
+returns.
+
+Deadlock rule: while a write is in flight the kernel holds that file's page locked, and
+invalidating a locked page waits for it. So the synchronous batches only ever hold
+read-only attributes, directories and links (files nobody can be writing successfully);
+writable attributes are invalidated on a second, asynchronous thread that nothing waits
+for, and a write that fails does not wait either.
 """
 
 from __future__ import annotations
@@ -61,26 +66,30 @@ class KnownPaths:
 
     def __init__(self):
         self.children: dict = {'': set()}
+        self.writable: set = set()
         self.lock = threading.Lock()
 
-    def add(self, path: str) -> None:
+    def add(self, path: str, writable: bool = False) -> None:
         with self.lock:
+            if writable:
+                self.writable.add(path)
             while path not in self.children:
                 self.children[path] = set()
                 parent = path.rsplit('/', 1)[0]
                 self.children.setdefault(parent, set()).add(path)
                 path = parent
 
-    def expand(self, prefix: str) -> list:
+    def expand(self, prefix: str) -> tuple:
+        """(paths safe to invalidate synchronously, writable attribute paths)."""
         with self.lock:
             if prefix not in self.children:
-                return []
-            result, stack = [], [prefix]
+                return [], []
+            safe, writable, stack = [], [], [prefix]
             while stack:
                 path = stack.pop()
-                result.append(path)
+                (writable if path in self.writable else safe).append(path)
                 stack.extend(self.children.get(path, ()))
-            return result
+            return safe, writable
 
 
 class ModelFS(fuse.Operations):
@@ -93,6 +102,7 @@ class ModelFS(fuse.Operations):
         self.top = top
         self.known = KnownPaths()
         self.invalidator = Invalidator()
+        self.async_invalidator = Invalidator()
         self.started = threading.Event()
         self.now = time.time_ns()
         fabric.listeners.append(self.on_change)
@@ -106,6 +116,7 @@ class ModelFS(fuse.Operations):
 
     def init(self, path):
         self.invalidator.fuse_ptr = ctypes.c_void_p(_lib.fuse_get_context().contents.fuse)
+        self.async_invalidator.fuse_ptr = self.invalidator.fuse_ptr
         self.started.set()
 
     def getattr(self, path, fh=None):
@@ -114,7 +125,7 @@ class ModelFS(fuse.Operations):
                 node = self._node(path)
             except OSError as exc:
                 raise fuse.FuseOSError(exc.errno) from None
-        self.known.add(path if path != '/' else '')
+        self.known.add(path if path != '/' else '', isinstance(node, vfs.Attr) and node.writable)
         base = {'st_uid': 0, 'st_gid': 0, 'st_atime': self.now, 'st_mtime': self.now, 'st_ctime': self.now}
         if isinstance(node, vfs.Dir):
             return dict(base, st_mode=stat.S_IFDIR | node.mode, st_nlink=2)
@@ -163,37 +174,53 @@ class ModelFS(fuse.Operations):
         try:
             self.fabric.write(system, bytes(data), follow=False)
         except OSError as exc:
-            self._flush_dirty(exclude=path)
+            self._flush_dirty(wait=False)
             raise fuse.FuseOSError(exc.errno) from None
-        self._flush_dirty(exclude=path)
+        self._flush_dirty(wait=True)
+        # A read-write attribute may hold the written bytes in its page; drop them once
+        # the kernel has released the page, that is after this reply.
+        self.async_invalidator.submit([path], wait=False)
         return len(data)
 
     def truncate(self, path, length, fh=None):
         return 0  # sysfs ignores O_TRUNC
 
-    def _flush_dirty(self, exclude: str) -> None:
+    def _flush_dirty(self, wait: bool) -> None:
         with self.fabric.lock:
             dirty = self.fabric.take_dirty()
-        self._invalidate(dirty, wait=True, exclude=exclude)
+        if not dirty:
+            return
         for listener in self.fabric.listeners:
-            if listener != self.on_change:
-                listener(dirty)
-        # The written file itself may be cached; its page is locked until we return.
-        self.invalidator.submit([exclude], wait=False)
+            if listener == self.on_change:
+                self._invalidate(dirty, wait)
+            else:
+                listener(dirty, wait)
 
     def invalidate_all(self) -> None:
-        self.invalidator.submit([p for p in self.known.expand('') if p], wait=True)
+        self._invalidate({'/' + self.top}, wait=True)
 
-    def on_change(self, dirty: set) -> None:
-        self._invalidate(dirty, wait=True)
+    def on_change(self, dirty: set, wait: bool = True) -> None:
+        self._invalidate(dirty, wait)
 
-    def _invalidate(self, dirty: set, wait: bool, exclude: str = '') -> None:
+    def _invalidate(self, dirty: set, wait: bool) -> None:
         prefix = '/' + self.top
-        paths = []
+        safe, writable = [], []
         for system in dirty:
             if system == prefix or system.startswith(prefix + '/'):
-                paths.extend(p for p in self.known.expand(system[len(prefix):]) if p and p != exclude)
-        self.invalidator.submit(paths, wait)
+                now_safe, now_writable = self.known.expand(system[len(prefix):])
+                safe.extend(p for p in now_safe if p)
+                writable.extend(now_writable)
+        self.async_invalidator.submit(writable, wait=False)
+        self.invalidator.submit(safe, wait)
+
+
+def disable_readahead(mountpoint: str) -> None:
+    """sysfs has no readahead; without this the kernel retries a failed read through a
+    second READ, and one read(2) would reach the model twice."""
+    device = os.stat(mountpoint).st_dev
+    path = '/sys/class/bdi/%d:%d/read_ahead_kb' % (os.major(device), os.minor(device))
+    with open(path, 'w', encoding='ascii') as handle:
+        handle.write('0')
 
 
 def mount(fabric, top: str, mountpoint: str) -> ModelFS:
@@ -207,6 +234,7 @@ def mount(fabric, top: str, mountpoint: str) -> ModelFS:
     thread.start()
     if not operations.started.wait(10):
         raise RuntimeError('FUSE mount of %s did not start' % mountpoint)
+    disable_readahead(mountpoint)
     operations.thread = thread
     return operations
 

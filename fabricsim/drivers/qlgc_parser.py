@@ -117,7 +117,7 @@ def parse(buf: bytes) -> dict:
         if key == 'ioc_guid':
             params[key] = simple_strtoul(value, 16)[0] & 0xffffffffffffffff
         elif key == 'dgid':
-            if len(value) != 32 or not re.match(rb'^[0-9a-fA-F]{32}$', value):
+            if len(value) != 32 or not re.fullmatch(rb'[0-9a-fA-F]{32}', value):
                 # Guess: the driver parses 16 hex byte pairs; non-hex bytes are refused too.
                 raise CreateStringError("bad dest GID parameter '%s'" % value.decode('latin-1'))
             params[key] = value.decode('ascii').lower()

@@ -47,6 +47,10 @@ class MacvlanKind(BaseKind):
     def defaults(self, spec: dict) -> dict:
         return dict(mspec.DEFAULTS)
 
+    def merge(self, spec: dict, live: dict) -> dict:
+        # The name is identity, not an option: an unnamed declaration keeps following its tag.
+        return fill(spec, {key: value for key, value in live.items() if key != 'name'})
+
     def in_scope(self, object_id: str, live: dict) -> bool:
         link = self.link_of.get(object_id)
         tagged = link is not None and any(name.startswith(mspec.TAG_PREFIX) for name in link.altnames)
@@ -119,7 +123,8 @@ class MacvlanKind(BaseKind):
                 allocated[object_id] = name
             detail = {'name': name, 'lower': lower.name, 'lower_index': lower.index, 'mode': spec['mode'],
                       'mac': mac, 'mtu': spec.get('mtu'), 'tag': tag}
-            self._plan_one(plan, object_id, spec, link, lower, detail)
+            recorded_name = document.observation(object_id).get('name')
+            self._plan_one(plan, object_id, spec, link, lower, detail, recorded_name)
             shape = {'type': 'macvlan', 'name': name, 'lower': lower.name, 'mode': spec['mode'], 'mac': mac,
                      'mtu': spec.get('mtu') or (link.mtu if link is not None else lower.mtu)}
             plan.predicted[object_id] = shape
@@ -129,7 +134,7 @@ class MacvlanKind(BaseKind):
         self.add_extra('allocated_names', allocated)
         return plan
 
-    def _plan_one(self, plan: Plan, object_id: str, spec: dict, link, lower, detail: dict) -> None:
+    def _plan_one(self, plan: Plan, object_id: str, spec: dict, link, lower, detail: dict, recorded_name) -> None:
         def add(op: str, reason: str) -> None:
             plan.actions.append(Action(object_id, op, reason, dict(detail)))
         if link is None:
@@ -142,8 +147,9 @@ class MacvlanKind(BaseKind):
             return
         if spec.get('name') and link.name != spec['name']:
             add('rename', 'renamed outside iofabric to %s; restoring the declared name %s' % (link.name, spec['name']))
-        elif not spec.get('name') and object_id in self.link_of and link.name != detail['name']:
-            plan.warnings.append('%s is now named %s' % (object_id, link.name))
+        elif not spec.get('name') and recorded_name and link.name != recorded_name:
+            plan.warnings.append('%s (allocated name %s) was renamed outside iofabric and is now named %s; '
+                                 'keeping the new name' % (object_id, recorded_name, link.name))
         if link.mode != spec['mode']:
             add('set-mode', 'mode %s -> %s' % (link.mode, spec['mode']))
         if spec.get('mtu') and link.mtu != spec['mtu']:

@@ -220,7 +220,9 @@ class _Parser:
 
 def parse(text: str) -> ParsedCfg:
     """Parse cfg text; never raises for content problems (they become quirks)."""
-    return _Parser(text).run()
+    parsed = _Parser(text).run()
+    parsed.quirks.sort(key=lambda quirk: quirk['line'])
+    return parsed
 
 
 def render_block(spec: dict) -> str:

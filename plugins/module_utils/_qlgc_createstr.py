@@ -42,7 +42,7 @@ class CreateParams:
 
 
 def _hex_exact(value: str, digits: int, field: str) -> str:
-    if not re.match(r'^[0-9a-f]{%d}$' % digits, value or ''):
+    if not re.fullmatch(r'[0-9a-f]{%d}' % digits, value or ''):
         raise v.ValidationError(field, '%r is not %d lowercase hex digits' % (value, digits))
     return value
 

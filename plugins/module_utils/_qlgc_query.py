@@ -128,7 +128,7 @@ def parse(text: str) -> list:
         if dm_field:
             name, value = dm_field.group(1).strip(), dm_field.group(2).strip()
             if name == 'port GID':
-                if not re.match(r'^[0-9a-fA-F]{32}$', value):
+                if not re.fullmatch(r'[0-9a-fA-F]{32}', value):
                     raise ParseError(SOURCE, 'bad port GID %r' % value, number)
                 unit_gid = value.lower()
             elif name == 'GUID' and controller is not None:

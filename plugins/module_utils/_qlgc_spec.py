@@ -19,7 +19,7 @@ IFACE_FIELDS = ('name', 'type', 'primary', 'secondary', 'heartbeat', 'rx_csum', 
 IFACE_DEFAULTS = {'heartbeat': 100, 'rx_csum': True, 'tx_csum': True, 'ib_multicast': True}
 PATH_DEFAULTS = {'pkey': 'ffff', 'instance': 0}
 PATHS = ('primary', 'secondary')
-_HCA_NAME = re.compile(r'^[A-Za-z][A-Za-z0-9_]{0,31}$')
+_HCA_NAME = re.compile(r'[A-Za-z][A-Za-z0-9_]{0,31}')
 
 
 def normalize_path(raw, field: str, require_port: bool = True) -> dict:
@@ -61,7 +61,7 @@ def _hca(value, field: str) -> str:
     text = str(value).strip() if not isinstance(value, bool) else ''
     if text.isdigit():
         return str(v.int_range(text, field, 0, 255))
-    if not _HCA_NAME.match(text):
+    if not _HCA_NAME.fullmatch(text):
         raise ValidationError(field, '%r is neither an HCA number nor an HCA device name' % (value,))
     return text
 

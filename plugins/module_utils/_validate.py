@@ -16,9 +16,9 @@ from ansible_collections.iofabric.core.plugins.module_utils._errors import Valid
 
 IFNAMSIZ = 16
 IOC_STRING_MAX = 64  # MAX_IOC_STRING_LEN in qlgc_vnic (512 bits)
-_HEX = re.compile(r'^[0-9a-fA-F]+$')
-_IFNAME_CHARS = re.compile(r'^[A-Za-z0-9_.@+-]+$')
-_SCSI_ADDRESS = re.compile(r'^(\d{1,10}):(\d{1,10}):(\d{1,10}):(\d{1,20})$')
+_HEX = re.compile(r'[0-9a-fA-F]+')
+_IFNAME_CHARS = re.compile(r'[A-Za-z0-9_.@+-]+')
+_SCSI_ADDRESS = re.compile(r'(\d{1,10}):(\d{1,10}):(\d{1,10}):(\d{1,20})')
 
 
 def _text(value, field: str) -> str:
@@ -37,8 +37,13 @@ def _strip_0x(text: str) -> str:
 
 def guid(value, field: str) -> str:
     """A 64-bit GUID (port or IOC): 16 hex digits, ``0x`` or colon groups accepted."""
-    text = _strip_0x(_text(value, field)).replace(':', '')
-    if not text or not _HEX.match(text) or len(text) > 16:
+    text = _text(value, field)
+    if ':' in text:
+        if not re.fullmatch(r'([0-9a-fA-F]{4}:){3}[0-9a-fA-F]{4}', text):
+            raise ValidationError(field, '%r is not a GUID (colon form is four groups of 4 hex digits)' % value)
+        text = text.replace(':', '')
+    text = _strip_0x(text)
+    if not text or not _HEX.fullmatch(text) or len(text) > 16:
         raise ValidationError(field, '%r is not a GUID (up to 16 hex digits, e.g. 0x0002c903000010f5)' % value)
     if int(text, 16) == 0:
         raise ValidationError(field, 'a GUID of zero is not valid')
@@ -56,7 +61,7 @@ def gid(value, field: str) -> str:
         result = '%032x' % number
     else:
         text = _strip_0x(text)
-        if len(text) != 32 or not _HEX.match(text):
+        if len(text) != 32 or not _HEX.fullmatch(text):
             raise ValidationError(field, '%r is not a GID (32 hex digits, e.g. fe8000000000000000066a11de000070)' % value)
         result = text.lower()
     if int(result, 16) == 0:
@@ -70,7 +75,7 @@ def pkey(value, field: str) -> int:
         number = value
     else:
         text = _strip_0x(_text(value, field))
-        if not text or not _HEX.match(text) or len(text) > 4:
+        if not text or not _HEX.fullmatch(text) or len(text) > 4:
             raise ValidationError(field, '%r is not a P_Key (hex up to ffff)' % value)
         number = int(text, 16)
     if not 0 < number <= 0xffff or number == 0x8000:
@@ -88,7 +93,7 @@ def ifname(value, field: str) -> str:
         raise ValidationError(field, 'an interface name cannot be %r' % value)
     if len(value.encode('utf-8')) >= IFNAMSIZ:
         raise ValidationError(field, 'interface name %r is longer than %d bytes' % (value, IFNAMSIZ - 1))
-    if not _IFNAME_CHARS.match(value):
+    if not _IFNAME_CHARS.fullmatch(value):
         raise ValidationError(field, 'interface name %r may only hold letters, digits and _.@+- '
                                      '(no /, whitespace, quotes, commas or =)' % value)
     return value
@@ -97,9 +102,9 @@ def ifname(value, field: str) -> str:
 def mac(value, field: str) -> str:
     """A unicast, non-zero MAC; normalised to lowercase aa:bb:cc:dd:ee:ff."""
     text = _text(value, field)
-    if re.match(r'^[0-9a-fA-F]{1,2}([:-][0-9a-fA-F]{1,2}){5}$', text):
+    if re.fullmatch(r'[0-9a-fA-F]{1,2}([:-][0-9a-fA-F]{1,2}){5}', text):
         octets = [int(part, 16) for part in re.split('[:-]', text)]
-    elif re.match(r'^[0-9a-fA-F]{4}(\.[0-9a-fA-F]{4}){2}$', text) or re.match(r'^[0-9a-fA-F]{12}$', text):
+    elif re.fullmatch(r'[0-9a-fA-F]{4}(\.[0-9a-fA-F]{4}){2}', text) or re.fullmatch(r'[0-9a-fA-F]{12}', text):
         digits = text.replace('.', '')
         octets = [int(digits[i:i + 2], 16) for i in range(0, 12, 2)]
     else:
@@ -114,7 +119,7 @@ def mac(value, field: str) -> str:
 def scsi_address(value, field: str) -> tuple:
     """``H:C:T:L`` with decimal parts; returned as a tuple of ints."""
     text = _text(value, field) if not isinstance(value, int) else str(value)
-    match = _SCSI_ADDRESS.match(text)
+    match = _SCSI_ADDRESS.fullmatch(text)
     if not match:
         raise ValidationError(field, '%r is not a SCSI address H:C:T:L (four decimal numbers)' % value)
     host, channel, target, lun = (int(part) for part in match.groups())

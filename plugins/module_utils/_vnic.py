@@ -68,11 +68,12 @@ def merge_results(results: list) -> dict:
 
 def run_vnic(params: dict, check_mode: bool) -> dict:
     state = params['state']
-    sysroot = Sysroot(params.get('sysroot') or '/')
+    # The offline states never look at the host, so they do not need (or check) a sysroot.
+    sysroot = None if state in ('rendered', 'parsed') else Sysroot(params.get('sysroot') or '/')
     options = QlgcOptions(config_file=params.get('config_file') or QlgcOptions.config_file,
                           persist=params.get('persist', True),
                           connect_timeout=float(params.get('connect_timeout', 10.0)))
-    qlgc = QlgcKind(sysroot, Runner(sysroot), options)
+    qlgc = QlgcKind(sysroot, Runner(sysroot) if sysroot else None, options)
     if state == 'parsed':
         return run(qlgc, Request(state, running_config=params.get('running_config')))
     parts = split_config(params.get('config') or [])
