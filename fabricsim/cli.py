@@ -183,7 +183,7 @@ def cmd_fault(args) -> int:
     if args.what in ('read', 'write'):
         spec.update(kind='path', op=args.what, errno=behaviour)
     else:
-        mode, _, value = behaviour.partition('=')
+        mode, _sep, value = behaviour.partition('=')
         allowed = ('rc', 'timeout', 'garbage') if args.what == 'tool' else ('delay', 'never')
         if mode not in allowed:
             raise SystemExit('fabricsim: %s fault behaviour must be one of %s' % (args.what, ', '.join(allowed)))
@@ -233,7 +233,7 @@ def parser() -> argparse.ArgumentParser:
     internal = sub.add_parser('_daemon')
     internal.add_argument('root')
     internal.add_argument('--scenario', default='small')
-    internal.set_defaults(func=lambda args: daemon.run(args.root, args.scenario))
+    internal.set_defaults(func=lambda parsed: daemon.run(parsed.root, parsed.scenario))
     return top
 
 

@@ -16,7 +16,7 @@ SCENARIO_DIR = os.path.join(os.path.dirname(__file__), 'scenarios')
 
 def load(name_or_path: str) -> dict:
     path = name_or_path
-    if not os.path.sep in name_or_path and not name_or_path.endswith(('.yml', '.yaml')):
+    if os.path.sep not in name_or_path and not name_or_path.endswith(('.yml', '.yaml')):
         path = os.path.join(SCENARIO_DIR, name_or_path + '.yml')
     with open(path, encoding='utf-8') as handle:
         scenario = yaml.safe_load(handle) or {}

@@ -272,7 +272,8 @@ class QlgcDriver:
         return vfs.Dir(entries)
 
     def _path_dir(self, path: VPath) -> vfs.Dir:
-        pkey = (lambda: '%x' % (swap16(path.pkey) if self.little_endian else path.pkey))
+        def pkey() -> str:
+            return '%x' % (swap16(path.pkey) if self.little_endian else path.pkey)
         return vfs.Dir({
             'viport_state': vfs.text_attr(lambda: path.viport_state),
             'link_state': vfs.text_attr(lambda: path.link_state),
@@ -360,4 +361,3 @@ class QlgcDriver:
                                        for w, p in v.paths.items()}}
                       for name, v in sorted(self.vnics.items())},
         }
-

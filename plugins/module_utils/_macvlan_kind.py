@@ -138,8 +138,8 @@ class MacvlanKind(BaseKind):
         def add(op: str, reason: str) -> None:
             plan.actions.append(Action(object_id, op, reason, dict(detail)))
         if link is None:
-            add('create', 'declared, not present' + (' (name allocated: %s)' % detail['name']
-                                                      if not spec.get('name') else ''))
+            allocated = '' if spec.get('name') else ' (name allocated: %s)' % detail['name']
+            add('create', 'declared, not present' + allocated)
             return
         if link.lower != lower.index:
             add('delete', 'recreate: the lower link changed to %s' % lower.name)

@@ -43,7 +43,7 @@ def run(kind, request: Request, store=None) -> dict:
     items = kind.validate(request.config or [], request.state, request.item_fields())
     check_unique(items)
     if request.state == 'rendered':
-        want = {object_id: spec for object_id, spec in items}
+        want = dict(items)
         return dict({'changed': False}, **kind.render([strip_none(kind.complete(spec)) for spec in want.values()]))
     if request.state == 'deleted' and not items:
         raise ValidationError('config', 'state=deleted needs the objects to delete; use state=overridden with '

@@ -180,7 +180,7 @@ class _Parser:
             self.parsed.quirk(line, 'path keys outside PRIMARY/SECONDARY in a block that has them (ignored)')
         elif single:
             item['primary'] = single
-        for which, (inner, inner_line) in paths.items():
+        for which, (inner, _opened_on) in paths.items():
             path = {}
             for key, (value, key_line) in inner.items():
                 if key in _PATH_KEYS:

@@ -266,4 +266,3 @@ def strip(item: dict) -> dict:
         if value is not None:
             result[key] = value
     return result
-

@@ -85,7 +85,7 @@ def read_path(directory: str) -> LivePath:
     path.pkey = _int(attr('pkey'), 16)
     hca_info = attr('hca_info') or ''
     if hca_info.startswith('vnic-') and '-' in hca_info[5:]:
-        ibdev, _, port = hca_info[5:].rpartition('-')
+        ibdev, _sep, port = hca_info[5:].rpartition('-')
         path.ibdev, path.port = ibdev, _int(port)
     return path
 
@@ -114,7 +114,7 @@ def read_port_dirs(sysroot) -> list:
     ports = []
     for name in list_dir(sysroot.path(CLASS_DIR)):
         if name.startswith('vnic-'):
-            ibdev, _, port = name[5:].rpartition('-')
+            ibdev, _sep, port = name[5:].rpartition('-')
             if ibdev and port.isdigit():
                 ports.append((ibdev, int(port)))
     return ports

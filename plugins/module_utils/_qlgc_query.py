@@ -147,4 +147,3 @@ def parse(text: str) -> list:
 def _guid(text: str) -> str:
     text = text[2:] if text[:2].lower() == '0x' else text
     return text.lower().zfill(16)
-

@@ -34,16 +34,19 @@ description:
   - Check mode plans without touching the host and returns the predicted C(after), a per-VNIC diff
     and the planned actions with their reasons.
 author:
-  - iofabric.core maintainers
+  - iofabric.core maintainers (@iofabric)
 requirements:
   - jsonschema (the state store)
   - pyroute2 (only for C(type=macvlan))
 attributes:
   check_mode:
+    description: Plans without changing anything and returns the predicted C(after) and the planned actions.
     support: full
   diff_mode:
+    description: Returns a before/after diff per VNIC and for the vendor configuration file.
     support: full
   action_group:
+    description: Use C(group/iofabric.core.fabric) in C(module_defaults) to set I(sysroot) and I(netns) once.
     support: full
     membership:
       - iofabric.core.fabric
@@ -352,7 +355,7 @@ PATH_OPTIONS = dict(
     ioc_string=dict(type='str'),
     ioc_guid=dict(type='raw'),
     dgid=dict(type='raw'),
-    pkey=dict(type='raw'),
+    pkey=dict(type='raw', no_log=False),  # a partition key, not a secret
     instance=dict(type='int'),
     hca=dict(type='raw'),
     port=dict(type='int'),

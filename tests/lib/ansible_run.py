@@ -27,8 +27,8 @@ class PlaybookRun:
         """The result of the (last) task with that name."""
         found = [item for item in self.results if item['task'] == name]
         if not found:
-            raise AssertionError('no task %r ran; tasks: %s\n%s' % (name, [r['task'] for r in self.results],
-                                                                   self.stdout[-3000:]))
+            ran = [item['task'] for item in self.results]
+            raise AssertionError('no task %r ran; tasks: %s\n%s' % (name, ran, self.stdout[-3000:]))
         return found[-1]['result']
 
     def status(self, name: str) -> str:

@@ -13,8 +13,8 @@ GOOD = ('ioc_guid=00066a01de000070,dgid=fe8000000000000000066a11de000070,pkey=ff
 
 
 def sh(command, **env):
-    return subprocess.run(['bash', '-c', command], capture_output=True, text=True, env=dict(os.environ, **env),
-                           check=False)
+    return subprocess.run(['bash', '-c', command], capture_output=True, text=True,
+                          env=dict(os.environ, **env), check=False)
 
 
 def fabricsim(*args):

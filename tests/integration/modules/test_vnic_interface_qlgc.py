@@ -14,10 +14,10 @@ DECLARATION = [
 ]
 
 
-def task(config=DECLARATION, state='merged', name='vnics', **options):
+def task(config=tuple(DECLARATION), state='merged', name='vnics', **options):
     body = {'state': state}
     if config is not None:
-        body['config'] = config
+        body['config'] = list(config)
     body.update(options)
     return {'name': name, 'iofabric.core.vnic_interface': body, 'register': 'out'}
 
@@ -95,8 +95,8 @@ def test_delete_and_overridden(sim, playbook):
     run = playbook.run([task(config=DECLARATION[:1], state='overridden')], sim=sim)
     assert run.rc == 0, run.stdout
     assert [(a['object'], a['action']) for a in run.task('vnics')['actions']][0] == ('manual0', 'delete')
-    assert sorted(os.listdir(sim.path(CLASS + '/interfaces'))) == ['delete_vnic', 'force_failover', 'unfailover',
-                                                                    'veth1']
+    remaining = sorted(os.listdir(sim.path(CLASS + '/interfaces')))
+    assert remaining == ['delete_vnic', 'force_failover', 'unfailover', 'veth1']
     assert sim.read('/etc/infiniband/qlgc_vnic.cfg').count('CREATE') == 1
 
 

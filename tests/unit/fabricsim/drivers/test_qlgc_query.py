@@ -27,14 +27,14 @@ def query(fabric, *argv):
 
 
 def test_full_output_matches_the_readme(fabric):
-    rc, out, _ = query(fabric)
+    rc, out, _err = query(fabric)
     assert rc == 0
     assert out.startswith(sample('query_full.txt'))
     assert sample('query_down.txt') in out
 
 
 def test_extended_output_matches_the_readme(fabric):
-    _, out, _ = query(fabric, '-e')
+    _rc, out, _err = query(fabric, '-e')
     assert out.startswith(sample('query_e.txt'))
     assert sample('query_e_down.txt') in out
 

@@ -49,8 +49,8 @@ hex32 = st.integers(min_value=0, max_value=2 ** 128 - 1).map(lambda n: '%032x' %
        pkey=st.integers(min_value=0, max_value=0xffff), instance=st.integers(min_value=0, max_value=255),
        heartbeat=st.none() | st.integers(min_value=1, max_value=6000),
        flags=st.tuples(st.none() | st.booleans(), st.none() | st.booleans(), st.none() | st.booleans()))
-def test_the_kernel_never_reads_more_or_other_parameters(name, ioc_string, guid, dgid, pkey, instance, heartbeat,
-                                                          flags):
+def test_the_kernel_never_reads_more_or_other_parameters(
+        name, ioc_string, guid, dgid, pkey, instance, heartbeat, flags):
     params = CreateParams(name, guid, dgid, pkey, ioc_string, instance, heartbeat, *flags)
     parsed = kernel_parse(build(params))
     expected = {'ioc_guid': int(guid, 16), 'dgid': dgid, 'pkey': pkey, 'name': name, 'instance': instance,

@@ -31,7 +31,7 @@ def test_merged_keeps_live_values_for_what_is_not_given():
 
 
 def test_replaced_takes_defaults_for_what_is_not_given():
-    want, _ = desired_objects('replaced', [('x', {'name': 'x', 'mtu': None, 'nested': None})], HAVE, Toy())
+    want, _deletes = desired_objects('replaced', [('x', {'name': 'x', 'mtu': None, 'nested': None})], HAVE, Toy())
     assert want['x'] == {'name': 'x', 'mtu': 1500, 'nested': {'a': 1, 'b': 2}}
 
 

@@ -2,6 +2,7 @@ import json
 import os
 import stat
 
+import jsonschema
 import pytest
 
 from ansible_collections.iofabric.core.plugins.module_utils._errors import StoreError
@@ -97,7 +98,7 @@ def test_invalid_documents_are_never_written(tmp_path, store):
     with store.locked():
         doc = store.load('qlgc')
         doc.declare('x', {'type': 'qlgc'})  # missing name
-        with pytest.raises(Exception):
+        with pytest.raises(jsonschema.ValidationError):
             store.save(doc)
     assert not (state_dir(tmp_path) / 'qlgc.json').exists()
 

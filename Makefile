@@ -1,0 +1,32 @@
+# iofabric.core: `make demo` and `make test` are the README's two commands.
+# Both bootstrap what they need first (Debian packages, .venv, collection path).
+
+SHELL := /bin/bash
+export PATH := $(CURDIR)/.venv/bin:$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.venv/collections
+
+.PHONY: all bootstrap demo test check sanity units integration lint molecule build bench clean
+
+all: test
+
+bootstrap:
+	@scripts/bootstrap.sh
+
+demo: bootstrap
+	@scripts/demo.sh $(if $(FLEET),--fleet $(FLEET))
+
+test: bootstrap
+	@scripts/test.sh
+
+# The inner loop: fast unit tests and linters, no simulator, no ansible-playbook.
+check: bootstrap
+	@scripts/test.sh check
+
+sanity units integration lint molecule: bootstrap
+	@scripts/test.sh $@
+
+build: bootstrap
+	@mkdir -p build && ansible-galaxy collection build --force --output-path build .
+
+clean:
+	rm -rf build tests/output .pytest_cache

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Every test suite, in one go (make test), or one of them (make units, ...).
+# Each step runs even if an earlier one failed; the exit status is 1 if any failed.
+# pytest exits 5 when it collected nothing: that counts as a failure here, like any non-zero status.
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+export PATH="$PWD/.venv/bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$PWD/.venv/collections"
+
+lint() {
+    local rc=0 targets=()
+    for target in playbooks roles extensions/molecule; do
+        [[ -d $target ]] && targets+=("$target")
+    done
+    ansible-lint --offline "${targets[@]}" || rc=1
+    antsibull-changelog lint || rc=1
+    ruff check --quiet plugins fabricsim tests || rc=1
+    return "$rc"
+}
+
+run_step() {
+    case "$1" in
+        sanity) scripts/sanity.sh ;;
+        units) python -m pytest tests/unit -q ;;
+        integration) python -m pytest tests/integration -q ;;
+        lint) lint ;;
+        molecule) scripts/molecule.sh ;;
+        ruff) ruff check --quiet plugins fabricsim tests ;;
+        *) echo "unknown step $1" >&2; return 2 ;;
+    esac
+}
+
+case "${1:-all}" in
+    all) steps=(sanity units integration lint molecule) ;;
+    check) steps=(ruff units) ;;
+    *) steps=("$1") ;;
+esac
+
+declare -A status seconds
+failed=0
+for step in "${steps[@]}"; do
+    echo "=== $step"
+    start=$SECONDS
+    run_step "$step"
+    rc=$?
+    seconds[$step]=$((SECONDS - start))
+    if (( rc == 0 )); then status[$step]=ok; else status[$step]="FAILED (exit $rc)"; failed=1; fi
+done
+echo
+echo "=== summary"
+for step in "${steps[@]}"; do
+    printf '%-12s %-20s %5ss\n' "$step" "${status[$step]}" "${seconds[$step]}"
+done
+exit "$failed"

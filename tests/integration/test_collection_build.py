@@ -1,0 +1,46 @@
+"""The built collection: what it ships, that it installs, that its docs render."""
+
+import os
+import subprocess
+import tarfile
+
+import pytest
+
+from tests.lib.ansible_run import REPO, VENV_BIN
+
+NOT_SHIPPED = ('fabricsim/', 'bench/', 'tests/output/', '.venv/', 'build/', '.git/', 'scripts/', '.ci/')
+
+
+@pytest.fixture(scope='module')
+def tarball(tmp_path_factory):
+    out = tmp_path_factory.mktemp('build')
+    proc = subprocess.run([os.path.join(VENV_BIN, 'ansible-galaxy'), 'collection', 'build', '--output-path', str(out),
+                           REPO], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    return str(out / 'iofabric-core-0.1.0.tar.gz')
+
+
+def test_ships_the_collection_and_nothing_else(tarball):
+    with tarfile.open(tarball) as archive:
+        names = archive.getnames()
+    assert 'plugins/modules/vnic_interface.py' in names and 'meta/runtime.yml' in names
+    assert 'plugins/module_utils/_pipeline.py' in names and 'LICENSE' in names
+    leaked = [name for name in names if name.startswith(NOT_SHIPPED) or name in ('fabricsim', 'bench')]
+    assert leaked == []
+
+
+def test_installs_and_documents_itself(tarball, tmp_path):
+    install = subprocess.run([os.path.join(VENV_BIN, 'ansible-galaxy'), 'collection', 'install', '--force', '-p', str(tmp_path),
+                              tarball], capture_output=True, text=True, check=False)
+    assert install.returncode == 0, install.stderr
+    installed = tmp_path / 'ansible_collections' / 'iofabric' / 'core'
+    assert (installed / 'plugins' / 'modules' / 'vnic_interface.py').exists()
+    assert not (installed / 'fabricsim').exists()
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(tmp_path))
+    doc = subprocess.run([os.path.join(VENV_BIN, 'ansible-doc'), 'iofabric.core.vnic_interface'], capture_output=True,
+                         text=True, env=env, check=False)
+    assert doc.returncode == 0, doc.stderr
+    assert 'EXAMPLES:' in doc.stdout and 'type: qlgc' in doc.stdout and 'type: macvlan' in doc.stdout
+    listing = subprocess.run([os.path.join(VENV_BIN, 'ansible-doc'), '-l', 'iofabric.core'], capture_output=True,
+                             text=True, env=env, check=False)
+    assert 'iofabric.core.vnic_interface' in listing.stdout
