@@ -112,7 +112,12 @@ class ModelFS(fuse.Operations):
         return '/' + self.top + ('' if path == '/' else path)
 
     def _node(self, path: str) -> vfs.Node:
-        return vfs.lookup(self.fabric.root, self._system(path))
+        """The node at a mount-relative path; a missing one is a FUSE errno."""
+        with self.fabric.lock:
+            try:
+                return vfs.lookup(self.fabric.root, self._system(path))
+            except OSError as exc:
+                raise fuse.FuseOSError(exc.errno) from None
 
     def init(self, path):
         self.invalidator.fuse_ptr = ctypes.c_void_p(_lib.fuse_get_context().contents.fuse)
@@ -120,11 +125,7 @@ class ModelFS(fuse.Operations):
         self.started.set()
 
     def getattr(self, path, fh=None):
-        with self.fabric.lock:
-            try:
-                node = self._node(path)
-            except OSError as exc:
-                raise fuse.FuseOSError(exc.errno) from None
+        node = self._node(path)
         self.known.add(path if path != '/' else '', isinstance(node, vfs.Attr) and node.writable)
         base = {'st_uid': 0, 'st_gid': 0, 'st_atime': self.now, 'st_mtime': self.now, 'st_ctime': self.now}
         if isinstance(node, vfs.Dir):
@@ -134,23 +135,16 @@ class ModelFS(fuse.Operations):
         return dict(base, st_mode=stat.S_IFREG | node.mode, st_nlink=1, st_size=ATTR_SIZE)
 
     def readlink(self, path):
-        with self.fabric.lock:
-            try:
-                node = self._node(path)
-            except OSError as exc:
-                raise fuse.FuseOSError(exc.errno) from None
+        node = self._node(path)
         if not isinstance(node, vfs.Link):
             raise fuse.FuseOSError(errno.EINVAL)
         return node.target
 
     def readdir(self, path, fh):
+        node = self._node(path)
+        if not isinstance(node, vfs.Dir):
+            raise fuse.FuseOSError(errno.ENOTDIR)
         with self.fabric.lock:
-            try:
-                node = self._node(path)
-            except OSError as exc:
-                raise fuse.FuseOSError(exc.errno) from None
-            if not isinstance(node, vfs.Dir):
-                raise fuse.FuseOSError(errno.ENOTDIR)
             return ['.', '..'] + node.list()
 
     def opendir(self, path):

@@ -126,27 +126,18 @@ def run(driver, argv: list) -> tuple:
     if ports is None:
         return 1, '', header
     extended, strings = opts['e'], opts['s']
-    out = []
-    if extended or strings:
-        if header != 'none':
-            out.append('\n')
-        for port in ports:
-            if header != 'none':
-                out.append(_header(port, short=header == 'short'))
-                out.append('\n')
-            if not port.active:
-                out.append(PAD + 'Port State is Down. Skipping search of DM nodes on this port.\n\n')
-                continue
-            for ioc in driver.visible(port):
-                line = _ext_line(ioc, strings, extended)
-                out.append(line.replace(PAD, '\t', 1) if header == 'none' and extended else line)
-        return 0, ''.join(out), ''
+    listing = extended or strings
+    out = ['\n'] if listing and header != 'none' else []
     for port in ports:
         if header != 'none':
             out.append(_header(port, short=header == 'short'))
             out.append('\n')
         if not port.active:
             out.append(PAD + 'Port State is Down. Skipping search of DM nodes on this port.\n\n')
-            continue
-        out.append(_dm_block(driver, port))
+        elif listing:
+            for ioc in driver.visible(port):
+                line = _ext_line(ioc, strings, extended)
+                out.append(line.replace(PAD, '\t', 1) if header == 'none' and extended else line)
+        else:
+            out.append(_dm_block(driver, port))
     return 0, ''.join(out), ''
