@@ -12,6 +12,7 @@ from fabricsim import control, fuse_mount, toolshim
 from fabricsim.clock import RealClock
 from fabricsim.fabric import Fabric
 from fabricsim.faults import errno_value
+from fabricsim.netmonitor import NetMonitor
 from fabricsim.netns import Netns, name_for
 from fabricsim.scenario import load
 
@@ -43,7 +44,10 @@ class Daemon:
         self._write_files(scenario)
         for top in ('sys', 'proc'):
             self.mounts[top] = fuse_mount.mount(self.fabric, top, self.path(top))
+        self.monitor = NetMonitor(self.netns.name, lambda: self.fabric)
+        self.monitor.start()
         toolshim.install(self.root, sorted(self.fabric.tools), control.socket_path(self.root))
+        toolshim.link_host_tools(self.root, scenario.get('host_tools', []))
         self.server = control.ControlServer(self.root, self.dispatch)
         self.server.start()
         with open(self.path(RUN_DIR, 'pid'), 'w', encoding='utf-8') as handle:
@@ -70,7 +74,11 @@ class Daemon:
         self.stopping.wait()
 
     def stop(self) -> None:
-        self.server.shutdown()
+        """Undo whatever start() got to; safe after a partial start."""
+        if getattr(self, 'monitor', None) is not None:
+            self.monitor.stop()
+        if getattr(self, 'server', None) is not None:
+            self.server.shutdown()
         if self.fabric is not None:
             self.fabric.clock.stop()
         for top in ('sys', 'proc'):
@@ -93,6 +101,7 @@ class Daemon:
             fabric.listeners.append(mount.on_change)
             mount.fabric = fabric
         self.fabric = fabric
+        self.monitor.sync()
         for directory in ('etc', 'var'):
             shutil.rmtree(self.path(directory), ignore_errors=True)
             os.makedirs(self.path(directory))
@@ -132,8 +141,7 @@ class Daemon:
         if kind in LINK_EVENTS:
             name = args.pop('name', None) or args.pop('link', None)
             result = self.netns.link(LINK_EVENTS[kind], name, **args)
-            if 'link-changed' in self.fabric.events:
-                self.fabric.event('link-changed', dict(result))
+            self.monitor.sync()  # the change is in the model before the event returns
             return result
         return self.fabric.event(kind, args)
 

@@ -8,6 +8,7 @@ copy of exactly those files before the change is acknowledged.
 from __future__ import annotations
 
 import errno
+import itertools
 import threading
 import time
 from collections import Counter
@@ -38,11 +39,16 @@ class Fabric:
         self.drivers: dict = {}
         self.tools: dict = {}
         self.events: dict = {}
+        self._hosts = itertools.count(int(scenario.get('first_host', 0)))
         from fabricsim.drivers import build_drivers  # late import: drivers import this module's names
-        for driver in build_drivers(self, scenario):
-            self.drivers[driver.name] = driver
+        build_drivers(self, scenario)
+        for driver in self.drivers.values():
             self.tools.update(driver.tools())
             self.events.update(driver.events())
+
+    def next_host(self) -> int:
+        """SCSI host numbers are one global sequence, whatever the HBA (FCoE, SAS, ...)."""
+        return next(self._hosts)
 
     # -- change tracking -------------------------------------------------------------
     def mark_dirty(self, path: str) -> None:

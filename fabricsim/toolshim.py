@@ -8,6 +8,7 @@ renders, with the real exit status, and honours a "timeout" fault by hanging.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 
 TEMPLATE = r'''#!{python} -S
@@ -49,3 +50,17 @@ def install(root: str, tools: list, socket_path: str) -> list:
         os.chmod(path, 0o755)
         paths.append(path)
     return paths
+
+
+def link_host_tools(root: str, tools: list) -> None:
+    """Use the host's real tool (lldpad's dcbtool, say) instead of a stand-in."""
+    directory = os.path.join(root, TOOL_DIR)
+    os.makedirs(directory, exist_ok=True)
+    for tool in tools:
+        real = shutil.which(tool, path='/usr/sbin:/usr/bin:/sbin:/bin')
+        if real is None:
+            raise FileNotFoundError('host tool %s is not installed' % tool)
+        link = os.path.join(directory, tool)
+        if os.path.lexists(link):
+            os.unlink(link)
+        os.symlink(real, link)

@@ -71,20 +71,27 @@ class Dir(Node):
     def __init__(self, entries: dict | None = None, names: Callable[[], Iterable[str]] | None = None,
                  child: Callable[[str], Node | None] | None = None, mode: int = 0o755):
         self.entries = dict(entries or {})
-        self._names = names
-        self._child = child
+        self.providers: list = []
+        if names is not None or child is not None:
+            self.provide(names or (lambda: []), child or (lambda name: None))
         self.mode = mode
+
+    def provide(self, names: Callable[[], Iterable[str]], child: Callable[[str], Node | None]) -> None:
+        """Add computed entries (several drivers may share one directory, as /proc)."""
+        self.providers.append((names, child))
 
     def list(self) -> list:
         names = list(self.entries)
-        if self._names is not None:
-            names.extend(name for name in self._names() if name not in self.entries)
+        for provider_names, _child in self.providers:
+            names.extend(name for name in provider_names() if name not in names)
         return names
 
     def get(self, name: str) -> Node | None:
         node = self.entries.get(name)
-        if node is None and self._child is not None:
-            node = self._child(name)
+        for _names, child in self.providers:
+            if node is not None:
+                break
+            node = child(name)
         return node
 
     def mount(self, path: str, node: Node) -> None:

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 
-def build_drivers(fabric, scenario: dict) -> list:
-    """Instantiate the drivers the scenario configures, in a fixed order."""
+def build_drivers(fabric, scenario: dict) -> None:
+    """Instantiate the drivers the scenario configures, in dependency order, into fabric.drivers."""
+    from fabricsim.drivers.dcb import DcbDriver
+    from fabricsim.drivers.fcoe import FcoeDriver
+    from fabricsim.drivers.netdevs import Netdevs
+    from fabricsim.drivers.processes import Processes
     from fabricsim.drivers.qlgc import QlgcDriver
 
-    drivers = []
+    def add(driver) -> None:
+        fabric.drivers[driver.name] = driver
+
+    add(Netdevs(fabric, (scenario.get('netns') or {}).get('links', [])))
+    add(Processes(fabric, scenario.get('processes', [])))
     if 'qlgc' in scenario:
-        drivers.append(QlgcDriver(fabric, scenario['qlgc'] or {}))
-    return drivers
+        add(QlgcDriver(fabric, scenario['qlgc'] or {}))
+    if 'fcoe' in scenario:
+        add(FcoeDriver(fabric, scenario['fcoe'] or {}))
+    if 'dcb' in scenario:
+        add(DcbDriver(fabric, scenario['dcb'] or {}))

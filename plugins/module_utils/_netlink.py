@@ -47,6 +47,12 @@ class Link:
     mtu: int | None = None
     mode: str | None = None
     up: bool = False
+    operstate: str = ''
+
+    @property
+    def running(self) -> bool:
+        """Administratively up and operationally up (UNKNOWN: a device that does not report carrier)."""
+        return self.up and self.operstate in ('UP', 'UNKNOWN')
 
     @property
     def names(self) -> list:
@@ -63,7 +69,7 @@ def _link(msg) -> Link:
     return Link(index=msg['index'], name=msg.get('ifname'), kind=msg.get(('linkinfo', 'kind')),
                 lower=msg.get('link'), address=msg.get('address'), perm_address=msg.get('perm_address'),
                 altnames=list(props.altnames()) if props is not None else [], mtu=msg.get('mtu'),
-                mode=mode, up=bool(msg['flags'] & 1))
+                mode=mode, up=bool(msg['flags'] & 1), operstate=msg.get('operstate') or '')
 
 
 class Netlink:

@@ -8,6 +8,7 @@ PRIVATE to the collection. Nothing here ever goes through a shell.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import dataclass
 
@@ -19,6 +20,8 @@ from ansible_collections.iofabric.core.plugins.module_utils._errors import (
 from ansible_collections.iofabric.core.plugins.module_utils._sysroot import Sysroot
 
 DEFAULT_TIMEOUT = 30.0
+NSENTER = '/usr/bin/nsenter'
+NETNS_DIRS = ('/run/netns', '/var/run/netns')
 _ENV = {'LC_ALL': 'C', 'LANG': 'C', 'PATH': '/usr/sbin:/usr/bin:/sbin:/bin'}
 
 
@@ -31,11 +34,16 @@ class ToolRun:
 
 
 class Runner:
-    """Runs tools from a sysroot and counts the runs (the counts are in results and bench)."""
+    """Runs tools from a sysroot and counts the runs (the counts are in results and bench).
 
-    def __init__(self, sysroot: Sysroot, timeout: float = DEFAULT_TIMEOUT):
+    With ``netns``, tools run inside that network namespace, so that they see the same
+    interfaces (and the same abstract sockets, such as lldpad's) as our netlink queries.
+    """
+
+    def __init__(self, sysroot: Sysroot, timeout: float = DEFAULT_TIMEOUT, netns: str | None = None):
         self.sysroot = sysroot
         self.timeout = timeout
+        self.netns = netns
         self.runs: dict = {}
 
     def run(self, tool: str, args: list, check: bool = True, timeout: float | None = None) -> ToolRun:
@@ -46,8 +54,8 @@ class Runner:
             raise ToolNotFound(argv, 'not installed under %s' % self.sysroot.root)
         self.runs[tool] = self.runs.get(tool, 0) + 1
         try:
-            proc = subprocess.run([path] + argv[1:], capture_output=True, timeout=timeout or self.timeout,
-                                  env=_ENV, check=False, stdin=subprocess.DEVNULL)
+            proc = subprocess.run(self._enter_netns() + [path] + argv[1:], capture_output=True, env=_ENV,
+                                  timeout=timeout or self.timeout, check=False, stdin=subprocess.DEVNULL)
         except subprocess.TimeoutExpired:
             raise ToolTimeout(argv, 'no answer within %.1f s' % (timeout or self.timeout)) from None
         except OSError as exc:
@@ -59,3 +67,14 @@ class Runner:
             raise ToolFailed(argv, 'exit status %d%s' % (result.rc, ': ' + first[0] if first else ''),
                              rc=result.rc, stderr=result.stderr)
         return result
+
+    def _enter_netns(self) -> list:
+        """The nsenter prefix that runs a tool in ``netns`` (the host's nsenter: it is how a
+        namespace is entered, not a tool of the fabric)."""
+        if not self.netns:
+            return []
+        for directory in NETNS_DIRS:
+            path = os.path.join(directory, self.netns)
+            if os.path.exists(path):
+                return [NSENTER, '--net=' + path, '--']
+        raise ToolNotFound([self.netns], 'no network namespace named %s' % self.netns)

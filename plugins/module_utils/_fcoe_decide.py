@@ -1,0 +1,97 @@
+# -*- coding: utf-8 -*-
+# Copyright: iofabric.core contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""When an FCoE interface is created, kept, left pending or destroyed: the fcoemon redesign's rules.
+
+PRIVATE to the collection. Pure. Create when the link is up on the interfaces it needs and
+DCB is not required, or DCB is on, PFC and App:FCoE are enabled and operational and their
+priorities intersect. Destroy when the netif is gone; when DCB is required and DCB or
+App:FCoE is off, or PFC and App:FCoE are operational with disjoint priorities; or when the
+conditions are still unmet after the maximum number of retries. A link that is down keeps
+an existing interface (a flap must not tear it down). Otherwise: pending, naming the
+condition that is not met.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MAX_RETRIES = 10
+RETRY_STEP = 0.2  # seconds; the n-th retry waits n * RETRY_STEP
+
+CREATE, DESTROY, KEEP, WAIT = 'create', 'destroy', 'keep', 'wait'
+
+
+@dataclass
+class Inputs:
+    interface: str
+    enabled: bool = True
+    dcb_required: bool = True
+    netif_exists: bool = True
+    link_up: bool = True
+    real: str = ''
+    instance: bool = False
+    dcb: object = None  # _dcb.DcbState, read on the real device when dcb_required
+    retries: int = 0
+
+
+@dataclass
+class Decision:
+    action: str
+    reason: str
+    retry: bool = False    # the condition may resolve by itself: count a retry and ask again later
+    waiting: bool = False  # declared but not serving (yet): report it as pending
+
+
+def retry_delay(retries: int) -> float:
+    """fcoemon's timer: 0.2 s times the retry count."""
+    return RETRY_STEP * max(retries, 1)
+
+
+def decide(inputs: Inputs) -> Decision:
+    name, real = inputs.interface, inputs.real or inputs.interface
+    gone = DESTROY if inputs.instance else WAIT
+    if not inputs.netif_exists:
+        return Decision(gone, 'the network interface %s does not exist' % name, waiting=not inputs.instance)
+    if not inputs.enabled:
+        return Decision(DESTROY if inputs.instance else KEEP, 'FCoE is disabled for %s (enabled: false)' % name)
+    if not inputs.link_up:
+        return Decision(KEEP if inputs.instance else WAIT, 'the link is down on %s' % (
+            name if real == name else '%s or its real device %s' % (name, real)), waiting=True)
+    if not inputs.dcb_required:
+        return _ready(inputs, 'link up, DCB not required')
+    dcb = inputs.dcb
+    if dcb is None or not dcb.readable:
+        return _unmet(inputs, 'DCB state of %s is unknown: %s' % (real, dcb.reason if dcb else 'not read'))
+    if not dcb.capable:
+        return _unmet(inputs, dcb.reason)
+    if not dcb.dcb_on:
+        return Decision(gone, 'DCB is off on %s' % real, waiting=not inputs.instance)
+    pfc, app = dcb.pfc, dcb.app
+    if not app.enable:
+        return Decision(gone, 'App:FCoE is disabled on %s' % real, waiting=not inputs.instance)
+    intersect = pfc.priorities & app.priorities
+    if pfc.oper and app.oper and not intersect:
+        return Decision(gone, 'App:FCoE priorities 0x%02x and PFC priorities 0x%02x do not intersect on %s'
+                        % (app.priorities, pfc.priorities, real), waiting=not inputs.instance)
+    unmet = []
+    if not pfc.enable:
+        unmet.append('PFC is disabled')
+    if not pfc.oper:
+        unmet.append('PFC is not operational')
+    if not app.oper:
+        unmet.append('App:FCoE is not operational')
+    if unmet:
+        return _unmet(inputs, '%s on %s' % (', '.join(unmet), real))
+    return _ready(inputs, 'link up; DCB, PFC and App:FCoE on and operational; priorities 0x%02x' % intersect)
+
+
+def _ready(inputs: Inputs, reason: str) -> Decision:
+    return Decision(KEEP if inputs.instance else CREATE, reason)
+
+
+def _unmet(inputs: Inputs, reason: str) -> Decision:
+    if inputs.retries >= MAX_RETRIES:
+        return Decision(DESTROY if inputs.instance else WAIT,
+                        '%s, still after %d retries' % (reason, MAX_RETRIES), waiting=not inputs.instance)
+    return Decision(WAIT, reason, retry=True, waiting=True)

@@ -1,0 +1,292 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: iofabric.core contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+---
+module: fcoe_interface
+short_description: FCoE interfaces created and destroyed from link and DCB state
+version_added: 0.1.0
+description:
+  - Manages software FCoE instances the way fcoemon decides them, declaratively.
+  - An interface is created when its link is up (and that of its real device, for a VLAN) and either
+    DCB is not required, or DCB is on, PFC and App:FCoE are enabled and operational and their priorities
+    intersect. It is destroyed when its network interface is removed; when DCB is required and DCB or
+    App:FCoE is off, or PFC and App:FCoE are operational with disjoint priorities; or when the conditions
+    are still unmet after 10 retries. Otherwise it is reported as pending with the exact condition that
+    is not met. A link that goes down does not destroy an existing interface.
+  - Within a task, a bounded wait (I(dcb_timeout)) lets DCB settle, retrying after 0.2 s times the retry
+    count as fcoemon does. Between runs the reconciler (role M(iofabric.core.reconciler)) owns the retry
+    timer; the counters are kept in the state store so that they survive restarts.
+  - Link state and the real device under a VLAN come from rtnetlink. DCB comes from lldpad through
+    C(dcbtool) (the CEE query sequence fcoemon uses; C(lldptool) in IEEE-DCBX mode), and from the kernel's
+    dcbnl when lldpad is not running or not installed.
+  - Creates through C(/sys/bus/fcoe) (create, set the mode, enable), or the legacy
+    C(/sys/module/libfcoe/parameters) when the bus is absent. An interface counts as created when an
+    fc_host whose symbolic name ends in C(over <interface>) exactly appears (fcoe-utils compares a prefix,
+    so C(eth2.101) would also pass for C(eth2); this module does not).
+  - Writes C(/etc/fcoe/cfg-<interface>) in fcoemon's format (quoted C(yes)/C(no) values), keeping keys and
+    comments it does not manage.
+author:
+  - iofabric.core maintainers (@iofabric)
+requirements:
+  - jsonschema (the state store)
+  - pyroute2 (link state)
+attributes:
+  check_mode:
+    description: Reads links and DCB and plans without changing anything or waiting for DCB to settle.
+    support: full
+  diff_mode:
+    description: Returns a before/after diff per interface and per configuration file.
+    support: full
+  action_group:
+    description: Use C(group/iofabric.core.fabric) in C(module_defaults) to set I(sysroot) and I(netns) once.
+    support: full
+    membership:
+      - iofabric.core.fabric
+options:
+  config:
+    description: The FCoE interfaces.
+    type: list
+    elements: dict
+    suboptions:
+      interface:
+        description: The network interface, possibly a VLAN such as C(eth2.101).
+        type: str
+        required: true
+      enabled:
+        description: C(FCOE_ENABLE). Whether FCoE runs on the interface. Defaults to C(true).
+        type: bool
+      dcb_required:
+        description: C(DCB_REQUIRED). Whether creation waits for DCB (as above). Defaults to C(true).
+        type: bool
+      auto_vlan:
+        description:
+          - C(AUTO_VLAN). FIP VLAN discovery on the base interface. Written to the configuration file for
+            fcoemon; this module does not discover VLANs and leaves such an interface pending. Declare the VLAN
+            interface to manage it here. Defaults to C(false).
+        type: bool
+      mode:
+        description: C(MODE). Defaults to C(fabric).
+        type: str
+        choices: [fabric, vn2vn]
+      fip_resp:
+        description: C(FIP_RESP). The controller's FIP VLAN responder. Defaults to C(false).
+        type: bool
+  state:
+    description:
+      - C(merged) and C(replaced) converge the listed interfaces (C(merged) keeps current values for options
+        not given); C(overridden) also destroys every other FCoE instance and removes other configuration
+        files; C(deleted) destroys the listed interfaces and removes their configuration files.
+      - C(gathered) returns the live FCoE interfaces; C(rendered) returns the configuration files for
+        I(config); C(parsed) reads configuration text in I(running_config), as fcoemon would.
+    type: str
+    default: merged
+    choices: [merged, replaced, overridden, deleted, gathered, rendered, parsed]
+  running_config:
+    description:
+      - For I(state=parsed), the text of one C(cfg-<interface>) file, or a mapping of interface to text.
+    type: raw
+  sysroot:
+    description: Root under which every sysfs, proc and etc path and every tool is resolved.
+    type: path
+    default: /
+  netns:
+    description: Network namespace (as in C(ip netns)) of the interfaces. Default is the host's.
+    type: str
+  dcb_timeout:
+    description: Seconds to let DCB settle within the task before reporting the interface as pending.
+    type: float
+    default: 2
+  destroy_timeout:
+    description: Seconds to wait for a destroyed instance to vanish (the kernel destroys asynchronously).
+    type: float
+    default: 10
+  persist:
+    description: Whether to write C(/etc/fcoe/cfg-<interface>).
+    type: bool
+    default: true
+  fcoemon_policy:
+    description:
+      - What to do when fcoemon is running, since two controllers would fight over the same interfaces.
+      - C(refuse) fails every declared interface with an explanation.
+      - C(defer) writes the configuration files only and leaves the kernel to fcoemon (which reads them when
+        it restarts); the interfaces are reported as pending.
+    type: str
+    default: refuse
+    choices: [refuse, defer]
+  lock_timeout:
+    description: Seconds to wait for the host's iofabric lock.
+    type: float
+    default: 30
+notes:
+  - The kernel's ctlr C(mode) attribute is written as C(Fabric) or C(VN2VN), which both older (case-insensitive)
+    and newer (case-sensitive) kernels accept.
+'''
+
+EXAMPLES = r'''
+- name: FCoE on two DCB interfaces, one of them a VLAN
+  iofabric.core.fcoe_interface:
+    config:
+      - interface: eth2
+      - interface: eth3.101
+        mode: fabric
+    state: merged
+  register: fcoe
+
+- name: Show what waits for DCB or the link
+  ansible.builtin.debug:
+    var: fcoe.pending
+
+- name: FCoE without DCB (firmware DCB or a lossless fabric)
+  iofabric.core.fcoe_interface:
+    config:
+      - interface: ens1f1
+        dcb_required: false
+        mode: vn2vn
+
+- name: Drift report
+  iofabric.core.fcoe_interface:
+    config: "{{ iofabric_fcoe }}"
+  check_mode: true
+  diff: true
+
+- name: Only these FCoE interfaces exist
+  iofabric.core.fcoe_interface:
+    config:
+      - interface: eth2
+    state: overridden
+
+- name: Read existing fcoemon configuration files
+  iofabric.core.fcoe_interface:
+    running_config:
+      eth2: "{{ lookup('ansible.builtin.file', '/etc/fcoe/cfg-eth2') }}"
+    state: parsed
+'''
+
+RETURN = r'''
+before:
+  description: The FCoE interfaces before the task (kernel instances and configuration files).
+  returned: for merged, replaced, overridden and deleted
+  type: list
+  elements: dict
+after:
+  description: The FCoE interfaces after the task (the prediction in check mode).
+  returned: for merged, replaced, overridden and deleted
+  type: list
+  elements: dict
+diff:
+  description: Per interface and per configuration file, C(before) and C(after) with headers.
+  returned: for merged, replaced, overridden and deleted
+  type: list
+  elements: dict
+actions:
+  description: The ordered actions (create, set-mode, enable, destroy, write-config, ...) with their reasons.
+  returned: for merged, replaced, overridden and deleted
+  type: list
+  elements: dict
+pending:
+  description: Interfaces waiting for their link, their netif or DCB, each with the exact condition not met.
+  returned: for merged, replaced, overridden and deleted
+  type: list
+  elements: dict
+  sample:
+    - object: eth2
+      reason: PFC is not operational on eth2
+      waiting_for: dcb
+failures:
+  description: Interfaces that could not be brought to their declared state, each with the error.
+  returned: for merged, replaced, overridden and deleted
+  type: list
+  elements: dict
+dcb:
+  description: The DCB state read per interface, with its source (lldpad or the kernel).
+  returned: when DCB was read
+  type: dict
+gathered:
+  description: The live FCoE interfaces in the shape of I(config).
+  returned: when I(state=gathered)
+  type: list
+  elements: dict
+rendered:
+  description: Configuration file text per file path.
+  returned: when I(state=rendered)
+  type: dict
+parsed:
+  description: The configuration parsed from I(running_config), as fcoemon reads it.
+  returned: when I(state=parsed)
+  type: list
+  elements: dict
+quirks:
+  description: Lines fcoemon would ignore or misread, with their line numbers.
+  returned: when I(state=parsed) found any
+  type: list
+  elements: dict
+tool_runs:
+  description: How many times each external tool ran during the task.
+  returned: always
+  type: dict
+'''
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.iofabric.core.plugins.module_utils._errors import IofabricError
+from ansible_collections.iofabric.core.plugins.module_utils._fcoe import run_fcoe
+from ansible_collections.iofabric.core.plugins.module_utils._netlink import HAS_PYROUTE2
+from ansible_collections.iofabric.core.plugins.module_utils._store import HAS_JSONSCHEMA
+
+ARGUMENT_SPEC = dict(
+    config=dict(type='list', elements='dict', options=dict(
+        interface=dict(type='str', required=True),
+        enabled=dict(type='bool'),
+        dcb_required=dict(type='bool'),
+        auto_vlan=dict(type='bool'),
+        mode=dict(type='str', choices=['fabric', 'vn2vn']),
+        fip_resp=dict(type='bool'),
+    )),
+    state=dict(type='str', default='merged',
+               choices=['merged', 'replaced', 'overridden', 'deleted', 'gathered', 'rendered', 'parsed']),
+    running_config=dict(type='raw'),
+    sysroot=dict(type='path', default='/'),
+    netns=dict(type='str'),
+    dcb_timeout=dict(type='float', default=2.0),
+    destroy_timeout=dict(type='float', default=10.0),
+    persist=dict(type='bool', default=True),
+    fcoemon_policy=dict(type='str', default='refuse', choices=['refuse', 'defer']),
+    lock_timeout=dict(type='float', default=30.0),
+)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=ARGUMENT_SPEC,
+        supports_check_mode=True,
+        required_if=[
+            ('state', 'merged', ('config',)),
+            ('state', 'replaced', ('config',)),
+            ('state', 'rendered', ('config',)),
+            ('state', 'parsed', ('running_config',)),
+        ],
+        mutually_exclusive=[('config', 'running_config')],
+    )
+    offline = module.params['state'] in ('rendered', 'parsed')
+    if not offline and not HAS_JSONSCHEMA:
+        module.fail_json(msg=missing_required_lib('jsonschema'))
+    if not offline and not HAS_PYROUTE2:
+        module.fail_json(msg=missing_required_lib('pyroute2'))
+    try:
+        result = run_fcoe(module.params, module.check_mode)
+    except IofabricError as exc:
+        module.fail_json(msg=str(exc), **exc.details())
+    if result.get('failures'):
+        failures = result['failures']
+        module.fail_json(msg='%d FCoE interface(s) failed: %s' % (len(failures), '; '.join(
+            '%s: %s' % (item['object'], item['error']) for item in failures)), **result)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
