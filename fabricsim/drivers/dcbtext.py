@@ -176,8 +176,8 @@ def lldptool(driver, argv: list) -> tuple:
 
 def _config(tlv: str, port, names: list) -> str:
     if tlv == 'PFC':
-        values = {'willing': 'yes' if port.pfc.willing else 'no', 'enabled': str(port.pfc.data if port.pfc.enable
-                                                                                else 0),
+        enabled = port.pfc.data if port.pfc.enable else 0
+        values = {'willing': 'yes' if port.pfc.willing else 'no', 'enabled': str(enabled),
                   'delay': '00', 'enableTx': 'yes' if port.pfc.advertise else 'no'}
         wanted = names or list(values)
         return ''.join('%s=%s\n' % (name, values.get(name, '')) for name in wanted)

@@ -336,8 +336,8 @@ class FcoeDriver:
         if args.get('present', 'yes') in ('no', 'false', '0'):
             self.fcf_config.pop(iface, None)
         else:
-            self.fcf_config[iface] = dict(self.fcf_config.get(iface, {}), **{k: v for k, v in args.items()
-                                                                               if k not in ('iface', 'present')})
+            settings = {k: v for k, v in args.items() if k not in ('iface', 'present')}
+            self.fcf_config[iface] = dict(self.fcf_config.get(iface, {}), **settings)
         for instance in self.instances.values():
             self.refresh(instance)
         return {'iface': iface, 'fcf': self.fcf_config.get(iface)}

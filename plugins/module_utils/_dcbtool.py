@@ -87,7 +87,7 @@ def parse_lldptool_config(stdout: str) -> dict:
     for number, raw in enumerate(stdout.splitlines(), 1):
         if not raw.strip():
             continue
-        if current == 'APP' and re.fullmatch(r'\s*\d+:\(\d+,\d+,0x[0-9a-fA-F]+\).*', raw):
+        if current == 'APP' and re.fullmatch(r'\s*\d+:\(\d+,\d+,(0x[0-9a-fA-F]+|\d+)\).*', raw):
             values['APP'].append(raw.strip())
             continue
         key, sep, value = raw.partition('=')
@@ -102,7 +102,8 @@ def fcoe_priorities_from_app(entries: list) -> int:
     """Priority bitmap of the FCoE ethertype (selector 1, 0x8906) in ``-V APP -c app`` entries."""
     bitmap = 0
     for entry in entries:
-        match = re.match(r'\d+:\((\d+),(\d+),0x([0-9a-fA-F]+)\)', entry)
-        if match and int(match.group(2)) == 1 and int(match.group(3), 16) == FCOE_ETHERTYPE:
+        # lldptool prints the protocol in hex for selector 1 (ethertype), in decimal otherwise.
+        match = re.match(r'\d+:\((\d+),(\d+),(0x[0-9a-fA-F]+|\d+)\)', entry)
+        if match and int(match.group(2)) == 1 and int(match.group(3), 0) == FCOE_ETHERTYPE:
             bitmap |= 1 << int(match.group(1))
     return bitmap

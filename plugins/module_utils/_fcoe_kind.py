@@ -184,7 +184,7 @@ class FcoeKind(BaseKind):
         self.retries[interface] = (0 if decision.action in (CREATE, KEEP) or not inputs.link_up else retries,
                                    decision)
         if inputs.dcb is not None:
-            self.dcb_states[interface] = inputs.dcb.as_dict()
+            self.dcb_states[interface] = dict(inputs.dcb.as_dict(), device=inputs.real)
         return decision
 
     def _plan_decision(self, plan: Plan, interface: str, spec: dict, decision) -> None:

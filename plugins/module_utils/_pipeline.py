@@ -39,12 +39,13 @@ class Request:
 def run(kind, request: Request, store=None) -> dict:
     """Run one request through the pipeline and return an Ansible-style result dict."""
     if request.state == 'parsed':
-        return {'changed': False, 'parsed': kind.parse(request.running_config or '')}
+        return dict({'changed': False, 'parsed': kind.parse(request.running_config or '')}, **kind.extras)
     items = kind.validate(request.config or [], request.state, request.item_fields())
     check_unique(items)
     if request.state == 'rendered':
         want = dict(items)
-        return dict({'changed': False}, **kind.render([strip_none(kind.complete(spec)) for spec in want.values()]))
+        rendered = kind.render([strip_none(kind.complete(spec)) for spec in want.values()])
+        return dict({'changed': False}, **rendered, **kind.extras)
     if request.state == 'deleted' and not items:
         raise ValidationError('config', 'state=deleted needs the objects to delete; use state=overridden with '
                                         'an empty config to remove every object in scope')

@@ -41,6 +41,9 @@ def test_installs_and_documents_itself(tarball, tmp_path):
                          text=True, env=env, check=False)
     assert doc.returncode == 0, doc.stderr
     assert 'EXAMPLES:' in doc.stdout and 'type: qlgc' in doc.stdout and 'type: macvlan' in doc.stdout
+    fcoe = subprocess.run([os.path.join(VENV_BIN, 'ansible-doc'), 'iofabric.core.fcoe_interface'], capture_output=True,
+                          text=True, env=env, check=False)
+    assert fcoe.returncode == 0 and 'EXAMPLES:' in fcoe.stdout and 'interface: eth3.101' in fcoe.stdout
     listing = subprocess.run([os.path.join(VENV_BIN, 'ansible-doc'), '-l', 'iofabric.core'], capture_output=True,
                              text=True, env=env, check=False)
-    assert 'iofabric.core.vnic_interface' in listing.stdout
+    assert 'iofabric.core.vnic_interface' in listing.stdout and 'iofabric.core.fcoe_interface' in listing.stdout

@@ -1,0 +1,151 @@
+"""fcoe_interface with ansible-playbook against fabricsim's FCoE and DCB, on real veth links."""
+
+import os
+import re
+import subprocess
+import time
+
+
+def task(config, state='merged', name='fcoe', **options):
+    body = dict({'config': config, 'state': state, 'dcb_timeout': 0.5}, **options)
+    return {'name': name, 'iofabric.core.fcoe_interface': body, 'register': 'out'}
+
+
+def hosts(sim):
+    return sorted(os.listdir(sim.path('/sys/class/fc_host')))
+
+
+def over(sim):
+    return {sim.read('/sys/class/fc_host/%s/symbolic_name' % host).split()[-1] for host in hosts(sim)}
+
+
+def test_pending_until_dcb_is_ready_then_created(sim, playbook):
+    sim.event('dcb-set', iface='eth2', **{'pfc.oper': 'false'})
+    run = playbook.run([task([{'interface': 'eth1'}, {'interface': 'eth2', 'mode': 'vn2vn'}])], sim=sim)
+    assert run.rc == 0, run.stdout
+    result = run.task('fcoe')
+    assert [(p['object'], p['reason'], p['waiting_for']) for p in result['pending']] == [
+        ('eth2', 'PFC is not operational on eth2', 'dcb')]
+    assert over(sim) == {'eth1'}
+    assert result['dcb']['eth1']['source'] == 'lldpad (CEE)' and result['tool_runs']['dcbtool'] >= 10
+    assert sim.read('/etc/fcoe/cfg-eth2').count('MODE="vn2vn"') == 1
+    assert sim.store('fcoe')['observations']['eth2']['retries'] >= 1
+    sim.event('dcb-set', iface='eth2', **{'pfc.oper': 'true'})
+    run = playbook.run([task([{'interface': 'eth1'}, {'interface': 'eth2', 'mode': 'vn2vn'}])], sim=sim)
+    assert [(a['object'], a['action']) for a in run.task('fcoe')['actions']] == [
+        ('eth2', 'create'), ('eth2', 'set-mode'), ('eth2', 'enable')]
+    assert over(sim) == {'eth1', 'eth2'}
+    host = [h for h in hosts(sim) if sim.read('/sys/class/fc_host/%s/symbolic_name' % h).endswith('eth2\n')][0]
+    ctlr = re.search(r'/(ctlr_\d+)/', os.readlink(sim.path('/sys/class/fc_host/' + host))).group(1)
+    assert sim.read('/sys/bus/fcoe/devices/%s/mode' % ctlr) == 'VN2VN\n'
+    assert 'eth2' not in sim.store('fcoe')['observations']  # retries reset once created
+    again = playbook.run([task([{'interface': 'eth1'}, {'interface': 'eth2', 'mode': 'vn2vn'}])], sim=sim)
+    assert again.recap['changed'] == 0, again.stdout
+
+
+def test_check_mode_changes_nothing(sim, playbook):
+    writes = sim.write_count()
+    run = playbook.run([task([{'interface': 'eth1'}])], sim=sim, check=True, diff=True)
+    assert run.rc == 0 and run.recap['changed'] == 1
+    assert [a['status'] for a in run.task('fcoe')['actions']] == ['planned'] * 3
+    assert hosts(sim) == [] and sim.write_count() == writes and not os.path.exists(sim.path('/etc/fcoe/cfg-eth1'))
+
+
+def test_destroyed_when_dcb_or_app_fcoe_is_disabled(sim, playbook):
+    assert playbook.run([task([{'interface': 'eth1'}, {'interface': 'eth2'}])], sim=sim).rc == 0
+    sim.event('dcb-set', iface='eth1', dcb='off')
+    sim.event('dcb-set', iface='eth2', **{'app.enable': 'false'})
+    run = playbook.run([task([{'interface': 'eth1'}, {'interface': 'eth2'}])], sim=sim)
+    assert run.rc == 0, run.stdout
+    reasons = {a['object']: a['reason'] for a in run.task('fcoe')['actions'] if a['action'] == 'destroy'}
+    assert reasons == {'eth1': 'DCB is off on eth1', 'eth2': 'App:FCoE is disabled on eth2'}
+    assert hosts(sim) == []
+
+
+def test_link_down_keeps_and_link_delete_removes(sim, playbook):
+    assert playbook.run([task([{'interface': 'eth1'}])], sim=sim).rc == 0
+    sim.event('link-down', name='eth1')
+    run = playbook.run([task([{'interface': 'eth1'}])], sim=sim)
+    assert run.task('fcoe')['actions'] == [] and over(sim) == {'eth1'}
+    assert run.task('fcoe')['pending'][0]['waiting_for'] == 'link'
+    sim.event('link-delete', name='eth1')
+    run = playbook.run([task([{'interface': 'eth1'}])], sim=sim)
+    assert hosts(sim) == []  # the kernel destroys the instance with its netdev
+    assert run.task('fcoe')['pending'][0]['reason'] == 'the network interface eth1 does not exist'
+
+
+def test_destroyed_after_the_maximum_retries(sim, playbook):
+    assert playbook.run([task([{'interface': 'eth1'}])], sim=sim).rc == 0
+    sim.event('dcb-set', iface='eth1', **{'app.oper': 'false'})  # unmet, but not a destroy condition
+    loop = dict(task([{'interface': 'eth1'}], dcb_timeout=0), loop='{{ range(11) | list }}')
+    run = playbook.run([loop], sim=sim)
+    assert run.rc == 0, run.stdout
+    actions = [a for item in run.task('fcoe')['results'] for a in item['actions']]
+    assert [a['action'] for a in actions] == ['destroy']
+    assert 'App:FCoE is not operational on eth1, still after 10 retries' == actions[0]['reason']
+    assert hosts(sim) == []
+
+
+def test_a_macvlan_stands_for_a_vlan_and_dcb_is_read_on_its_real_device(sim, playbook):
+    sim.event('link-add', name='fcoe0', kind='macvlan', lower='eth2')
+    run = playbook.run([task([{'interface': 'fcoe0'}])], sim=sim)
+    assert run.rc == 0, run.stdout
+    assert run.task('fcoe')['dcb']['fcoe0']['device'] == 'eth2'
+    assert over(sim) == {'fcoe0'}
+    sim.event('dcb-set', iface='eth2', dcb='off')
+    playbook.run([task([{'interface': 'fcoe0'}])], sim=sim)
+    assert hosts(sim) == []
+
+
+def test_overridden_and_deleted(sim, playbook):
+    assert playbook.run([task([{'interface': 'eth1'}, {'interface': 'eth2'}])], sim=sim).rc == 0
+    run = playbook.run([task([{'interface': 'eth1'}], state='overridden')], sim=sim)
+    assert run.rc == 0 and over(sim) == {'eth1'} and not os.path.exists(sim.path('/etc/fcoe/cfg-eth2'))
+    run = playbook.run([task([{'interface': 'eth1'}], state='deleted')], sim=sim)
+    assert run.rc == 0 and hosts(sim) == [] and os.listdir(sim.path('/etc/fcoe')) == []
+
+
+def test_fcoemon_is_detected(sim, playbook):
+    sim.event('process-start', name='fcoemon', argv='/usr/sbin/fcoemon --foreground')
+    run = playbook.run([task([{'interface': 'eth1'}])], sim=sim)
+    assert run.rc == 2 and 'fcoemon (pid' in run.task('fcoe')['msg'] and hosts(sim) == []
+    run = playbook.run([task([{'interface': 'eth1'}], fcoemon_policy='defer')], sim=sim)
+    assert run.rc == 0 and hosts(sim) == [] and os.path.exists(sim.path('/etc/fcoe/cfg-eth1'))
+    assert run.task('fcoe')['pending'][0]['waiting_for'] == 'fcoemon'
+
+
+def test_rendered_and_parsed(sim, playbook):
+    run = playbook.run([
+        task([{'interface': 'eth2.101', 'dcb_required': False}], state='rendered', name='render'),
+        {'name': 'parse', 'iofabric.core.fcoe_interface': {'state': 'parsed', 'running_config': {
+            'eth5': 'FCOE_ENABLE="yes"\nDCB_REQUIRED=no\n'}}},
+    ], sim=sim)
+    assert run.rc == 0, run.stdout
+    assert 'DCB_REQUIRED="no"' in run.task('render')['rendered']['/etc/fcoe/cfg-eth2.101']
+    parsed = run.task('parse')
+    assert parsed['parsed'][0]['ignored_by_fcoemon'] is True and parsed['quirks'][0]['file'] == 'cfg-eth5'
+
+
+def test_real_lldpad_on_veth_reports_not_dcb_capable(sim_pool, playbook):
+    sim = sim_pool.get('lldpad')
+    lldpad = subprocess.Popen(['ip', 'netns', 'exec', sim.netns, 'lldpad'], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            probe = subprocess.run(['ip', 'netns', 'exec', sim.netns, 'dcbtool', 'gc', 'eth1', 'dcb'],
+                                   capture_output=True, text=True, check=False)
+            if 'Status:' in probe.stdout:
+                break
+            time.sleep(0.2)
+        run = playbook.run([task([{'interface': 'eth1'}])], sim=sim)
+        assert run.rc == 0, run.stdout
+        result = run.task('fcoe')
+        assert result['pending'][0]['reason'] == 'eth1 is not DCB-capable (lldpad: Device not capable)'
+        assert result['dcb']['eth1']['source'] == 'lldpad (CEE)' and hosts(sim) == []
+    finally:
+        lldpad.terminate()
+        lldpad.wait(10)
+    run = playbook.run([task([{'interface': 'eth1'}])], sim=sim)  # lldpad gone: the kernel's dcbnl answers
+    assert run.task('fcoe')['dcb']['eth1']['source'] == 'kernel dcbnl'
+    assert 'not DCB-capable' in run.task('fcoe')['pending'][0]['reason'] and hosts(sim) == []
