@@ -10,12 +10,15 @@ def build_drivers(fabric, scenario: dict) -> None:
     from fabricsim.drivers.netdevs import Netdevs
     from fabricsim.drivers.processes import Processes
     from fabricsim.drivers.qlgc import QlgcDriver
+    from fabricsim.drivers.scsi import ScsiDriver
 
     def add(driver) -> None:
         fabric.drivers[driver.name] = driver
 
     add(Netdevs(fabric, (scenario.get('netns') or {}).get('links', [])))
     add(Processes(fabric, scenario.get('processes', [])))
+    if 'scsi' in scenario:
+        add(ScsiDriver(fabric, scenario['scsi'] or {}))  # first: its hosts get the low numbers
     if 'qlgc' in scenario:
         add(QlgcDriver(fabric, scenario['qlgc'] or {}))
     if 'fcoe' in scenario:

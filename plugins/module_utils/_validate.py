@@ -28,7 +28,9 @@ def _text(value, field: str) -> str:
         return '%x' % value
     if not isinstance(value, str):
         raise ValidationError(field, 'expected a string, got %s' % type(value).__name__)
-    return value.strip()
+    if value != value.strip():
+        raise ValidationError(field, '%r has leading or trailing whitespace' % value)
+    return value
 
 
 def _strip_0x(text: str) -> str:

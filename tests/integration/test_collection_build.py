@@ -44,6 +44,9 @@ def test_installs_and_documents_itself(tarball, tmp_path):
     fcoe = subprocess.run([os.path.join(VENV_BIN, 'ansible-doc'), 'iofabric.core.fcoe_interface'], capture_output=True,
                           text=True, env=env, check=False)
     assert fcoe.returncode == 0 and 'EXAMPLES:' in fcoe.stdout and 'interface: eth3.101' in fcoe.stdout
+    sdi = subprocess.run([os.path.join(VENV_BIN, 'ansible-doc'), 'iofabric.core.sdi_device'], capture_output=True,
+                         text=True, env=env, check=False)
+    assert sdi.returncode == 0 and 'EXAMPLES:' in sdi.stdout and 'state: deleted' in sdi.stdout
     listing = subprocess.run([os.path.join(VENV_BIN, 'ansible-doc'), '-l', 'iofabric.core'], capture_output=True,
                              text=True, env=env, check=False)
     assert 'iofabric.core.vnic_interface' in listing.stdout and 'iofabric.core.fcoe_interface' in listing.stdout

@@ -87,7 +87,9 @@ def test_mac_rejects(value):
 
 def test_scsi_address():
     assert v.scsi_address('2:0:3:1', 'f') == (2, 0, 3, 1)
-    assert v.scsi_address(' 10:0:0:16384 ', 'f') == (10, 0, 0, 16384)
+    assert v.scsi_address('10:0:0:16384', 'f') == (10, 0, 0, 16384)
+    rejects(v.scsi_address, ' 10:0:0:16384 ')
+    rejects(v.guid, '0x0002c903000010f5\n')
 
 
 @pytest.mark.parametrize('value', ['2:0:3', '2:0:3:1:5', 'a:0:0:0', '-1:0:0:0', '2:0:3:1\n5', '4294967296:0:0:0',

@@ -1,0 +1,122 @@
+# -*- coding: utf-8 -*-
+# Copyright: iofabric.core contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""SCSI hosts and devices as sysfs shows them.
+
+PRIVATE to the collection. Vendor, model and rev are space-padded INQUIRY bytes and are
+compared stripped; the serial comes from VPD page 0x80 when the kernel exposes it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from ansible_collections.iofabric.core.plugins.module_utils._errors import SysfsError
+from ansible_collections.iofabric.core.plugins.module_utils._sysfs import list_dir, read_attr_or
+
+SCSI_DEVICE = '/sys/class/scsi_device'
+SCSI_HOST = '/sys/class/scsi_host'
+BLOCK = '/sys/block'
+RUNNING_HOST_STATES = ('running', 'recovery')
+
+
+@dataclass
+class LiveDevice:
+    address: str
+    vendor: str = ''
+    model: str = ''
+    rev: str = ''
+    type: int | None = None
+    wwid: str = ''
+    serial: str = ''
+    state: str = ''
+    disk: str | None = None
+    partitions: list = field(default_factory=list)
+
+    def shape(self) -> dict:
+        return {'address': self.address, 'wwid': self.wwid or None, 'vendor': self.vendor or None,
+                'model': self.model or None, 'serial': self.serial or None}
+
+
+@dataclass
+class LiveHost:
+    number: int
+    exists: bool
+    state: str = ''
+    proc_name: str = ''
+    scan_writable: bool = False
+
+    @property
+    def hotplug(self) -> bool:
+        return self.exists and self.state in RUNNING_HOST_STATES and self.scan_writable
+
+    def why_not(self) -> str:
+        if not self.exists:
+            return 'SCSI host %d does not exist' % self.number
+        if self.state not in RUNNING_HOST_STATES:
+            return 'SCSI host %d (%s) is %s, not running' % (self.number, self.proc_name, self.state)
+        return 'SCSI host %d (%s) has no writable scan attribute; it cannot hot-plug' % (self.number, self.proc_name)
+
+
+def _serial(path: str) -> str:
+    try:
+        with open(path, 'rb') as handle:
+            page = handle.read()
+    except OSError:
+        return ''
+    if len(page) < 4 or page[1] != 0x80:
+        return ''
+    return page[4:4 + page[3]].decode('ascii', 'replace').strip()
+
+
+def read_device(sysroot, address: str) -> LiveDevice | None:
+    base = sysroot.path(SCSI_DEVICE, address) + '/device'
+    state = read_attr_or(base + '/state')
+    if state is None:
+        return None
+    device = LiveDevice(address, vendor=(read_attr_or(base + '/vendor') or '').strip(),
+                        model=(read_attr_or(base + '/model') or '').strip(), rev=(read_attr_or(base + '/rev') or '').strip(),
+                        wwid=(read_attr_or(base + '/wwid') or '').strip(), serial=_serial(base + '/vpd_pg80'),
+                        state=state)
+    kind = read_attr_or(base + '/type')
+    device.type = int(kind) if kind and kind.isdigit() else None
+    disks = list_dir(base + '/block')
+    if disks:
+        device.disk = disks[0]
+        device.partitions = [name for name in list_dir(sysroot.path(BLOCK, device.disk))
+                             if name.startswith(device.disk) and name != device.disk]
+    return device
+
+
+def read_devices(sysroot) -> dict:
+    return {address: device for address in list_dir(sysroot.path(SCSI_DEVICE))
+            for device in [read_device(sysroot, address)] if device is not None}
+
+
+def read_host(sysroot, number: int) -> LiveHost:
+    base = sysroot.path(SCSI_HOST, 'host%d' % number)
+    state = read_attr_or(base + '/state')
+    if state is None:
+        return LiveHost(number, exists=False)
+    scan = base + '/scan'
+    try:
+        writable = bool(os.stat(scan).st_mode & 0o200)
+    except OSError:
+        writable = False
+    return LiveHost(number, True, state, read_attr_or(base + '/proc_name') or '', writable)
+
+
+def device_counters(sysroot, device: LiveDevice) -> tuple:
+    """(commands at the LLD, (reads, writes) in flight); (0, (0, 0)) when unknown."""
+    try:
+        busy = int(read_attr_or(sysroot.path(SCSI_DEVICE, device.address) + '/device/device_busy') or 0)
+    except (ValueError, SysfsError):
+        busy = 0
+    inflight = (0, 0)
+    if device.disk:
+        text = read_attr_or(sysroot.path(BLOCK, device.disk, 'inflight')) or ''
+        parts = text.split()
+        if len(parts) == 2 and all(part.isdigit() for part in parts):
+            inflight = (int(parts[0]), int(parts[1]))
+    return busy, inflight
