@@ -46,6 +46,7 @@ class Daemon:
             self.mounts[top] = fuse_mount.mount(self.fabric, top, self.path(top))
         self.monitor = NetMonitor(self.netns.name, lambda: self.fabric)
         self.monitor.start()
+        self._start_fabric()
         toolshim.install(self.root, sorted(self.fabric.tools), control.socket_path(self.root))
         toolshim.link_host_tools(self.root, scenario.get('host_tools', []))
         self.server = control.ControlServer(self.root, self.dispatch)
@@ -59,9 +60,14 @@ class Daemon:
 
     def _new_fabric(self, scenario: dict) -> Fabric:
         clock = RealClock()
-        fabric = Fabric(scenario, clock, netns=self.netns)
+        fabric = Fabric(scenario, clock, netns=self.netns, root=self.root)
         clock.start(fabric.run_completions)
         return fabric
+
+    def _start_fabric(self) -> None:
+        """Drivers' boot hooks need the namespace's links in the model and the monitor running."""
+        self.fabric.sync_links = lambda: self.monitor.sync(notify=False)
+        self.fabric.start()
 
     def _write_files(self, scenario: dict) -> None:
         for system_path, content in (scenario.get('files') or {}).items():
@@ -106,6 +112,7 @@ class Daemon:
             shutil.rmtree(self.path(directory), ignore_errors=True)
             os.makedirs(self.path(directory))
         self._write_files(scenario)
+        self._start_fabric()
         for mount in self.mounts.values():
             mount.invalidate_all()
         return {'reset': self.scenario_name}

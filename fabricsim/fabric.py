@@ -24,10 +24,12 @@ WRITE_LOG_LIMIT = 200000
 class Fabric:
     """One simulated host."""
 
-    def __init__(self, scenario: dict, clock=None, netns=None):
+    def __init__(self, scenario: dict, clock=None, netns=None, root: str | None = None):
         self.scenario = scenario
         self.clock = clock or ManualClock()
         self.netns = netns
+        self.root_dir = root  # the simulated host's root directory (None in process)
+        self.sync_links = None  # the daemon sets this: refresh the netdev view from the namespace
         self.lock = threading.RLock()
         self.faults = FaultTable()
         self.writes: list = []
@@ -45,6 +47,14 @@ class Fabric:
         for driver in self.drivers.values():
             self.tools.update(driver.tools())
             self.events.update(driver.events())
+
+    def start(self) -> None:
+        """Run the drivers' boot hooks (plug guests, ...) once links and mounts exist."""
+        with self.lock:
+            for driver in self.drivers.values():
+                if hasattr(driver, 'boot'):
+                    driver.boot()
+        self.notify()
 
     def next_host(self) -> int:
         """SCSI host numbers are one global sequence, whatever the HBA (FCoE, SAS, ...)."""

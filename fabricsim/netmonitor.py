@@ -15,6 +15,7 @@ from pyroute2.netlink.rtnl import RTMGRP_LINK
 from fabricsim.drivers.netdevs import Netdev
 
 IFF_UP = 0x1
+IFF_PROMISC = 0x100
 
 
 def dump(ipr) -> list:
@@ -23,8 +24,10 @@ def dump(ipr) -> list:
         kind = msg.get(('linkinfo', 'kind'))
         operstate = msg.get('operstate')
         up = bool(msg['flags'] & IFF_UP) and operstate in ('UP', 'UNKNOWN')
+        promisc = bool(msg['flags'] & IFF_PROMISC) or (msg.get('promiscuity') or 0) > 0
         devices.append(Netdev(name=msg.get('ifname'), index=msg['index'], up=up, kind=kind, lower=msg.get('link'),
-                              address=msg.get('address') or '00:00:00:00:00:00', mtu=msg.get('mtu') or 1500))
+                              address=msg.get('address') or '00:00:00:00:00:00', mtu=msg.get('mtu') or 1500,
+                              master=msg.get('master'), promisc=promisc))
     return devices
 
 
@@ -35,13 +38,16 @@ class NetMonitor:
         self._stop = threading.Event()
         self._ipr = None
 
-    def sync(self) -> None:
+    def sync(self, notify: bool = True) -> None:
+        """Take a fresh dump. notify=False is for callers that hold the fabric lock (a driver
+        that just changed links): they notify after releasing it, never while holding it."""
         with IPRoute(netns=self.netns) as ipr:
             devices = dump(ipr)
         fabric = self.current_fabric()
         with fabric.lock:
             fabric.drivers['netdevs'].replace(devices)
-        fabric.notify()
+        if notify:
+            fabric.notify()
 
     def start(self) -> None:
         self.sync()

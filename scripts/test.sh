@@ -21,7 +21,8 @@ run_step() {
     case "$1" in
         sanity) scripts/sanity.sh ;;
         units) python -m pytest tests/unit -q ;;
-        integration) python -m pytest tests/integration -q ;;
+        # Each xdist worker runs its own simulators (own roots, own namespaces).
+        integration) python -m pytest tests/integration -q -n "${IOFABRIC_TEST_WORKERS:-2}" ;;
         lint) lint ;;
         molecule) scripts/molecule.sh ;;
         ruff) ruff check --quiet plugins fabricsim tests ;;

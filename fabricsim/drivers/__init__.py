@@ -7,6 +7,8 @@ def build_drivers(fabric, scenario: dict) -> None:
     """Instantiate the drivers the scenario configures, in dependency order, into fabric.drivers."""
     from fabricsim.drivers.dcb import DcbDriver
     from fabricsim.drivers.fcoe import FcoeDriver
+    from fabricsim.drivers.guests import GuestsDriver
+    from fabricsim.drivers.mlx4 import Mlx4Driver
     from fabricsim.drivers.netdevs import Netdevs
     from fabricsim.drivers.processes import Processes
     from fabricsim.drivers.qlgc import QlgcDriver
@@ -25,3 +27,7 @@ def build_drivers(fabric, scenario: dict) -> None:
         add(FcoeDriver(fabric, scenario['fcoe'] or {}))
     if 'dcb' in scenario:
         add(DcbDriver(fabric, scenario['dcb'] or {}))
+    if 'mlx4_vnic' in scenario:
+        add(Mlx4Driver(fabric, scenario['mlx4_vnic'] or {}))
+    if 'guests' in scenario:
+        add(GuestsDriver(fabric, scenario['guests'] or {}, fabric.root_dir))  # after mlx4: guests transmit

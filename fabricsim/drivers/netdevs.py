@@ -22,6 +22,8 @@ class Netdev:
     lower: int | None = None
     address: str = '00:00:00:00:00:00'
     mtu: int = 1500
+    master: int | None = None   # IFLA_MASTER: the bridge or bond this device is a port of
+    promisc: bool = False       # promiscuity > 0 (a bridge port always is)
 
 
 class Netdevs:
@@ -38,7 +40,13 @@ class Netdevs:
         # this view with the real namespace's links as soon as its monitor starts.
         for index, link in enumerate(links or [], 2):
             self.devices[link['name']] = Netdev(link['name'], index, link.get('state', 'up') == 'up',
-                                                link.get('kind', 'veth'), address='02:00:00:00:00:%02x' % index)
+                                                link.get('kind', 'veth'),
+                                                address=link.get('address') or '02:00:00:00:00:%02x' % index)
+        for link in links or []:
+            master = self.devices.get(link.get('master') or '')
+            if master is not None:
+                self.devices[link['name']].master = master.index
+                self.devices[link['name']].promisc = True
 
         fabric.root.get('sys').mount('class/net', vfs.Dir(names=lambda: sorted(self.devices), child=self._class_entry))
         fabric.root.get('sys').mount('devices/virtual/net', vfs.Dir(names=lambda: sorted(self.devices),
@@ -127,5 +135,6 @@ class Netdevs:
         return {}
 
     def state(self) -> dict:
-        return {name: {'index': d.index, 'up': d.up, 'kind': d.kind, 'lower': d.lower}
+        return {name: {'index': d.index, 'up': d.up, 'kind': d.kind, 'lower': d.lower, 'master': d.master,
+                       'address': d.address, 'promisc': d.promisc}
                 for name, d in sorted(self.devices.items())}

@@ -14,6 +14,7 @@ import os
 import re
 from dataclasses import dataclass
 
+from ansible_collections.iofabric.core.plugins.module_utils._procs import pids_of
 from ansible_collections.iofabric.core.plugins.module_utils._sysfs import exists, list_dir, read_attr_or
 
 BUS = '/sys/bus/fcoe'
@@ -70,10 +71,5 @@ def read_instances(sysroot) -> dict:
 
 
 def fcoemon_pids(sysroot) -> list:
-    """Pids whose command is fcoemon, from <sysroot>/proc."""
-    proc = sysroot.path('/proc')
-    pids = []
-    for entry in list_dir(proc):
-        if entry.isdigit() and read_attr_or('%s/%s/comm' % (proc, entry)) == 'fcoemon':
-            pids.append(int(entry))
-    return pids
+    """Pids of running fcoemon processes, from <sysroot>/proc."""
+    return pids_of(sysroot, 'fcoemon')

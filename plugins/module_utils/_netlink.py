@@ -23,6 +23,7 @@ except ImportError:  # pragma: no cover - exercised by the import sanity test
     IPRoute = NetlinkError = None
 
 MACVLAN_MODES = ('private', 'vepa', 'bridge', 'passthru', 'source')
+NUD_PERMANENT = 0x80  # a port's own address in the bridge FDB, not one it learned
 
 
 class LinkError(IofabricError):
@@ -48,6 +49,7 @@ class Link:
     mode: str | None = None
     up: bool = False
     operstate: str = ''
+    master: int | None = None   # IFLA_MASTER: the bridge or bond this link is a port of
 
     @property
     def running(self) -> bool:
@@ -69,7 +71,7 @@ def _link(msg) -> Link:
     return Link(index=msg['index'], name=msg.get('ifname'), kind=msg.get(('linkinfo', 'kind')),
                 lower=msg.get('link'), address=msg.get('address'), perm_address=msg.get('perm_address'),
                 altnames=list(props.altnames()) if props is not None else [], mtu=msg.get('mtu'),
-                mode=mode, up=bool(msg['flags'] & 1), operstate=msg.get('operstate') or '')
+                mode=mode, up=bool(msg['flags'] & 1), operstate=msg.get('operstate') or '', master=msg.get('master'))
 
 
 class Netlink:
@@ -77,7 +79,7 @@ class Netlink:
 
     def __init__(self, netns: str | None = None):
         if not HAS_PYROUTE2:
-            raise NetlinkUnavailable('the Python library pyroute2 is required for macvlan VNICs')
+            raise NetlinkUnavailable('the Python library pyroute2 is required (rtnetlink: links, bridges, macvlans)')
         self.netns = netns or None
         self._ipr = None
 
@@ -105,6 +107,19 @@ class Netlink:
             return [_link(msg) for msg in self._ipr.get_links()]
         except NetlinkError as exc:
             raise LinkError('dump', '*', exc.code) from None
+
+    def bridge_fdb(self) -> list:
+        """The bridges' forwarding entries: [(mac, port index, bridge index, permanent)]."""
+        entries = []
+        try:
+            for msg in self._ipr.fdb('dump'):
+                bridge = msg.get('NDA_MASTER')
+                if bridge is None or not msg.get('NDA_LLADDR'):
+                    continue  # entries of the device itself (NTF_SELF), not learned by a bridge
+                entries.append((msg.get('NDA_LLADDR').lower(), msg['ifindex'], bridge, bool(msg['state'] & NUD_PERMANENT)))
+        except NetlinkError as exc:
+            raise LinkError('fdb dump', '*', exc.code) from None
+        return entries
 
     def add_macvlan(self, name: str, lower: int, mode: str, mac: str, mtu: int | None) -> int:
         spec = {'ifname': name, 'kind': 'macvlan', 'link': lower, 'macvlan_mode': mode, 'address': mac}

@@ -47,6 +47,10 @@ def test_installs_and_documents_itself(tarball, tmp_path):
     sdi = subprocess.run([os.path.join(VENV_BIN, 'ansible-doc'), 'iofabric.core.sdi_device'], capture_output=True,
                          text=True, env=env, check=False)
     assert sdi.returncode == 0 and 'EXAMPLES:' in sdi.stdout and 'state: deleted' in sdi.stdout
+    eoib = subprocess.run([os.path.join(VENV_BIN, 'ansible-doc'), 'iofabric.core.eoib_gc'], capture_output=True,
+                          text=True, env=env, check=False)
+    assert eoib.returncode == 0 and 'EXAMPLES:' in eoib.stdout and 'state: collector_off' in eoib.stdout
     listing = subprocess.run([os.path.join(VENV_BIN, 'ansible-doc'), '-l', 'iofabric.core'], capture_output=True,
                              text=True, env=env, check=False)
-    assert 'iofabric.core.vnic_interface' in listing.stdout and 'iofabric.core.fcoe_interface' in listing.stdout
+    for module in ('vnic_interface', 'fcoe_interface', 'sdi_device', 'eoib_gc'):
+        assert 'iofabric.core.' + module in listing.stdout

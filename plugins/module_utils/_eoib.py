@@ -1,0 +1,25 @@
+# -*- coding: utf-8 -*-
+# Copyright: iofabric.core contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""eoib_gc: EoIB child MAC garbage collection through the pipeline.
+
+PRIVATE to the collection.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.iofabric.core.plugins.module_utils import _eoib_spec as espec
+from ansible_collections.iofabric.core.plugins.module_utils._eoib_kind import EoibKind
+from ansible_collections.iofabric.core.plugins.module_utils._pipeline import Request, run
+from ansible_collections.iofabric.core.plugins.module_utils._runner import Runner
+from ansible_collections.iofabric.core.plugins.module_utils._store import StateStore
+from ansible_collections.iofabric.core.plugins.module_utils._sysroot import Sysroot
+
+
+def run_eoib(params: dict, check_mode: bool) -> dict:
+    settings = espec.normalize(params)  # every field checked before the host is looked at
+    sysroot = Sysroot(params.get('sysroot') or '/')
+    netns = params.get('netns') or None
+    kind = EoibKind(sysroot, Runner(sysroot, netns=netns), netns, settings)
+    store = StateStore(sysroot, owner='iofabric.core.eoib_gc', lock_timeout=float(params.get('lock_timeout', 30.0)))
+    return run(kind, Request('merged', [settings], check_mode=check_mode), store)
