@@ -35,6 +35,14 @@ sys.exit(answer["rc"])
 '''
 
 TOOL_DIR = 'usr/sbin'
+SYSTEM_PYTHON = '/usr/bin/python3'
+
+
+def stand_in_python() -> str:
+    """The system's python3 when there is one: the stand-ins use only the standard library,
+    and a container that has the simulator's root bind-mounted (the reconciler's systemd
+    test) has /usr/bin/python3 but not this checkout's venv."""
+    return SYSTEM_PYTHON if os.access(SYSTEM_PYTHON, os.X_OK) else sys.executable
 
 
 def install(root: str, tools: list, socket_path: str) -> list:
@@ -44,7 +52,7 @@ def install(root: str, tools: list, socket_path: str) -> list:
     paths = []
     for tool in tools:
         path = os.path.join(directory, tool)
-        text = TEMPLATE.format(python=sys.executable, tool=tool, socket=socket_path)
+        text = TEMPLATE.format(python=stand_in_python(), tool=tool, socket=socket_path)
         with open(path, 'w', encoding='utf-8') as handle:
             handle.write(text)
         os.chmod(path, 0o755)

@@ -253,6 +253,11 @@ class EoibKind(BaseKind):
 
     # -- the store ---------------------------------------------------------------------------
     def record(self, document, want: dict, deletes: list, state: str) -> None:
+        # The latest run's settings are the declaration the reconciler collects with; the
+        # grace observations are per parent and stay.
+        for object_id in list(document.objects):
+            if object_id not in want:
+                document.objects.pop(object_id)
         for object_id, spec in want.items():
             document.declare(object_id, spec)
         unconfirmed = {}

@@ -41,6 +41,11 @@ class BaseKind:
         for object_id, spec in want.items():
             document.declare(object_id, spec)
 
+    def adopt_ids(self, items: list, ids: list) -> list:
+        """Re-applied declarations keep the ids they were recorded under (an unnamed macvlan's
+        id depends on what was given, and the recorded spec has more filled in)."""
+        return [(object_id, spec) for object_id, (_derived, spec) in zip(ids, items)]
+
     def add_extra(self, key: str, value) -> None:
         if value:
             self.extras[key] = value

@@ -44,6 +44,10 @@ class MacvlanKind(BaseKind):
         self.declared_lowers = {spec['lower'] for _oid, spec in self.items}
         return self.items
 
+    def adopt_ids(self, items: list, ids: list) -> list:
+        self.items = super().adopt_ids(items, ids)
+        return self.items
+
     def defaults(self, spec: dict) -> dict:
         return dict(mspec.DEFAULTS)
 
@@ -181,8 +185,12 @@ class MacvlanKind(BaseKind):
             if action.op == 'create':
                 index = netlink.add_macvlan(detail['name'], detail['lower_index'], detail['mode'], detail['mac'],
                                             detail.get('mtu'))
-                netlink.add_altname(index, detail['name'], detail['tag'])
-                netlink.set(index, detail['name'], state='up')
+                try:
+                    netlink.add_altname(index, detail['name'], detail['tag'])
+                    netlink.set(index, detail['name'], state='up')
+                except IofabricError:
+                    netlink.delete(index, detail['name'])  # never leave a half-made VNIC behind
+                    raise
                 lower = self._lowers[action.object]
                 document.observe(action.object, name=detail['name'], mac=detail['mac'],
                                  lower={'name': lower.name, 'index': lower.index, 'address': lower.address,

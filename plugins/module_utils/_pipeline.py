@@ -31,6 +31,7 @@ class Request:
     running_config: str | None = None
     check_mode: bool = False
     fields: list | None = None  # where each config item came from, for error messages
+    ids: list | None = None     # the reconciler: the object ids the declarations were recorded under
 
     def item_fields(self) -> list:
         return self.fields or ['config[%d]' % number for number in range(len(self.config or []))]
@@ -41,6 +42,8 @@ def run(kind, request: Request, store=None) -> dict:
     if request.state == 'parsed':
         return dict({'changed': False, 'parsed': kind.parse(request.running_config or '')}, **kind.extras)
     items = kind.validate(request.config or [], request.state, request.item_fields())
+    if request.ids is not None:
+        items = kind.adopt_ids(items, request.ids)
     check_unique(items)
     if request.state == 'rendered':
         want = dict(items)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from ansible_collections.iofabric.core.plugins.module_utils import _validate as v
 from ansible_collections.iofabric.core.plugins.module_utils._errors import ValidationError
 
-FIELDS = ('address', 'wwid', 'vendor', 'model', 'serial', 'force')
+FIELDS = ('address', 'wwid', 'vendor', 'model', 'serial', 'force', 'readd')
 IDENTITY = ('wwid', 'vendor', 'model', 'serial')
 
 
@@ -30,7 +30,8 @@ def normalize(item: dict, field: str) -> tuple:
     if item.get('address') is None:
         raise ValidationError(field + '.address', 'the SCSI address H:C:T:L is required')
     address = ':'.join(str(part) for part in v.scsi_address(item['address'], field + '.address'))
-    spec = {'address': address, 'wwid': None, 'vendor': None, 'model': None, 'serial': None, 'force': None}
+    spec = {'address': address, 'wwid': None, 'vendor': None, 'model': None, 'serial': None, 'force': None,
+            'readd': None}
     limits = {'wwid': 256, 'vendor': 8, 'model': 16, 'serial': 64}
     for key in IDENTITY:
         if item.get(key) is not None:
@@ -40,6 +41,9 @@ def normalize(item: dict, field: str) -> tuple:
     if item.get('force') is not None and not isinstance(item['force'], bool):
         raise ValidationError(field + '.force', 'must be true or false')
     spec['force'] = item.get('force')
+    if item.get('readd') is not None and not isinstance(item['readd'], bool):
+        raise ValidationError(field + '.readd', 'must be true or false')
+    spec['readd'] = item.get('readd')
     return address, spec
 
 

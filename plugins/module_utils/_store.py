@@ -89,6 +89,7 @@ class StateStore:
         self.warnings: list = []
         self.lock_waited = 0.0
         self._held = False
+        self._exclusive = False
 
     def _ensure_directory(self) -> None:
         try:
@@ -98,12 +99,21 @@ class StateStore:
 
     @contextlib.contextmanager
     def locked(self, exclusive: bool = True):
-        """Hold the host lock for a whole read-plan-apply-record sequence."""
+        """Hold the host lock for a whole read-plan-apply-record sequence.
+
+        Re-entrant: the reconciler holds the lock for a whole pass and runs every kind's
+        pipeline inside it, so that no playbook run can slip in between two kinds.
+        """
+        if self._held:
+            if exclusive and not self._exclusive:
+                raise StoreError('an exclusive lock was asked for inside a shared one')
+            yield self
+            return
         self._ensure_directory()
         lock = HostLock(self.directory, self.owner, self.lock_timeout)
         lock.acquire(exclusive)
         self.lock_waited = lock.waited
-        self._held = True
+        self._held, self._exclusive = True, exclusive
         try:
             if exclusive:
                 remove_stale_temps(self.directory)

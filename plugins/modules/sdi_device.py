@@ -70,6 +70,12 @@ options:
           - Remove the device even though it is in use (mounted, open, held, busy). Never overrides the
             protection of the disk holding C(/) or C(/boot). Data on a mounted file system is lost.
         type: bool
+      readd:
+        description:
+          - What the reconciler (role C(iofabric.core.reconciler)) does when this device, declared present, is
+            missing between playbook runs. C(true) scans for it again; C(false) (the default) reports it as
+            pending and leaves the bus alone.
+        type: bool
   state:
     description:
       - C(merged) and C(replaced) add the listed devices.
@@ -216,6 +222,7 @@ ARGUMENT_SPEC = dict(
         model=dict(type='str'),
         serial=dict(type='str'),
         force=dict(type='bool'),
+        readd=dict(type='bool'),
     )),
     state=dict(type='str', default='merged',
                choices=['merged', 'replaced', 'overridden', 'deleted', 'gathered', 'rendered', 'parsed']),

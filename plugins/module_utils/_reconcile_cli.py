@@ -1,0 +1,87 @@
+# -*- coding: utf-8 -*-
+# Copyright: iofabric.core contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""iofabric-reconcile: the command line of the reconciler.
+
+PRIVATE to the collection. The launcher the role installs calls main(). Lines go to
+stdout, with sd-daemon priority prefixes when stdout is journald's (JOURNAL_STREAM), so
+that `journalctl -u iofabric-reconcile -p notice` shows exactly the actions taken.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+
+from ansible_collections.iofabric.core.plugins.module_utils._errors import IofabricError
+from ansible_collections.iofabric.core.plugins.module_utils._reconcile import ERROR, EXIT_BITS, run_pass
+from ansible_collections.iofabric.core.plugins.module_utils._reconcile_kinds import ORDER
+
+EPILOG = '''exit status (bits, added together): 0 in sync; %s.
+--watch exits 0 when stopped by SIGTERM or SIGINT.''' % '; '.join('%d %s' % item for item in sorted(EXIT_BITS.items()))
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog='iofabric-reconcile', epilog=EPILOG,
+                                 description='Re-apply the IO fabric declarations recorded by the iofabric.core modules: '
+                                             'connect VNIC paths whose IOC appeared, re-attach hot-swapped IOCs, retry '
+                                             'FCoE, collect EoIB child MACs, report or re-add missing SCSI devices.')
+    ap.add_argument('--sysroot', default='/', help='root under which every sysfs, proc and etc path and every tool is '
+                                                   'resolved (default /)')
+    ap.add_argument('--netns', help='network namespace of the links (a name under /run/netns)')
+    ap.add_argument('--check', action='store_true', help='change nothing; report the drift')
+    ap.add_argument('--json', action='store_true', help='print the report as JSON on stdout (lines go to stderr)')
+    ap.add_argument('--kinds', default=','.join(ORDER), help='comma-separated subset of %s' % ','.join(ORDER))
+    ap.add_argument('--lock-timeout', type=float, default=10.0, help='seconds to wait for the host lock held by a '
+                                                                     'playbook run before skipping the pass (default 10)')
+    ap.add_argument('--watch', action='store_true', help='keep running: a pass on link events, when the visible IOCs '
+                                                         'change, when an FCoE retry is due, and every --interval')
+    ap.add_argument('--interval', type=float, default=300.0, help='watch: seconds between backstop passes (default 300)')
+    ap.add_argument('--poll', type=float, default=5.0, help='watch: seconds between IOC visibility polls (default 5)')
+    return ap
+
+
+class Output:
+    def __init__(self, json_mode: bool):
+        self.stream = sys.stderr if json_mode else sys.stdout
+        self.journal = bool(os.environ.get('JOURNAL_STREAM'))
+
+    def __call__(self, priority: int, text: str) -> None:
+        for line in text.splitlines() or ['']:
+            self.stream.write(('<%d>%s\n' % (priority, line)) if self.journal else line + '\n')
+        self.stream.flush()
+
+
+def main(argv: list | None = None) -> int:
+    args = parser().parse_args(argv)
+    kinds = tuple(kind for kind in args.kinds.split(',') if kind)
+    unknown = [kind for kind in kinds if kind not in ORDER]
+    if unknown:
+        parser().error('--kinds: unknown kind %s (known: %s)' % (', '.join(unknown), ', '.join(ORDER)))
+    out = Output(args.json)
+
+    def one_pass(reason: str = ''):
+        report = run_pass(args.sysroot, args.netns, args.check, kinds, args.lock_timeout)
+        if reason:
+            out(6, 'pass (%s)' % reason)
+        for priority, line in report.lines():
+            out(priority, line)
+        if args.json:
+            sys.stdout.write(json.dumps(report.as_json(), indent=1, sort_keys=True) + '\n')
+            sys.stdout.flush()
+        return report
+
+    try:
+        if args.watch:
+            from ansible_collections.iofabric.core.plugins.module_utils._reconcile_watch import Watcher
+            watcher = Watcher(args.sysroot, args.netns, one_pass, out, args.interval, args.poll)
+            signal.signal(signal.SIGTERM, lambda *_: watcher.stop.set())
+            signal.signal(signal.SIGINT, lambda *_: watcher.stop.set())
+            return watcher.run()
+        return one_pass().exit_code
+    except IofabricError as exc:
+        out(3, 'error: %s' % exc)
+        return ERROR

@@ -1,0 +1,63 @@
+"""iofabric-reconcile --watch: a pass on a link event and when an IOC appears, without
+waiting for the backstop interval; a clean stop on SIGTERM."""
+
+import os
+import queue
+import signal
+import subprocess
+import threading
+
+from ansible_collections.iofabric.core.plugins.module_utils._vnic import run_vnic
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+RECONCILE = os.path.join(REPO, '.venv', 'bin', 'iofabric-reconcile')
+LATE = 'EVIC in Chassis 0x00066a00db00001f, Slot 2, Ioc 1'
+PATIENCE = 60  # seconds: a bound for a hung watcher, not a speed requirement
+
+
+class Watch:
+    def __init__(self, sim):
+        self.proc = subprocess.Popen([RECONCILE, '--sysroot', sim.root, '--netns', sim.netns, '--watch',
+                                      '--interval', '3600', '--poll', '0.5'], stdout=subprocess.PIPE, text=True)
+        self.lines: queue.Queue = queue.Queue()
+        self.log: list = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.put(line.rstrip('\n'))
+        self.lines.put(None)
+
+    def wait_for(self, text):
+        """Read until a line contains ``text``; every line read is kept in self.log."""
+        while True:
+            line = self.lines.get(timeout=PATIENCE)
+            if line is None:
+                raise AssertionError('watch exited before %r; it said:\n%s' % (text, '\n'.join(self.log)))
+            self.log.append(line)
+            if text in line:
+                return line
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=PATIENCE)
+
+
+def test_watch_reacts_to_an_ioc_and_a_link_event(sim):
+    config = [{'type': 'qlgc', 'name': 'veth2', 'primary': {'ioc_string': LATE, 'port': 1}},
+              {'type': 'macvlan', 'lower': 'eth1', 'name': 'vnic7'}]
+    run_vnic({'state': 'merged', 'config': config, 'sysroot': sim.root, 'netns': sim.netns}, False)
+    watch = Watch(sim)
+    try:
+        watch.wait_for('pass done')  # the first pass, at start
+        sim.event('ioc-add', ioc='late')
+        watch.wait_for('IOC visibility changed')  # the poll noticed, without waiting for the interval
+        if not any('qlgc veth2 update-primary done' in line for line in watch.log):
+            watch.wait_for('qlgc veth2 update-primary done')  # (a link event's pass may have come first)
+        sim.event('link-delete', name='vnic7')
+        watch.wait_for('macvlan vnic7 create done')
+        assert any(line.startswith('pass (') and 'link event' in line for line in watch.log)
+    finally:
+        code = watch.stop()
+    watch.wait_for('watch: stopped')
+    assert code == 0
