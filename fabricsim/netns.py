@@ -48,6 +48,8 @@ class Netns:
         index = ipr.link_lookup(ifname=link['name'])[0]
         if link.get('master'):
             ipr.link('set', index=index, master=ipr.link_lookup(ifname=link['master'])[0])
+        if link.get('mtu'):
+            ipr.link('set', index=index, mtu=int(link['mtu']))
         if link.get('state', 'up') == 'up':
             ipr.link('set', index=index, state='up')
             if kind == 'veth':

@@ -194,6 +194,22 @@ class EoibKind(BaseKind):
                             for d in self.daemons],
                 'state': self.settings['vendor_daemon']['state']}
 
+    def facts(self) -> dict:
+        """Per parent: its child MACs and the guest MACs attached to it, with the evidence."""
+        parents = {}
+        for name, parent in sorted(self.parents.items()):
+            view = self.views.get(name)
+            entry = dict(parent.shape(), port=parent.port or None)
+            if view is not None:
+                entry['guest_macs'] = dict(sorted(view.macs.items()))
+                if view.error:
+                    entry['source_error'] = view.error
+            parents[name] = entry
+        facts = {'parents': parents, 'vendor_daemon': self._vendor_report()}
+        if self.live_error:
+            facts['error'] = self.live_error
+        return facts
+
     # -- apply -----------------------------------------------------------------------------
     def apply(self, action, document) -> None:
         if action.op == 'configure':

@@ -124,6 +124,10 @@ class FcoeKind(BaseKind):
         return {name: {'ctlr': i.ctlr, 'host': i.host, 'enabled': i.enabled, 'mode': i.mode,
                        'port_state': i.port_state} for name, i in sorted(self.instances.items())}
 
+    def facts(self) -> dict:
+        """The running FCoE instances, and DCB as read for each declared interface."""
+        return {'instances': self.instance_report(), 'dcb': dict(sorted(self.dcb_states.items()))}
+
     # -- plan ------------------------------------------------------------------------
     def plan(self, want: dict, have: dict, deletes: list, document) -> Plan:
         plan = Plan()

@@ -50,6 +50,10 @@ class BaseKind:
         if value:
             self.extras[key] = value
 
+    def facts(self) -> dict:
+        """What fabric_info reports about the kind beyond its objects, after read_live (or a plan)."""
+        return {}
+
 
 def wait_until(predicate, timeout: float, interval: float = 0.05) -> bool:
     """Poll ``predicate`` until it is true or ``timeout`` seconds pass; return the last answer."""

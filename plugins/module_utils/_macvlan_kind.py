@@ -110,6 +110,13 @@ class MacvlanKind(BaseKind):
                 if object_id in have:
                     plan.predicted[object_id] = have[object_id]
                 continue
+            if spec.get('mtu') and lower.mtu and spec['mtu'] > lower.mtu:
+                # The kernel's macvlan refuses an MTU above its lower link's with a bare EINVAL.
+                plan.fail(object_id, 'mtu %d is above the MTU of its lower link %s (%d), which the kernel refuses; '
+                                     'raise the MTU of %s first' % (spec['mtu'], lower.name, lower.mtu, lower.name))
+                if object_id in have:
+                    plan.predicted[object_id] = have[object_id]
+                continue
             if note:
                 plan.warnings.append(note)
             self._lowers[object_id] = lower

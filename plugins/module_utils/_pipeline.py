@@ -4,14 +4,17 @@
 """The one pipeline every object kind runs through.
 
 PRIVATE to the collection. validate -> lock -> read live -> plan -> (check mode stops)
--> apply -> verify by reading back -> record in the store -> result. A failure of one
+-> apply -> verify by reading back -> record in the store (the declaration, and since when
+each object is in sync, pending or failed) -> result. A failure of one
 object is recorded against that object; the others carry on.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
+from ansible_collections.iofabric.core.plugins.module_utils._drift import object_rows
 from ansible_collections.iofabric.core.plugins.module_utils._errors import IofabricError, ValidationError
 from ansible_collections.iofabric.core.plugins.module_utils._plan import DONE, FAILED, SKIPPED, Failure
 from ansible_collections.iofabric.core.plugins.module_utils._resource import (
@@ -20,6 +23,7 @@ from ansible_collections.iofabric.core.plugins.module_utils._resource import (
     desired_objects,
     strip_none,
 )
+from ansible_collections.iofabric.core.plugins.module_utils._status_track import track
 
 
 @dataclass
@@ -63,12 +67,15 @@ def run(kind, request: Request, store=None) -> dict:
         want, deletes = desired_objects(request.state, items, have, kind)
         plan = kind.plan(want, have, deletes, document)
         if request.check_mode:
-            return _finish(kind, store, have, plan.predicted, plan, plan.pending, plan.failures, checked=True)
+            return _finish(kind, store, have, plan.predicted, plan, plan.pending, plan.failures, True,
+                           list(want) + deletes)
         _apply(kind, plan, document)
         after, pending, failures = kind.verify(want, deletes, plan, document)
         kind.record(document, want, deletes, request.state)
+        track(document, want, pending, plan.failures + failures, plan.actions, time.time())
         store.save(document)
-        return _finish(kind, store, have, after, plan, pending, plan.failures + failures, checked=False)
+        return _finish(kind, store, have, after, plan, pending, plan.failures + failures, False,
+                       list(want) + deletes)
 
 
 def _apply(kind, plan, document) -> None:
@@ -89,7 +96,7 @@ def _apply(kind, plan, document) -> None:
             plan.failures.append(Failure(action.object, '%s failed: %s' % (action.op, exc), exc.details()))
 
 
-def _finish(kind, store, have, after, plan, pending, failures, checked) -> dict:
+def _finish(kind, store, have, after, plan, pending, failures, checked: bool, declared: list) -> dict:
     diffs = []
     for object_id in sorted(set(have) | set(after), key=str):
         before_obj, after_obj = have.get(object_id), after.get(object_id)
@@ -107,6 +114,8 @@ def _finish(kind, store, have, after, plan, pending, failures, checked) -> dict:
         'actions': [action.as_dict() for action in plan.actions],
         'pending': [item.as_dict() for item in pending],
         'failures': [item.as_dict() for item in failures],
+        'objects': object_rows(kind.store_kind, declared, have, after, plan.actions, pending, failures, plan.diffs,
+                               checked),
     }
     if plan.warnings:
         body['warnings'] = list(plan.warnings)

@@ -196,6 +196,18 @@ class QlgcKind(BaseKind):
     def want_spec(self, name: str) -> dict:
         return self._want[name]
 
+    def facts(self) -> dict:
+        """The local ports and the IOCs visible through each, from this run's one query."""
+        ports = [{'hca': port.hca, 'hca_no': port.hca_no, 'port': port.port, 'port_guid': port.port_guid,
+                  'state': port.state or 'Active',
+                  'iocs': [{'ioc_guid': ioc.ioc_guid, 'dgid': ioc.dgid, 'ioc_string': ioc.ioc_string,
+                            'pkey': None if ioc.pkey is None else '%04x' % ioc.pkey} for ioc in port.iocs]}
+                 for port in self.index.ports]
+        facts: dict = {'ports': ports}
+        if self.index.query_error:
+            facts['query_error'] = self.index.query_error
+        return facts
+
     # -- verify ----------------------------------------------------------------------
     def verify(self, want: dict, deletes: list, plan, document) -> tuple:
         failed = {failure.object for failure in plan.failures}

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 
 from ansible_collections.iofabric.core.plugins.module_utils._errors import IofabricError, LockTimeout
-from ansible_collections.iofabric.core.plugins.module_utils._reconcile_kinds import ORDER, RECONCILERS, Context
+from ansible_collections.iofabric.core.plugins.module_utils._reconcile_kinds import ORDER, Context, reconcile
 from ansible_collections.iofabric.core.plugins.module_utils._store import StateStore
 from ansible_collections.iofabric.core.plugins.module_utils._sysroot import Sysroot
 
@@ -85,7 +85,7 @@ class PassReport:
         return out
 
     def as_json(self) -> dict:
-        keys = ('changed', 'actions', 'pending', 'failures', 'warnings', 'error', 'diff')
+        keys = ('changed', 'actions', 'pending', 'failures', 'objects', 'warnings', 'error', 'diff')
         kinds = {kind: {key: result[key] for key in keys if result.get(key) is not None}
                  for kind, result in self.kinds.items()}
         return {'check': self.check, 'exit_code': self.exit_code, 'exit': describe(self.exit_code),
@@ -108,7 +108,7 @@ def run_pass(sysroot: str, netns: str | None = None, check: bool = False, kinds:
             ctx = Context(root, netns or None, check, store)
             for name in kinds:
                 try:
-                    result = RECONCILERS[name](ctx, store.load(name))
+                    result = reconcile(name, ctx, store.load(name))
                 except IofabricError as exc:
                     result = {'error': str(exc)}
                 except Exception as exc:  # noqa: BLE001 - one kind's bug must not stop the others

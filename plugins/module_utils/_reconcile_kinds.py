@@ -46,60 +46,66 @@ def declarations(document) -> tuple:
     return ids, [strip_none(document.objects[object_id]['spec']) for object_id in ids]
 
 
-def _merged(kind, ctx: Context, declared: tuple) -> dict:
-    ids, specs = declared
-    fields = ['store %s' % object_id for object_id in ids]
-    return run(kind, Request('merged', specs, check_mode=ctx.check, fields=fields, ids=ids), ctx.store)
-
-
-def reconcile_qlgc(ctx: Context, document) -> dict | None:
-    declared = declarations(document)
-    if not declared[0]:
-        return None
-    return _merged(QlgcKind(ctx.sysroot, ctx.runner(), QlgcOptions()), ctx, declared)
-
-
-def reconcile_macvlan(ctx: Context, document) -> dict | None:
-    declared = declarations(document)
-    return _merged(MacvlanKind(ctx.sysroot, ctx.netns), ctx, declared) if declared[0] else None
-
-
-def reconcile_fcoe(ctx: Context, document) -> dict | None:
-    declared = declarations(document)
-    if not declared[0]:
-        return None
-    kind = FcoeKind(ctx.sysroot, ctx.runner(), ctx.netns, FcoeOptions(check_mode=ctx.check))
-    return _merged(kind, ctx, declared)
-
-
-def reconcile_sdi(ctx: Context, document) -> dict | None:
-    """Missing devices are re-added only where the declaration says readd: true; the
-    others are reported as pending, and the bus is left alone."""
-    ids, specs = declarations(document)
-    if not ids:
-        return None
-    present = read_devices(ctx.sysroot)
-    readd = ([i for i, spec in zip(ids, specs) if spec.get('readd')], [spec for spec in specs if spec.get('readd')])
-    result = _merged(SdiKind(ctx.sysroot, ctx.runner(), SdiOptions(check_mode=ctx.check)), ctx, readd) if readd[0] \
-        else {'changed': False, 'actions': [], 'pending': [], 'failures': []}
-    for spec in specs:
-        if not spec.get('readd') and spec['address'] not in present:
-            result['pending'].append(Pending(spec['address'], 'declared present, missing; readd is false, so it is '
-                                                              'reported and not scanned for', 'sdi_device readd').as_dict())
-    return result
-
-
-def reconcile_eoib(ctx: Context, document) -> dict | None:
-    """The settings of the latest eoib_gc run; the vendor daemon's file is the module's business."""
+def eoib_settings(document) -> dict:
+    """The settings of the latest eoib_gc run (every parent, auto sources, when none ran)."""
     if not document.objects:
-        return None
+        return espec.normalize({})
     first = next(iter(document.objects.values()))['spec']
     parents = [espec.ALL] if '*' in document.objects else sorted(document.objects)
-    settings = espec.normalize({'parents': parents, 'source': first.get('source'), 'libvirt_uri': first.get('libvirt_uri'),
-                                'grace': first.get('grace'), 'confirm_timeout': first.get('confirm_timeout')})
-    kind = EoibKind(ctx.sysroot, ctx.runner(), ctx.netns, settings)
-    return run(kind, Request('merged', [settings], check_mode=ctx.check), ctx.store)
+    return espec.normalize({'parents': parents, 'source': first.get('source'), 'libvirt_uri': first.get('libvirt_uri'),
+                            'grace': first.get('grace'), 'confirm_timeout': first.get('confirm_timeout')})
 
 
-RECONCILERS = {'qlgc': reconcile_qlgc, 'macvlan': reconcile_macvlan, 'fcoe': reconcile_fcoe, 'sdi': reconcile_sdi,
-               'eoib': reconcile_eoib}
+def build_kind(name: str, ctx: Context, document):
+    """The kind as a pass runs it: the modules' defaults, the context's sysroot, netns and check mode."""
+    if name == 'qlgc':
+        return QlgcKind(ctx.sysroot, ctx.runner(), QlgcOptions())
+    if name == 'macvlan':
+        return MacvlanKind(ctx.sysroot, ctx.netns)
+    if name == 'fcoe':
+        return FcoeKind(ctx.sysroot, ctx.runner(), ctx.netns, FcoeOptions(check_mode=ctx.check))
+    if name == 'sdi':
+        return SdiKind(ctx.sysroot, ctx.runner(), SdiOptions(check_mode=ctx.check))
+    if name == 'eoib':
+        return EoibKind(ctx.sysroot, ctx.runner(), ctx.netns, eoib_settings(document))
+    raise ValueError('unknown kind %r' % name)
+
+
+def declared_request(name: str, declared: tuple, check: bool, kind=None) -> Request:
+    """state=merged with the recorded declarations, under the ids they were recorded with."""
+    if name == 'eoib':
+        return Request('merged', [kind.settings], check_mode=check)
+    ids, specs = declared
+    return Request('merged', specs, check_mode=check, fields=['store %s' % object_id for object_id in ids], ids=ids)
+
+
+def reconcile(name: str, ctx: Context, document) -> dict | None:
+    """Re-apply one kind's declarations; None when it has none."""
+    declared = declarations(document)
+    if not declared[0]:
+        return None
+    if name == 'sdi':
+        return _reconcile_sdi(ctx, document, declared)
+    kind = build_kind(name, ctx, document)
+    return run(kind, declared_request(name, declared, ctx.check, kind), ctx.store)
+
+
+def _reconcile_sdi(ctx: Context, document, declared: tuple) -> dict:
+    """Missing devices are re-added only where the declaration says readd: true; the
+    others are reported as pending, and the bus is left alone."""
+    ids, specs = declared
+    present = read_devices(ctx.sysroot)
+    readd = ([i for i, spec in zip(ids, specs) if spec.get('readd')], [spec for spec in specs if spec.get('readd')])
+    result = run(build_kind('sdi', ctx, document), declared_request('sdi', readd, ctx.check), ctx.store) if readd[0] \
+        else {'changed': False, 'actions': [], 'pending': [], 'failures': [], 'objects': []}
+    for spec in specs:
+        if spec.get('readd'):
+            continue
+        row = {'kind': 'sdi', 'object': spec['address'], 'status': 'in_sync'}
+        if spec['address'] not in present:
+            item = Pending(spec['address'], 'declared present, missing; readd is false, so it is reported and not '
+                                            'scanned for', 'sdi_device readd')
+            result['pending'].append(item.as_dict())
+            row.update(status='pending', reason=item.reason)
+        result['objects'].append(row)
+    return result

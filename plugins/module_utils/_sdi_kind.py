@@ -28,7 +28,7 @@ from ansible_collections.iofabric.core.plugins.module_utils._scsi_live import (
     read_host,
 )
 from ansible_collections.iofabric.core.plugins.module_utils._scsi_use import describe, evidence, read_host_use
-from ansible_collections.iofabric.core.plugins.module_utils._sysfs import exists, write_attr
+from ansible_collections.iofabric.core.plugins.module_utils._sysfs import exists, list_dir, write_attr
 
 
 class RefusedError(IofabricError):
@@ -85,6 +85,18 @@ class SdiKind(BaseKind):
     def read_live(self, document) -> dict:
         self.devices = read_devices(self.sysroot)
         return {address: device.shape() for address, device in self.devices.items()}
+
+    def facts(self) -> dict:
+        """The SCSI hosts (can each hot-plug?) and, per device, its state and disk."""
+        hosts = []
+        for name in sorted(list_dir(self.sysroot.path(SCSI_HOST)), key=lambda text: (len(text), text)):
+            if name.startswith('host') and name[4:].isdigit():
+                host = read_host(self.sysroot, int(name[4:]))
+                hosts.append({'host': host.number, 'proc_name': host.proc_name, 'state': host.state,
+                              'hotplug': host.hotplug})
+        devices = {address: {'state': device.state, 'disk': device.disk, 'partitions': list(device.partitions)}
+                   for address, device in sorted(self.devices.items(), key=lambda item: _key(item[0]))}
+        return {'hosts': hosts, 'devices': devices}
 
     # -- plan ------------------------------------------------------------------------
     def plan(self, want: dict, have: dict, deletes: list, document) -> Plan:

@@ -21,7 +21,7 @@ from ansible_collections.iofabric.core.plugins.module_utils._store import StateS
 from ansible_collections.iofabric.core.plugins.module_utils._sysroot import Sysroot
 
 TYPES = ('qlgc', 'macvlan')
-LIST_KEYS = ('actions', 'pending', 'failures', 'before', 'after', 'diff', 'warnings', 'gathered')
+LIST_KEYS = ('actions', 'pending', 'failures', 'objects', 'before', 'after', 'diff', 'warnings', 'gathered')
 
 
 def split_config(config: list) -> dict:

@@ -249,10 +249,10 @@ tool_runs:
   type: dict
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.iofabric.core.plugins.module_utils._eoib import run_eoib
-from ansible_collections.iofabric.core.plugins.module_utils._errors import IofabricError
+from ansible_collections.iofabric.core.plugins.module_utils._module_entry import new_module, run_engine
 from ansible_collections.iofabric.core.plugins.module_utils._netlink import HAS_PYROUTE2
 from ansible_collections.iofabric.core.plugins.module_utils._store import HAS_JSONSCHEMA
 
@@ -280,18 +280,11 @@ ARGUMENT_SPEC = dict(
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = new_module(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     for present, library in ((HAS_JSONSCHEMA, 'jsonschema'), (HAS_PYROUTE2, 'pyroute2')):
         if not present:
             module.fail_json(msg=missing_required_lib(library))
-    try:
-        result = run_eoib(module.params, module.check_mode)
-    except IofabricError as exc:
-        module.fail_json(msg=str(exc), **exc.details())
-    if result.get('failures'):
-        errors = ['%s: %s' % (item['object'], item['error']) for item in result['failures']]
-        module.fail_json(msg='eoib_gc: %s' % '; '.join(errors), **result)
-    module.exit_json(**result)
+    run_engine(module, lambda: run_eoib(module.params, module.check_mode), 'EoIB parent(s)')
 
 
 if __name__ == '__main__':

@@ -231,10 +231,10 @@ tool_runs:
   type: dict
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.iofabric.core.plugins.module_utils._errors import IofabricError
 from ansible_collections.iofabric.core.plugins.module_utils._fcoe import run_fcoe
+from ansible_collections.iofabric.core.plugins.module_utils._module_entry import new_module, run_engine
 from ansible_collections.iofabric.core.plugins.module_utils._netlink import HAS_PYROUTE2
 from ansible_collections.iofabric.core.plugins.module_utils._store import HAS_JSONSCHEMA
 
@@ -261,7 +261,7 @@ ARGUMENT_SPEC = dict(
 
 
 def main():
-    module = AnsibleModule(
+    module = new_module(
         argument_spec=ARGUMENT_SPEC,
         supports_check_mode=True,
         required_if=[
@@ -277,15 +277,7 @@ def main():
         module.fail_json(msg=missing_required_lib('jsonschema'))
     if not offline and not HAS_PYROUTE2:
         module.fail_json(msg=missing_required_lib('pyroute2'))
-    try:
-        result = run_fcoe(module.params, module.check_mode)
-    except IofabricError as exc:
-        module.fail_json(msg=str(exc), **exc.details())
-    if result.get('failures'):
-        failures = result['failures']
-        module.fail_json(msg='%d FCoE interface(s) failed: %s' % (len(failures), '; '.join(
-            '%s: %s' % (item['object'], item['error']) for item in failures)), **result)
-    module.exit_json(**result)
+    run_engine(module, lambda: run_fcoe(module.params, module.check_mode), 'FCoE interface(s)')
 
 
 if __name__ == '__main__':

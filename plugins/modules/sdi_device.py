@@ -208,9 +208,9 @@ tool_runs:
   type: dict
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.iofabric.core.plugins.module_utils._errors import IofabricError
+from ansible_collections.iofabric.core.plugins.module_utils._module_entry import new_module, run_engine
 from ansible_collections.iofabric.core.plugins.module_utils._sdi import run_sdi
 from ansible_collections.iofabric.core.plugins.module_utils._store import HAS_JSONSCHEMA
 
@@ -236,7 +236,7 @@ ARGUMENT_SPEC = dict(
 
 
 def main():
-    module = AnsibleModule(
+    module = new_module(
         argument_spec=ARGUMENT_SPEC,
         supports_check_mode=True,
         required_if=[
@@ -249,15 +249,7 @@ def main():
     )
     if module.params['state'] not in ('rendered', 'parsed') and not HAS_JSONSCHEMA:
         module.fail_json(msg=missing_required_lib('jsonschema'))
-    try:
-        result = run_sdi(module.params, module.check_mode)
-    except IofabricError as exc:
-        module.fail_json(msg=str(exc), **exc.details())
-    if result.get('failures'):
-        failures = result['failures']
-        module.fail_json(msg='%d SCSI device(s) failed: %s' % (len(failures), '; '.join(
-            '%s: %s' % (item['object'], item['error']) for item in failures)), **result)
-    module.exit_json(**result)
+    run_engine(module, lambda: run_sdi(module.params, module.check_mode), 'SCSI device(s)')
 
 
 if __name__ == '__main__':

@@ -345,9 +345,9 @@ tool_runs:
   sample: {ib_qlgc_vnic_query: 1}
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.iofabric.core.plugins.module_utils._errors import IofabricError
+from ansible_collections.iofabric.core.plugins.module_utils._module_entry import new_module, run_engine
 from ansible_collections.iofabric.core.plugins.module_utils._store import HAS_JSONSCHEMA
 from ansible_collections.iofabric.core.plugins.module_utils._vnic import run_vnic
 
@@ -390,7 +390,7 @@ ARGUMENT_SPEC = dict(
 
 
 def main():
-    module = AnsibleModule(
+    module = new_module(
         argument_spec=ARGUMENT_SPEC,
         supports_check_mode=True,
         required_if=[
@@ -403,15 +403,7 @@ def main():
     )
     if not HAS_JSONSCHEMA and module.params['state'] not in ('rendered', 'parsed'):
         module.fail_json(msg=missing_required_lib('jsonschema'))
-    try:
-        result = run_vnic(module.params, module.check_mode)
-    except IofabricError as exc:
-        module.fail_json(msg=str(exc), **exc.details())
-    if result.get('failures'):
-        failures = result['failures']
-        module.fail_json(msg='%d VNIC(s) failed: %s' % (len(failures), '; '.join(
-            '%s: %s' % (item['object'], item['error']) for item in failures)), **result)
-    module.exit_json(**result)
+    run_engine(module, lambda: run_vnic(module.params, module.check_mode), 'VNIC(s)')
 
 
 if __name__ == '__main__':

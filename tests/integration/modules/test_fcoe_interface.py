@@ -38,7 +38,9 @@ def test_pending_until_dcb_is_ready_then_created(sim, playbook):
     host = [h for h in hosts(sim) if sim.read('/sys/class/fc_host/%s/symbolic_name' % h).endswith('eth2\n')][0]
     ctlr = re.search(r'/(ctlr_\d+)/', os.readlink(sim.path('/sys/class/fc_host/' + host))).group(1)
     assert sim.read('/sys/bus/fcoe/devices/%s/mode' % ctlr) == 'VN2VN\n'
-    assert 'eth2' not in sim.store('fcoe')['observations']  # retries reset once created
+    observed = sim.store('fcoe')['observations']['eth2']
+    assert 'retries' not in observed and 'next_retry' not in observed  # retries reset once created
+    assert observed['in_sync_since'] and 'status' not in observed
     again = playbook.run([task([{'interface': 'eth1'}, {'interface': 'eth2', 'mode': 'vn2vn'}])], sim=sim)
     assert again.recap['changed'] == 0, again.stdout
 

@@ -82,3 +82,16 @@ def test_unknown_lower_fails_that_vnic_only(sim, playbook):
     assert run.rc == 2
     assert run.task('vnics')['failures'][0]['object'] == 'bad0'
     assert 'ok0' in macvlans(sim)
+
+
+def test_an_mtu_above_the_lower_links_fails_that_vnic_before_any_change(sim, playbook):
+    config = [{'type': 'macvlan', 'name': 'jumbo0', 'lower': 'eth1', 'mtu': 9000},
+              {'type': 'macvlan', 'name': 'ok0', 'lower': 'eth1'}]
+    run = playbook.run([task(config)], sim=sim)
+    assert run.rc == 2
+    [failure] = run.task('vnics')['failures']
+    assert failure['object'] == 'jumbo0'
+    assert failure['error'] == ('mtu 9000 is above the MTU of its lower link eth1 (1500), which the kernel refuses; '
+                                'raise the MTU of eth1 first')
+    assert [action['object'] for action in run.task('vnics')['actions']] == ['ok0']
+    assert sorted(macvlans(sim)) == ['ok0']
