@@ -8,6 +8,7 @@
     fabricsim fault ROOT write|read PATH ERRNO [--count N]
     fabricsim fault ROOT tool NAME rc=N|timeout=SECONDS|garbage [--count N]
     fabricsim fault ROOT async NAME delay=SECONDS|never [--count N]
+    fabricsim fault ROOT trigger PATH EVENT [KEY=VALUE ...] [--count N]
     fabricsim fault ROOT list | clear [ID]
     fabricsim writes ROOT [--since N]          the sysfs write log as JSON
     fabricsim reset ROOT                       back to the scenario's initial state
@@ -180,7 +181,9 @@ def cmd_fault(args) -> int:
         raise SystemExit('fabricsim: fault %s needs a target and a behaviour' % args.what)
     target, behaviour = args.rest[0], args.rest[1]
     spec: dict = {'target': target, 'count': args.count}
-    if args.what in ('read', 'write'):
+    if args.what == 'trigger':
+        spec.update(kind='trigger', mode=behaviour, args=_pairs(args.rest[2:]))
+    elif args.what in ('read', 'write'):
         spec.update(kind='path', op=args.what, errno=behaviour)
     else:
         mode, _sep, value = behaviour.partition('=')
@@ -222,7 +225,7 @@ def parser() -> argparse.ArgumentParser:
     event.set_defaults(func=cmd_event)
     fault = sub.add_parser('fault', help='inject or clear faults')
     fault.add_argument('root')
-    fault.add_argument('what', choices=('read', 'write', 'tool', 'async', 'list', 'clear'))
+    fault.add_argument('what', choices=('read', 'write', 'tool', 'async', 'trigger', 'list', 'clear'))
     fault.add_argument('rest', nargs='*')
     fault.add_argument('--count', type=int, default=None)
     fault.set_defaults(func=cmd_fault)

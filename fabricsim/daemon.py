@@ -161,6 +161,8 @@ class Daemon:
             if action == 'clear':
                 return {'cleared': fabric.faults.clear(message.get('id'))}
             spec = dict(message['spec'])
+            if spec['kind'] == 'trigger' and spec.get('mode') not in fabric.events:
+                raise ValueError('a trigger needs a fabric event (known: %s)' % ', '.join(sorted(fabric.events)))
             if spec['kind'] == 'path':
                 spec['errno'] = errno_value(spec['errno'])
                 # Cached pages would hide a read fault: drop what lies under the glob's fixed part.

@@ -121,6 +121,10 @@ class Fabric:
                     raise OSError(errno.EISDIR if isinstance(node, vfs.Dir) else errno.EINVAL, 'not an attribute')
                 node.write(bytes(data))
                 self._log(path, data, 'ok')
+                trigger = self.faults.for_trigger(path)
+                if trigger is not None:
+                    # After the write, before write(2) returns: the writer sees the world changed.
+                    self.events[trigger.mode](dict(trigger.args))
             except OSError as exc:
                 self._log(path, data, errno.errorcode.get(exc.errno, str(exc.errno)))
                 raise

@@ -1,4 +1,6 @@
-"""Scriptable faults: errno on a path's read or write, misbehaving tools, lost completions.
+"""Scriptable faults: errno on a path's read or write, misbehaving tools, lost completions,
+and triggers (an event that happens the moment a write to a path succeeds, such as a port
+going down in the middle of an apply).
 
 Every fault has an id so that it can be listed and cleared; ``count`` limits how many
 times it fires (None: until cleared).
@@ -31,14 +33,15 @@ def errno_value(name_or_number) -> int:
 @dataclass
 class Fault:
     id: int
-    kind: str             # path | tool | async
+    kind: str             # path | tool | async | trigger
     target: str           # path glob, tool name, or completion name
     op: str = ''          # read | write (path faults)
     errno: int = 0
-    mode: str = ''        # rc | timeout | garbage | delay | never
+    mode: str = ''        # rc | timeout | garbage | delay | never; the event kind of a trigger
     value: float = 0.0    # rc, timeout seconds, delay seconds
     count: int | None = None
     fired: int = 0
+    args: dict = field(default_factory=dict)   # a trigger's event arguments
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -83,6 +86,13 @@ class FaultTable:
     def for_tool(self, tool: str) -> Fault | None:
         for fault in list(self.faults):
             if fault.kind == 'tool' and fault.target == tool:
+                return self._fire(fault)
+        return None
+
+    def for_trigger(self, path: str) -> Fault | None:
+        """The trigger to fire after a successful write to this path, if any."""
+        for fault in list(self.faults):
+            if fault.kind == 'trigger' and fnmatch.fnmatchcase(path, fault.target):
                 return self._fire(fault)
         return None
 

@@ -9,6 +9,7 @@ PRIVATE to the collection.
 from __future__ import annotations
 
 from ansible_collections.iofabric.core.plugins.module_utils import _eoib_spec as espec
+from ansible_collections.iofabric.core.plugins.module_utils import _validate as v
 from ansible_collections.iofabric.core.plugins.module_utils._eoib_kind import EoibKind
 from ansible_collections.iofabric.core.plugins.module_utils._pipeline import Request, run
 from ansible_collections.iofabric.core.plugins.module_utils._runner import Runner
@@ -21,5 +22,5 @@ def run_eoib(params: dict, check_mode: bool) -> dict:
     sysroot = Sysroot(params.get('sysroot') or '/')
     netns = params.get('netns') or None
     kind = EoibKind(sysroot, Runner(sysroot, netns=netns), netns, settings)
-    store = StateStore(sysroot, owner='iofabric.core.eoib_gc', lock_timeout=float(params.get('lock_timeout', 30.0)))
+    store = StateStore(sysroot, owner='iofabric.core.eoib_gc', lock_timeout=v.seconds(params.get('lock_timeout', 30.0), 'lock_timeout', 3600))
     return run(kind, Request('merged', [settings], check_mode=check_mode), store)

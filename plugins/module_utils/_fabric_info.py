@@ -11,6 +11,7 @@ nothing declared are only gathered. Nothing is written.
 
 from __future__ import annotations
 
+from ansible_collections.iofabric.core.plugins.module_utils import _validate as v
 from ansible_collections.iofabric.core.plugins.module_utils._drift import DRIFT, FAILED, IN_SYNC, PENDING, summary
 from ansible_collections.iofabric.core.plugins.module_utils._errors import IofabricError
 from ansible_collections.iofabric.core.plugins.module_utils._pipeline import Request, run
@@ -31,7 +32,7 @@ ID_KEYS = {'qlgc': 'name', 'macvlan': 'name', 'fcoe': 'interface', 'sdi': 'addre
 def gather(sysroot: str, netns: str | None = None, kinds: tuple = ORDER, lock_timeout: float = 30.0) -> dict:
     """The result of fabric_info (an Ansible-style dict, never changed)."""
     root = Sysroot(sysroot)
-    store = StateStore(root, owner='iofabric.core.fabric_info', lock_timeout=lock_timeout)
+    store = StateStore(root, owner='iofabric.core.fabric_info', lock_timeout=v.seconds(lock_timeout, 'lock_timeout', 3600))
     ctx = Context(root, netns or None, True, store)
     report = {'fabric': {}, 'objects': [], 'drift': [], 'pending': [], 'failures': [], 'tool_runs': {}}
     warnings: list = []

@@ -8,6 +8,7 @@ PRIVATE to the collection.
 
 from __future__ import annotations
 
+from ansible_collections.iofabric.core.plugins.module_utils import _validate as v
 from ansible_collections.iofabric.core.plugins.module_utils._fcoe_kind import FcoeKind, FcoeOptions
 from ansible_collections.iofabric.core.plugins.module_utils._pipeline import Request, run
 from ansible_collections.iofabric.core.plugins.module_utils._runner import Runner
@@ -17,8 +18,8 @@ from ansible_collections.iofabric.core.plugins.module_utils._sysroot import Sysr
 
 def run_fcoe(params: dict, check_mode: bool) -> dict:
     state = params['state']
-    options = FcoeOptions(dcb_timeout=float(params.get('dcb_timeout', 2.0)),
-                          destroy_timeout=float(params.get('destroy_timeout', 10.0)),
+    options = FcoeOptions(dcb_timeout=v.seconds(params.get('dcb_timeout', 2.0), 'dcb_timeout', 600),
+                          destroy_timeout=v.seconds(params.get('destroy_timeout', 10.0), 'destroy_timeout', 600),
                           persist=params.get('persist', True),
                           fcoemon_policy=params.get('fcoemon_policy') or 'refuse', check_mode=check_mode)
     offline = state in ('rendered', 'parsed')
@@ -28,5 +29,5 @@ def run_fcoe(params: dict, check_mode: bool) -> dict:
     if state == 'parsed':
         return run(kind, Request(state, running_config=params.get('running_config')))
     store = None if offline else StateStore(sysroot, owner='iofabric.core.fcoe_interface',
-                                            lock_timeout=float(params.get('lock_timeout', 30.0)))
+                                            lock_timeout=v.seconds(params.get('lock_timeout', 30.0), 'lock_timeout', 3600))
     return run(kind, Request(state, params.get('config') or [], check_mode=check_mode), store)

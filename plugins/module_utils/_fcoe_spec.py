@@ -33,6 +33,10 @@ def normalize(item: dict, field: str) -> tuple:
             raise ValidationError('%s.%s' % (field, key), 'must be true or false')
         spec[key] = value
     spec['mode'] = v.choice(item['mode'], field + '.mode', MODES) if item.get('mode') is not None else None
+    base, dot, vlan = spec['interface'].rpartition('.')
+    if dot and base and vlan.isdigit() and not 1 <= int(vlan) <= 4094:
+        raise ValidationError(field + '.interface', '%s names VLAN %s of %s, which 802.1Q does not allow (VLAN IDs '
+                                                    'are 1-4094)' % (spec['interface'], vlan, base))
     if spec.get('auto_vlan') and '.' in spec['interface']:
         raise ValidationError(field + '.auto_vlan', '%s is a VLAN interface; VLAN discovery applies to the base '
                                                     'interface (fcoemon ignores AUTO_VLAN on a VLAN)' % spec['interface'])

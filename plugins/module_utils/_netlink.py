@@ -10,17 +10,23 @@ that names the link, the operation and the errno.
 from __future__ import annotations
 
 import errno as _errno
+import importlib.util
 import os
 from dataclasses import dataclass, field
 
 from ansible_collections.iofabric.core.plugins.module_utils._errors import IofabricError, NetlinkUnavailable
 
-try:
-    from pyroute2 import IPRoute, NetlinkError
-    HAS_PYROUTE2 = True
-except ImportError:  # pragma: no cover - exercised by the import sanity test
-    HAS_PYROUTE2 = False
-    IPRoute = NetlinkError = None
+# Importing pyroute2 costs about 0.2 s (its package loads ndb, ipdb and conntrack), which a task
+# that never touches a link (qlgc VNICs, SCSI devices) should not pay: it is imported on first use.
+HAS_PYROUTE2 = importlib.util.find_spec('pyroute2') is not None
+IPRoute = NetlinkError = None
+
+
+def _load_pyroute2() -> None:
+    global IPRoute, NetlinkError  # pylint: disable=global-statement
+    if IPRoute is None:
+        from pyroute2 import IPRoute as ip_route, NetlinkError as netlink_error  # pylint: disable=import-outside-toplevel
+        IPRoute, NetlinkError = ip_route, netlink_error
 
 MACVLAN_MODES = ('private', 'vepa', 'bridge', 'passthru', 'source')
 NUD_PERMANENT = 0x80  # a port's own address in the bridge FDB, not one it learned
@@ -84,6 +90,7 @@ class Netlink:
         self._ipr = None
 
     def __enter__(self):
+        _load_pyroute2()
         try:
             self._ipr = IPRoute(netns=self.netns) if self.netns else IPRoute()
         except (OSError, NetlinkError) as exc:

@@ -83,6 +83,8 @@ class QlgcKind(BaseKind):
             name, spec = qspec.normalize(item, field)
             self.fields[name] = field
             items.append((name, spec))
+        if state not in ('deleted', 'parsed'):
+            _check_ioc_instances(items, self.fields)
         return items
 
     def defaults(self, spec: dict) -> dict:
@@ -268,6 +270,29 @@ class QlgcKind(BaseKind):
         parsed = cfg.parse(text)
         self.add_extra('quirks', parsed.quirks)
         return [strip(item) for item in parsed.items]
+
+
+def _check_ioc_instances(items: list, fields: dict) -> None:
+    """The kernel refuses a second path to the same IOC with the same instance (EINVAL, after the
+    first was created): refuse the declaration instead, before anything is written. The IOC is
+    named as the vendor rule picks it: by GUID when a DGID is given or there is no IOC string."""
+    seen: dict = {}
+    for name, spec in items:
+        for which in qspec.PATHS:
+            path = spec.get(which) or {}
+            if path.get('ioc_guid') and (path.get('dgid') or not path.get('ioc_string')):
+                ioc = ('IOC GUID %s' % path['ioc_guid'], path['ioc_guid'])
+            elif path.get('ioc_string'):
+                ioc = ('IOC "%s"' % path['ioc_string'], path['ioc_string'])
+            else:
+                continue
+            key = (ioc[1], path.get('instance') or 0)
+            where = '%s.%s' % (fields.get(name, name), which)
+            if key in seen:
+                raise ValidationError(where, '%s instance %d is already used by %s; the kernel allows one path per IOC '
+                                             'and instance, so give one of them another instance' % (
+                                                 ioc[0], key[1], seen[key]))
+            seen[key] = where
 
 
 def strip(item: dict) -> dict:

@@ -43,7 +43,7 @@ def normalize_path(raw, field: str, require_port: bool = True) -> dict:
     if raw.get('port_guid') is not None:
         path['port_guid'] = v.guid(raw['port_guid'], field + '.port_guid')
     if raw.get('port') is not None:
-        path['port'] = v.int_range(raw['port'], field + '.port', 0, 255)
+        path['port'] = v.int_range(raw['port'], field + '.port', 1, 255)
     if raw.get('hca') is not None:
         path['hca'] = _hca(raw['hca'], field + '.hca')
     if path['ioc_guid'] is None and path['ioc_string'] is None:

@@ -8,9 +8,14 @@ PRIVATE to the collection.
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.iofabric.core.plugins.module_utils import _validate as v
 from ansible_collections.iofabric.core.plugins.module_utils._errors import ValidationError
 
+# drivers/scsi/scsi_lib.c scsi_vpd_lun_id(): NAA and EUI-64 designators as hex, T10 vendor IDs as
+# their text (spaces included), SCSI name strings as given (iSCSI names start with iqn.).
+_WWID = re.compile(r'(naa|eui)\.[0-9a-fA-F]{8,64}|t10\.[ -~]{1,252}|iqn\.[!-~]{1,252}')
 FIELDS = ('address', 'wwid', 'vendor', 'model', 'serial', 'force', 'readd')
 IDENTITY = ('wwid', 'vendor', 'model', 'serial')
 
@@ -36,6 +41,9 @@ def normalize(item: dict, field: str) -> tuple:
     for key in IDENTITY:
         if item.get(key) is not None:
             spec[key] = _identity_text(item[key], '%s.%s' % (field, key), limits[key])
+    if spec['wwid'] and not _WWID.fullmatch(spec['wwid']):
+        raise ValidationError(field + '.wwid', '%r is not a WWID as the kernel shows one: naa. or eui. and hex digits, '
+                                               't10. and the vendor text, or an iqn. name' % spec['wwid'])
     if spec['wwid'] and any(spec[key] for key in ('vendor', 'model', 'serial')):
         raise ValidationError(field + '.wwid', 'give the identity either as wwid or as vendor/model/serial')
     if item.get('force') is not None and not isinstance(item['force'], bool):

@@ -160,6 +160,19 @@ def int_range(value, field: str, low: int, high: int) -> int:
     return number
 
 
+def seconds(value, field: str, high: float = 86400.0) -> float:
+    """A timeout or a delay: a number of seconds from 0 to ``high``."""
+    if isinstance(value, bool):
+        raise ValidationError(field, 'expected a number of seconds, got a boolean')
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValidationError(field, '%r is not a number of seconds' % (value,)) from None
+    if not 0 <= number <= high:  # also false for NaN
+        raise ValidationError(field, '%s is out of range (0-%g seconds)' % (value, high))
+    return number
+
+
 def choice(value, field: str, choices: tuple) -> str:
     if value not in choices:
         raise ValidationError(field, '%r is not one of %s' % (value, ', '.join(choices)))

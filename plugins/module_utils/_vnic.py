@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ansible_collections.iofabric.core.plugins.module_utils import _macvlan_spec as mspec
 from ansible_collections.iofabric.core.plugins.module_utils import _qlgc_spec as qspec
+from ansible_collections.iofabric.core.plugins.module_utils import _validate as v
 from ansible_collections.iofabric.core.plugins.module_utils._errors import ValidationError
 from ansible_collections.iofabric.core.plugins.module_utils._macvlan_kind import MacvlanKind
 from ansible_collections.iofabric.core.plugins.module_utils._netlink import HAS_PYROUTE2
@@ -72,7 +73,7 @@ def run_vnic(params: dict, check_mode: bool) -> dict:
     sysroot = None if state in ('rendered', 'parsed') else Sysroot(params.get('sysroot') or '/')
     options = QlgcOptions(config_file=params.get('config_file') or QlgcOptions.config_file,
                           persist=params.get('persist', True),
-                          connect_timeout=float(params.get('connect_timeout', 10.0)))
+                          connect_timeout=v.seconds(params.get('connect_timeout', 10.0), 'connect_timeout', 3600))
     qlgc = QlgcKind(sysroot, Runner(sysroot) if sysroot else None, options)
     if state == 'parsed':
         return run(qlgc, Request(state, running_config=params.get('running_config')))
@@ -84,7 +85,7 @@ def run_vnic(params: dict, check_mode: bool) -> dict:
     if state == 'rendered':
         return merge_results([run(kind, Request(state, parts[name][0], fields=parts[name][1]))
                               for name, kind in (('qlgc', qlgc), ('macvlan', macvlan)) if parts[name][0]])
-    store = StateStore(sysroot, owner='iofabric.core.vnic_interface', lock_timeout=float(params.get('lock_timeout', 30.0)))
+    store = StateStore(sysroot, owner='iofabric.core.vnic_interface', lock_timeout=v.seconds(params.get('lock_timeout', 30.0), 'lock_timeout', 3600))
     results = []
     for name, kind in (('qlgc', qlgc), ('macvlan', macvlan)):
         items, fields = parts[name]

@@ -161,3 +161,16 @@ def test_path_faults(fabric):
         write(fabric, '/vnic-mlx4_0-1/create_primary', IOC1 + ',name=veth1')
     assert info.value.errno == errno.EIO
     write(fabric, '/vnic-mlx4_0-1/create_primary', IOC1 + ',name=veth1')  # count=1: cleared
+
+
+def test_a_trigger_takes_the_port_down_right_after_the_write(fabric):
+    fabric.faults.add(kind='trigger', target=CLASS + '/vnic-mlx4_0-1/create_primary', mode='port-down',
+                      args={'port': 'mlx4_0:1'}, count=1)
+    write(fabric, '/vnic-mlx4_0-1/create_primary', IOC1 + ',name=veth1')   # the write itself succeeds
+    fabric.clock.settle()
+    assert read(fabric, '/interfaces/veth1/primary_path/viport_state') == 'VIPORT_DISCONNECTED\n'
+    assert 'State = Down' in fabric.run_tool('ib_qlgc_vnic_query', ['-es'])['stdout']
+    assert fabric.faults.faults == []   # fired once, as counted
+    write(fabric, '/vnic-mlx4_0-2/create_primary', IOC2 + ',name=veth2')   # no trigger any more
+    fabric.clock.settle()
+    assert read(fabric, '/interfaces/veth2/primary_path/viport_state') == 'VIPORT_CONNECTED\n'

@@ -118,3 +118,15 @@ def test_int_range_and_choice():
     rejects(v.int_range, 'x', 0, 255)
     assert v.choice('bridge', 'f', ('bridge', 'vepa')) == 'bridge'
     rejects(v.choice, 'nope', ('bridge', 'vepa'))
+
+
+@pytest.mark.parametrize('value, expected', [(0, 0.0), ('2.5', 2.5), (3600, 3600.0)])
+def test_seconds_accepts_a_number_in_range(value, expected):
+    assert v.seconds(value, 'connect_timeout', 3600) == expected
+
+
+@pytest.mark.parametrize('value', [-1, 3601, 'soon', True, None, float('nan'), float('inf')])
+def test_seconds_rejects_naming_the_field(value):
+    with pytest.raises(ValidationError) as info:
+        v.seconds(value, 'connect_timeout', 3600)
+    assert info.value.field == 'connect_timeout'
