@@ -19,6 +19,9 @@ CONNECTED = 'VIPORT_CONNECTED'
 DISCONNECTED = 'VIPORT_DISCONNECTED'
 FIRSTCONNECT = 'INVALID STATE'      # LINK_FIRSTCONNECT is not in the driver's switch
 RETRYWAIT = 'LINK_RETRYWAIT'        # guess: what a configured path shows while its IOC is absent
+# guess: the viport state machine retries a connection that did not complete (the reference names
+# LINK_RETRYWAIT but not its period); a lost completion costs one attempt, not the path.
+RETRY_SECONDS = 2.0
 IDLING = 'LINK_IDLING'
 MULTICAST_JOINED = 'state=Joined & Attached MGID:ff12:401b:ffff:0000:0000:0000:ffff:ffff MLID:C001'
 CONNECT_DELAY = 0.05
@@ -156,7 +159,15 @@ class QlgcDriver:
                 path.generation += 1
                 generation = path.generation
                 delay = self.fabric.completion_delay('qlgc-connect', self.connect_delay)
-                self.fabric.schedule(delay, lambda: self._connect(path, generation))
+                if delay is None:
+                    self.fabric.schedule(RETRY_SECONDS, lambda: self._retry(path, generation))
+                else:
+                    self.fabric.schedule(delay, lambda: self._connect(path, generation))
+
+    def _retry(self, path: VPath, generation: int) -> None:
+        """The attempt was lost: try again, unless the path changed or went away meanwhile."""
+        if self.vnics.get(path.vnic.name) is path.vnic and path.generation == generation:
+            self.refresh(path)
 
     def _connect(self, path: VPath, generation: int) -> None:
         vnic = path.vnic

@@ -11,6 +11,7 @@ live in the state store so that they survive restarts.
 
 from __future__ import annotations
 
+import errno
 import os
 import time
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ from ansible_collections.iofabric.core.plugins.module_utils._fcoe_live import (
 )
 from ansible_collections.iofabric.core.plugins.module_utils._kind import BaseKind, wait_until
 from ansible_collections.iofabric.core.plugins.module_utils._netlink import Netlink
-from ansible_collections.iofabric.core.plugins.module_utils._plan import Action, Failure, Plan
+from ansible_collections.iofabric.core.plugins.module_utils._plan import Action, Failure, Pending, Plan
 from ansible_collections.iofabric.core.plugins.module_utils._sysfs import list_dir, write_attr
 
 KERNEL_MODE = {'fabric': 'Fabric', 'vn2vn': 'VN2VN'}
@@ -70,6 +71,7 @@ class FcoeKind(BaseKind):
         self.retries: dict = {}
         self.dcb_states: dict = {}
         self.parse_interface = ''
+        self.document = None
         self._config_text: dict = {}
 
     # -- validation and resource states --------------------------------------------------
@@ -131,6 +133,10 @@ class FcoeKind(BaseKind):
     # -- plan ------------------------------------------------------------------------
     def plan(self, want: dict, have: dict, deletes: list, document) -> Plan:
         plan = Plan()
+        self.document = document
+        for interface in list(document.observations):
+            if interface not in self.instances and document.observation(interface).get('destroying'):
+                document.observe(interface, destroying=None)  # the asynchronous destroy completed
         fcoemon = fcoemon_pids(self.sysroot)
         for interface in sorted(deletes):
             self._plan_removal(plan, interface, 'state=%s' % self.state)
@@ -193,6 +199,12 @@ class FcoeKind(BaseKind):
 
     def _plan_decision(self, plan: Plan, interface: str, spec: dict, decision) -> None:
         instance = self.instances.get(interface)
+        since = self.document.observation(interface).get('destroying') if self.document is not None else None
+        if instance is not None and since:
+            # Whatever is decided now, the instance is on its way out: create it again once it is gone.
+            plan.wait(interface, 'the destroy written at %s is still in progress (the kernel completes it '
+                                 'asynchronously); %s' % (since, decision.reason), 'kernel')
+            return
         if decision.action == DESTROY:
             self._plan_removal(plan, interface, decision.reason, keep_config=True)
         elif decision.action == CREATE:
@@ -231,7 +243,13 @@ class FcoeKind(BaseKind):
             plan.actions.append(Action(interface, 'enable', 'declared enabled', {}))
 
     def _plan_removal(self, plan: Plan, interface: str, reason: str, keep_config: bool = False) -> None:
-        if interface in self.instances:
+        since = self.document.observation(interface).get('destroying') if self.document is not None else None
+        if interface in self.instances and since:
+            # The kernel unmaps the netdev at once and destroys the instance from a workqueue; until that
+            # work has run, another destroy is refused with ENODEV. Wait for it instead.
+            plan.wait(interface, '%s; the destroy written at %s is still in progress (the kernel completes it '
+                                 'asynchronously)' % (reason, since), 'kernel')
+        elif interface in self.instances:
             plan.actions.append(Action(interface, 'destroy', reason, {'file': BUS + '/ctlr_destroy'}))
         if not keep_config and interface in self.cfg and self.options.persist:
             plan.actions.append(Action(interface, 'remove-config', reason, {'file': self._cfg_path(interface)}))
@@ -271,7 +289,10 @@ class FcoeKind(BaseKind):
             self.instances = read_instances(self.sysroot)
         elif action.op == 'destroy':
             write_attr(self.sysroot.path(BUS, 'ctlr_destroy') if bus_available(self.sysroot)
-                       else self.sysroot.path(LEGACY, 'destroy'), data)
+                       else self.sysroot.path(LEGACY, 'destroy'), data,
+                       'no FCoE instance is mapped to %s any more: a destroy is in progress, or it was destroyed '
+                       'outside iofabric' % interface, (errno.ENODEV,))
+            document.observe(interface, destroying=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()))
         else:
             self._write_ctlr(interface, action)
 
@@ -303,8 +324,10 @@ class FcoeKind(BaseKind):
         failures = []
         for interface in gone:
             if interface in self.instances:
-                failures.append(Failure(interface, 'the FCoE instance is still there %.1f s after destroy'
-                                        % self.options.destroy_timeout))
+                # Not a failure: the kernel finishes a destroy asynchronously; later runs wait for it.
+                pending.append(Pending(interface, 'destroy written, the FCoE instance is still there after %.1f s '
+                                                  '(the kernel completes it asynchronously)'
+                                       % self.options.destroy_timeout, 'kernel'))
         for interface in want:
             decision = self.decisions.get(interface)
             if interface in failed or decision is None or decision.action != CREATE:

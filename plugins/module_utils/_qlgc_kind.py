@@ -32,6 +32,7 @@ from ansible_collections.iofabric.core.plugins.module_utils._qlgc_query import p
 from ansible_collections.iofabric.core.plugins.module_utils._qlgc_resolve import (
     LATE,
     PORT_DOWN,
+    UNRESOLVED,
     VISIBLE,
     PortIndex,
     resolve,
@@ -173,7 +174,7 @@ class QlgcKind(BaseKind):
             return
         if action.op == 'delete':
             target = self.sysroot.path(CLASS_DIR, INTERFACES, 'delete_vnic')
-            write_attr(target, action.object.encode('ascii'), EINVAL_HINTS['delete'])
+            write_attr(target, action.object.encode('ascii'), EINVAL_HINTS['delete'], (errno.EINVAL,))
             document.observe(action.object, instance=None, pkey=None, ib_multicast=None)
             return
         which = action.detail['path']
@@ -184,7 +185,7 @@ class QlgcKind(BaseKind):
                             'secondary' if which == 'secondary' else 'create']
         data = build(params)
         try:
-            write_attr(self.sysroot.path(CLASS_DIR, directory, 'create_' + which), data, hint)
+            write_attr(self.sysroot.path(CLASS_DIR, directory, 'create_' + which), data, hint, (errno.EINVAL,))
         except SysfsError as exc:
             if exc.errno == errno.EINVAL:
                 exc.args = ('%s; string written: %s' % (exc.args[0], data.decode('ascii')),)
@@ -234,9 +235,11 @@ class QlgcKind(BaseKind):
                 path = vnic.paths.get(which)
                 if target is None or (path is not None and path.connected):
                     continue
-                if target.status in (LATE, PORT_DOWN):
+                if target.status in (LATE, PORT_DOWN, UNRESOLVED):
+                    # Unresolved: the query failed, so the path was written idle; the next run
+                    # (or the reconciler) resolves it once the query answers again.
                     pending.append(Pending(name, '%s path: %s' % (which, target.reason),
-                                           'ioc' if target.status == LATE else 'port'))
+                                           {LATE: 'ioc', PORT_DOWN: 'port', UNRESOLVED: 'query'}[target.status]))
                 elif path is None:
                     failures.append(Failure(name, '%s path is missing after apply' % which))
                 else:

@@ -20,6 +20,9 @@ from ansible_collections.iofabric.core.plugins.module_utils._errors import (
 from ansible_collections.iofabric.core.plugins.module_utils._sysroot import Sysroot
 
 DEFAULT_TIMEOUT = 30.0
+# How long any tool may take, for the modules (a task's environment) and the reconciler (its unit's
+# Environment=): a hung ib_qlgc_vnic_query or dcbtool is given up on after this many seconds.
+TIMEOUT_VARIABLE = 'IOFABRIC_TOOL_TIMEOUT'
 NSENTER = '/usr/bin/nsenter'
 NETNS_DIRS = ('/run/netns', '/var/run/netns')
 _ENV = {'LC_ALL': 'C', 'LANG': 'C', 'PATH': '/usr/sbin:/usr/bin:/sbin:/bin'}
@@ -33,6 +36,15 @@ class ToolRun:
     stderr: str
 
 
+def default_timeout() -> float:
+    """IOFABRIC_TOOL_TIMEOUT when it is a number of seconds from 0.1 to 600, else 30."""
+    try:
+        value = float(os.environ.get(TIMEOUT_VARIABLE, DEFAULT_TIMEOUT))
+    except ValueError:
+        return DEFAULT_TIMEOUT
+    return value if 0.1 <= value <= 600 else DEFAULT_TIMEOUT
+
+
 class Runner:
     """Runs tools from a sysroot and counts the runs (the counts are in results and bench).
 
@@ -40,9 +52,9 @@ class Runner:
     interfaces (and the same abstract sockets, such as lldpad's) as our netlink queries.
     """
 
-    def __init__(self, sysroot: Sysroot, timeout: float = DEFAULT_TIMEOUT, netns: str | None = None):
+    def __init__(self, sysroot: Sysroot, timeout: float | None = None, netns: str | None = None):
         self.sysroot = sysroot
-        self.timeout = timeout
+        self.timeout = timeout if timeout is not None else default_timeout()
         self.netns = netns
         self.runs: dict = {}
 

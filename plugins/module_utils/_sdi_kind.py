@@ -13,12 +13,13 @@ more, deletes, and waits for the device to vanish.
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 
 from ansible_collections.iofabric.core.plugins.module_utils import _scsi_spec as sspec
 from ansible_collections.iofabric.core.plugins.module_utils._errors import IofabricError
 from ansible_collections.iofabric.core.plugins.module_utils._kind import BaseKind, wait_until
-from ansible_collections.iofabric.core.plugins.module_utils._plan import Action, Failure, Plan
+from ansible_collections.iofabric.core.plugins.module_utils._plan import Action, Failure, Pending, Plan
 from ansible_collections.iofabric.core.plugins.module_utils._scsi_live import (
     SCSI_DEVICE,
     SCSI_HOST,
@@ -111,6 +112,8 @@ class SdiKind(BaseKind):
                 wrong = identity_mismatch(spec, device)
                 if wrong:
                     plan.fail(address, 'the device at %s is not the declared one: %s' % (address, wrong))
+                elif _disk_missing(device):
+                    plan.wait(address, NO_DISK % address, 'kernel')
                 continue
             number = sspec.host_of(address)
             host = hosts.setdefault(number, read_host(self.sysroot, number))
@@ -156,7 +159,8 @@ class SdiKind(BaseKind):
         if action.op == 'add':
             write_attr(self.sysroot.path(SCSI_HOST, action.detail['host'], 'scan'),
                        action.detail['scan'].encode('ascii'),
-                       'the kernel refused the scan (EINVAL: channel, target or LUN out of range for the host)')
+                       'the kernel refused the scan: channel, target or LUN out of range for the host',
+                       (errno.EINVAL,))
             return
         device_dir = self.sysroot.path(SCSI_DEVICE, address) + '/device'
         if action.op == 'flush':
@@ -187,11 +191,17 @@ class SdiKind(BaseKind):
                     return False
             return not any(exists(self.sysroot.path(SCSI_DEVICE, address)) for address in removed)
         if added or removed:
-            wait_until(settled, max(self.options.attach_timeout, self.options.remove_timeout))
+            wait_until(settled, max(self.options.attach_timeout if added else 0,
+                                    self.options.remove_timeout if removed else 0))
         have = self.read_live(document)
-        failures = []
+        failures, pending = [], [p for p in plan.pending if p.object not in failed]
         for address in added:
             device = self.devices.get(address)
+            if device is not None and _disk_missing(device) and not identity_mismatch(want[address], device):
+                # sd probes the disk asynchronously: slow, not failed; the next run sees it.
+                pending.append(Pending(address, NO_DISK % address + ' after %.1f s' % self.options.attach_timeout,
+                                       'kernel'))
+                continue
             if device is None:
                 _h, channel, target, lun = address.split(':')
                 failures.append(Failure(address, 'no device answered at %s (scan "%s %s %s" of host%s)' % (
@@ -204,7 +214,7 @@ class SdiKind(BaseKind):
         for address in removed:
             if address in self.devices:
                 failures.append(Failure(address, 'still present %.1f s after delete' % self.options.remove_timeout))
-        return have, [p for p in plan.pending if p.object not in failed], failures
+        return have, pending, failures
 
     def record(self, document, want: dict, deletes: list, state: str) -> None:
         for address in deletes:
@@ -234,6 +244,14 @@ class SdiKind(BaseKind):
                 current['vendor'] = line.split('Vendor:')[1].split('Model:')[0].strip()
                 current['model'] = line.split('Model:')[1].split('Rev:')[0].strip()
         return items
+
+
+NO_DISK = 'the scsi_device %s is attached, but sd has not probed its disk yet (no block device)'
+
+
+def _disk_missing(device) -> bool:
+    """A disk (type 0) without its block device: sd probes asynchronously after the attach."""
+    return device.type == 0 and not device.disk
 
 
 def _key(address: str) -> tuple:

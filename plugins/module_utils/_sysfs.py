@@ -51,18 +51,25 @@ def read_attr_or(path: str, default: str | None = None) -> str | None:
         raise
 
 
-def write_attr(path: str, data: bytes, hint: str = '') -> None:
-    """Write exactly ``data`` in one write(2); a short write is an error."""
+def write_attr(path: str, data: bytes, hint: str = '', hint_for: tuple | None = None) -> None:
+    """Write exactly ``data`` in one write(2); a short write is an error.
+
+    hint: what the refusal likely means, added to the error; hint_for: the errnos it explains
+    (None: any), so that an EIO is never explained as a malformed value.
+    """
     if not isinstance(data, bytes):
         raise TypeError('write_attr takes bytes')
+
+    def failure(err: int) -> SysfsError:
+        return SysfsError(path, err, 'write', hint if hint_for is None or err in hint_for else '')
     try:
         fd = os.open(path, os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError as exc:
-        raise SysfsError(path, exc.errno, 'write', hint) from None
+        raise failure(exc.errno) from None
     try:
         written = os.write(fd, data)
     except OSError as exc:
-        raise SysfsError(path, exc.errno, 'write', hint) from None
+        raise failure(exc.errno) from None
     finally:
         os.close(fd)
     if written != len(data):

@@ -5,6 +5,7 @@ import errno
 import pytest
 
 from fabricsim.clock import ManualClock
+from fabricsim.drivers.qlgc import RETRY_SECONDS
 from fabricsim.fabric import Fabric
 from fabricsim.scenario import load
 
@@ -145,6 +146,15 @@ def test_connect_that_never_completes(fabric):
     write(fabric, '/vnic-mlx4_0-1/create_primary', IOC1 + ',name=veth1')
     fabric.clock.settle()
     assert read(fabric, '/interfaces/veth1/primary_path/viport_state') == 'VIPORT_DISCONNECTED\n'
+
+
+def test_a_lost_connect_is_retried_and_connects_once_completions_arrive(fabric):
+    fabric.faults.add(kind='async', target='qlgc-connect', mode='never', count=1)
+    write(fabric, '/vnic-mlx4_0-1/create_primary', IOC1 + ',name=veth1')
+    fabric.clock.advance(1.0)
+    assert read(fabric, '/interfaces/veth1/primary_path/link_state') == 'LINK_RETRYWAIT\n'
+    fabric.clock.advance(RETRY_SECONDS + 1.0)   # the retry, then its (now undisturbed) completion
+    assert read(fabric, '/interfaces/veth1/primary_path/viport_state') == 'VIPORT_CONNECTED\n'
 
 
 def test_writes_are_logged_with_their_outcome(fabric):

@@ -50,3 +50,21 @@ def test_missing_tool_is_typed(runner):
 def test_timeout_is_typed(runner):
     with pytest.raises(ToolTimeout):
         runner.run('hangs', [], timeout=0.3)
+
+
+@pytest.mark.parametrize('value, expected', [('1.5', 1.5), ('600', 600.0), (None, 30.0), ('0', 30.0), ('601', 30.0),
+                                             ('soon', 30.0), ('nan', 30.0)])
+def test_the_tool_timeout_comes_from_the_environment_when_sane(monkeypatch, tmp_path, value, expected):
+    if value is None:
+        monkeypatch.delenv('IOFABRIC_TOOL_TIMEOUT', raising=False)
+    else:
+        monkeypatch.setenv('IOFABRIC_TOOL_TIMEOUT', value)
+    assert Runner(Sysroot(str(tmp_path))).timeout == expected
+    assert Runner(Sysroot(str(tmp_path)), timeout=2).timeout == 2
+
+
+def test_a_hung_tool_is_given_up_on_after_the_timeout(runner):
+    runner.timeout = 0.3
+    with pytest.raises(ToolTimeout) as info:
+        runner.run('hangs', [])
+    assert 'no answer within 0.3 s' in str(info.value)
