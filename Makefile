@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.venv/collections
 
-.PHONY: all bootstrap demo test check sanity units integration lint molecule build bench clean
+.PHONY: all bootstrap demo test check sanity units integration lint molecule build bench soak clean
 
 all: test
 
@@ -24,6 +24,10 @@ check: bootstrap
 
 sanity units integration lint molecule: bootstrap
 	@scripts/test.sh $@
+
+# The long variants of the reliability suites (docs/reliability.md): run and recorded once per release.
+soak: bootstrap
+	@scripts/test.sh soak
 
 build: bootstrap
 	@mkdir -p build && ansible-galaxy collection build --force --output-path build .

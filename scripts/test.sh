@@ -26,6 +26,13 @@ run_step() {
         lint) lint ;;
         molecule) scripts/molecule.sh ;;
         ruff) ruff check --quiet plugins fabricsim tests ;;
+        # The long variants of the crash, concurrency and fuzzing suites, each on its own worker.
+        soak) IOFABRIC_CRASH_ITERATIONS="${IOFABRIC_CRASH_ITERATIONS:-10000}" \
+              IOFABRIC_SOAK_SECONDS="${IOFABRIC_SOAK_SECONDS:-900}" \
+              IOFABRIC_FUZZ_ITERATIONS="${IOFABRIC_FUZZ_ITERATIONS:-100000}" \
+              python -m pytest -q -n 3 tests/integration/reliability/test_crashes.py \
+                  tests/integration/reliability/test_concurrency.py tests/unit/reliability/test_parsers_and_builders.py \
+              && python scripts/reliability_summary.py ;;
         *) echo "unknown step $1" >&2; return 2 ;;
     esac
 }

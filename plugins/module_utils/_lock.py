@@ -19,6 +19,9 @@ import time
 from ansible_collections.iofabric.core.plugins.module_utils._errors import LockTimeout
 
 POLL_INTERVAL = 0.05
+# Diagnosing contention: with this set to a file, every hold of the lock appends one JSON line
+# (owner, pid, mode, and CLOCK_MONOTONIC times, comparable across processes) when it ends.
+TRACE_VARIABLE = 'IOFABRIC_LOCK_TRACE'
 
 
 class HostLock:
@@ -31,6 +34,8 @@ class HostLock:
         self.timeout = timeout
         self._fd = -1
         self.waited = 0.0
+        self._acquired = 0.0
+        self._exclusive = False
 
     def acquire(self, exclusive: bool = True) -> None:
         self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
@@ -48,15 +53,34 @@ class HostLock:
                     self._fd = -1
                     raise LockTimeout(self.path, holder, self.waited) from None
                 time.sleep(POLL_INTERVAL)
-        self.waited = time.monotonic() - start
+        self._acquired = time.monotonic()
+        self._exclusive = exclusive
+        self.waited = self._acquired - start
         if exclusive:
             self._write_holder()
 
     def release(self) -> None:
         if self._fd >= 0:
+            released = time.monotonic()
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = -1
+            self._trace(released)
+
+    def _trace(self, released: float) -> None:
+        path = os.environ.get(TRACE_VARIABLE)
+        if not path:
+            return
+        line = json.dumps({'owner': self.owner, 'pid': os.getpid(), 'exclusive': self._exclusive,
+                           'acquired': self._acquired, 'released': released, 'waited': round(self.waited, 6)})
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:
+                os.write(fd, (line + '\n').encode('utf-8'))   # one write: appends never interleave
+            finally:
+                os.close(fd)
+        except OSError:
+            pass  # a diagnostic must never fail a run
 
     def holder(self) -> str:
         """Who holds (or last held) the exclusive lock, as readable text."""

@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass, field
 
 from ansible_collections.iofabric.core.plugins.module_utils._errors import IofabricError, NetlinkUnavailable
+from ansible_collections.iofabric.core.plugins.module_utils._rtnl import dump_links, open_socket
 
 # Importing pyroute2 costs about 0.2 s (its package loads ndb, ipdb and conntrack), which a task
 # that never touches a link (qlgc VNICs, SCSI devices) should not pay: it is imported on first use.
@@ -67,59 +68,64 @@ class Link:
         return [self.name] + list(self.altnames)
 
 
-def _link(msg) -> Link:
-    props = msg.get_attr('IFLA_PROP_LIST')
-    mode = None
-    info = msg.get_attr('IFLA_LINKINFO')
-    if info is not None and info.get_attr('IFLA_INFO_KIND') in ('macvlan', 'macvtap'):
-        data = info.get_attr('IFLA_INFO_DATA')
-        mode = data.get_attr('IFLA_MACVLAN_MODE') if data is not None else None
-    return Link(index=msg['index'], name=msg.get('ifname'), kind=msg.get(('linkinfo', 'kind')),
-                lower=msg.get('link'), address=msg.get('address'), perm_address=msg.get('perm_address'),
-                altnames=list(props.altnames()) if props is not None else [], mtu=msg.get('mtu'),
-                mode=mode, up=bool(msg['flags'] & 1), operstate=msg.get('operstate') or '', master=msg.get('master'))
-
-
 class Netlink:
-    """A pyroute2 session, in ``netns`` when one is named."""
+    """rtnetlink in ``netns`` when one is named: link dumps with the lean reader (_rtnl), changes
+    and bridge tables with pyroute2, which is only opened when one is needed."""
 
     def __init__(self, netns: str | None = None):
         if not HAS_PYROUTE2:
             raise NetlinkUnavailable('the Python library pyroute2 is required (rtnetlink: links, bridges, macvlans)')
         self.netns = netns or None
-        self._ipr = None
+        self._pyroute2 = None
+        self._socket = None
+
+    def _where(self) -> str:
+        return ' in network namespace %s' % self.netns if self.netns else ''
 
     def __enter__(self):
-        _load_pyroute2()
         try:
-            self._ipr = IPRoute(netns=self.netns) if self.netns else IPRoute()
-        except (OSError, NetlinkError) as exc:
-            raise NetlinkUnavailable('cannot open rtnetlink%s: %s' % (
-                ' in network namespace %s' % self.netns if self.netns else '', exc)) from None
+            self._socket = open_socket(self.netns)
+        except OSError as exc:
+            raise NetlinkUnavailable('cannot open rtnetlink%s: %s' % (self._where(), exc.strerror or exc)) from None
         return self
 
     def __exit__(self, *exc):
-        if self._ipr is not None:
-            self._ipr.close()
-            self._ipr = None
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+        if self._pyroute2 is not None:
+            self._pyroute2.close()
+            self._pyroute2 = None
+
+    @property
+    def _ipr(self):
+        if self._pyroute2 is None:
+            _load_pyroute2()
+            try:
+                self._pyroute2 = IPRoute(netns=self.netns) if self.netns else IPRoute()
+            except (OSError, NetlinkError) as exc:
+                raise NetlinkUnavailable('cannot open rtnetlink%s: %s' % (self._where(), exc)) from None
+        return self._pyroute2
 
     def _call(self, operation: str, name: str, *args, **kwargs):
+        ipr = self._ipr
         try:
-            return self._ipr.link(*args, **kwargs)
+            return ipr.link(*args, **kwargs)
         except NetlinkError as exc:
             raise LinkError(operation, name, exc.code) from None
 
     def links(self) -> list:
         try:
-            return [_link(msg) for msg in self._ipr.get_links()]
-        except NetlinkError as exc:
-            raise LinkError('dump', '*', exc.code) from None
+            return [Link(**fields) for fields in dump_links(self._socket)]
+        except OSError as exc:
+            raise LinkError('dump', '*', exc.errno or _errno.EIO) from None
 
     def bridge_fdb(self) -> list:
         """The bridges' forwarding entries: [(mac, port index, bridge index, permanent)]."""
         entries = []
+        ipr = self._ipr
         try:
-            for msg in self._ipr.fdb('dump'):
+            for msg in ipr.fdb('dump'):
                 bridge = msg.get('NDA_MASTER')
                 if bridge is None or not msg.get('NDA_LLADDR'):
                     continue  # entries of the device itself (NTF_SELF), not learned by a bridge
@@ -136,7 +142,7 @@ class Netlink:
         return self.index_of(name)
 
     def index_of(self, name: str) -> int:
-        found = self._ipr.link_lookup(ifname=name)
+        found = [link.index for link in self.links() if link.name == name]
         if not found:
             raise LinkError('lookup', name, _errno.ENODEV)
         return found[0]

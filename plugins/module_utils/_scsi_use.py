@@ -40,16 +40,26 @@ class HostUse:
     openers: list = field(default_factory=list)  # (pid, comm, target)
 
 
-def read_host_use(sysroot) -> HostUse:
-    use = HostUse()
-    for line in (read_attr_or(sysroot.path('/proc/self', 'mountinfo')) or '').splitlines():
+def parse_mountinfo(text: str) -> list:
+    """proc(5) mountinfo: (major:minor, mount source, mount point) of each well-formed line."""
+    mounts = []
+    for line in text.splitlines():
         fields = line.split()
         if ' - ' in line and len(fields) >= 5:
             after = line.split(' - ', 1)[1].split()
-            use.mounts.append((fields[2], after[1] if len(after) > 1 else '', fields[4]))
-    for line in (read_attr_or(sysroot.path('/proc', 'swaps')) or '').splitlines()[1:]:
-        if line.split():
-            use.swaps.append(line.split()[0])
+            mounts.append((fields[2], after[1] if len(after) > 1 else '', fields[4]))
+    return mounts
+
+
+def parse_swaps(text: str) -> list:
+    """/proc/swaps: the device or file of each line after the header."""
+    return [line.split()[0] for line in text.splitlines()[1:] if line.split()]
+
+
+def read_host_use(sysroot) -> HostUse:
+    use = HostUse()
+    use.mounts.extend(parse_mountinfo(read_attr_or(sysroot.path('/proc/self', 'mountinfo')) or ''))
+    use.swaps.extend(parse_swaps(read_attr_or(sysroot.path('/proc', 'swaps')) or ''))
     proc = sysroot.path('/proc')
     for pid in list_dir(proc):
         if not pid.isdigit():

@@ -141,7 +141,7 @@ class StateStore:
             if isinstance(data, dict) and isinstance(data.get('version'), int) and data['version'] > VERSION:
                 raise StoreError('%s was written by a newer iofabric (store version %d > %d); refusing to touch it'
                                  % (path, data['version'], VERSION))
-            jsonschema.validate(data, document_schema(kind))
+            _validator(kind).validate(data)
         except (ValueError, jsonschema.ValidationError) as exc:
             return self._quarantine(kind, path, exc)
         return StoreDocument(kind, data)
@@ -165,9 +165,24 @@ class StateStore:
             return False
         document.updated = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
         data = document.to_json()
-        jsonschema.validate(data, document_schema(document.kind))
+        _validator(document.kind).validate(data)
         atomic_write(self._path(document.kind), json.dumps(data, indent=1, sort_keys=True).encode('utf-8') + b'\n')
         return True
+
+
+_VALIDATORS: dict = {}
+
+
+def _validator(kind: str):
+    """One validator per kind, its schema checked once: jsonschema.validate() checks the schema
+    itself against the meta-schema on every call, which cost more than the rest of a pass."""
+    validator = _VALIDATORS.get(kind)
+    if validator is None:
+        schema = document_schema(kind)
+        cls = jsonschema.validators.validator_for(schema)
+        cls.check_schema(schema)
+        validator = _VALIDATORS[kind] = cls(schema)
+    return validator
 
 
 def _short(exc: Exception) -> str:

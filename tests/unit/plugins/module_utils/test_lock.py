@@ -1,3 +1,4 @@
+import json
 import os
 import signal
 import subprocess
@@ -72,3 +73,16 @@ def test_waits_then_gets_the_lock(tmp_path, holder):
     lock.acquire()
     assert lock.waited > 0 and time.monotonic() - start < 10
     lock.release()
+
+
+def test_the_trace_records_each_hold_with_its_mode_and_times(tmp_path, monkeypatch):
+    trace = tmp_path / 'trace.jsonl'
+    monkeypatch.setenv('IOFABRIC_LOCK_TRACE', str(trace))
+    for exclusive in (True, False):
+        lock = HostLock(str(tmp_path), 'tester', 1.0)
+        lock.acquire(exclusive)
+        lock.release()
+    holds = [json.loads(line) for line in trace.read_text().splitlines()]
+    assert [(hold['owner'], hold['exclusive']) for hold in holds] == [('tester', True), ('tester', False)]
+    assert all(hold['acquired'] <= hold['released'] for hold in holds)
+    assert holds[0]['released'] <= holds[1]['acquired']

@@ -1,0 +1,212 @@
+"""Crashes, on purpose: kill -9 reconciler passes and module runs at random points, a thousand times.
+
+Each iteration disturbs the simulated fabric (a hot swap, a DCB flap, a guest stopping or
+starting, a VNIC's MTU changed behind our back) so that the next run has real work to do:
+sysfs writes, netlink changes, state-store and config-file rewrites. The victim, a reconciler
+pass or a module run whose declaration alternates, is forked from this process (the engine is
+already imported, so a victim costs no interpreter start) and killed with SIGKILL at a random
+moment within its measured run time; one in fifty is a real process instead: the reconciler
+command, or a module run as Ansible runs it.
+
+After every kill: every store document parses and validates, with every declared object still
+declared. Every 20 kills: nothing exists twice (a macvlan per declaration, an FCoE instance per
+interface). Every 100: an undisturbed pass converges without error. IOFABRIC_CRASH_ITERATIONS
+sets the count (1,000; make soak runs 10,000).
+"""
+
+from __future__ import annotations
+
+import glob
+import importlib
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import jsonschema
+
+from ansible_collections.iofabric.core.plugins.module_utils._atomic import TEMP_SUFFIX
+from ansible_collections.iofabric.core.plugins.module_utils._eoib import run_eoib
+from ansible_collections.iofabric.core.plugins.module_utils._fcoe import run_fcoe
+from ansible_collections.iofabric.core.plugins.module_utils._netlink import Netlink
+from ansible_collections.iofabric.core.plugins.module_utils._reconcile import ERROR, run_pass
+from ansible_collections.iofabric.core.plugins.module_utils._sdi import run_sdi
+from ansible_collections.iofabric.core.plugins.module_utils._store import KINDS
+from ansible_collections.iofabric.core.plugins.module_utils._store_schema import document_schema
+from ansible_collections.iofabric.core.plugins.module_utils._vnic import run_vnic
+from tests.lib.ansible_run import COLLECTIONS, REPO, VENV_BIN
+
+ITERATIONS = int(os.environ.get('IOFABRIC_CRASH_ITERATIONS', '1000'))
+RESULTS = os.path.join(REPO, 'build', 'reliability')
+S1 = 'EVIC in Chassis 0x00066a00db00001e, Slot 1, Ioc 1'
+S2 = 'EVIC in Chassis 0x00066a00db00001e, Slot 1, Ioc 2'
+
+
+def vnics(variant: int) -> list:
+    """Two declarations that differ in what the kernel must change: a heartbeat and an MTU."""
+    return [{'type': 'qlgc', 'name': 'veth1', 'primary': {'ioc_string': S1, 'hca': 'mlx4_0', 'port': 1}},
+            {'type': 'qlgc', 'name': 'veth3', 'primary': {'ioc_string': S2, 'hca': 'mlx4_0', 'port': 2},
+             'heartbeat': 100 + 100 * variant},
+            {'type': 'macvlan', 'name': 'vnic5', 'lower': 'eth1', 'mtu': 1400 + 100 * variant},
+            {'type': 'macvlan', 'lower': 'eth1'}]
+
+
+def params(module: str, sim, **values) -> dict:
+    spec = importlib.import_module('ansible_collections.iofabric.core.plugins.modules.' + module).ARGUMENT_SPEC
+    return dict({name: option.get('default') for name, option in spec.items()}, sysroot=sim.root, netns=sim.netns,
+                **values)
+
+
+def declare_everything(sim) -> None:
+    for call, module, values in ((run_vnic, 'vnic_interface', {'config': vnics(0), 'connect_timeout': 1.0}),
+                                 (run_fcoe, 'fcoe_interface', {'config': [{'interface': 'eth1'}, {'interface': 'eth2'}]}),
+                                 (run_sdi, 'sdi_device', {'config': [{'address': '1:0:3:0'},
+                                                                     {'address': '1:0:4:0', 'readd': True}]}),
+                                 (run_eoib, 'eoib_gc', {'parents': ['eth4'],
+                                                        'grace': {'seconds': 0, 'observations': 2}})):
+        assert not call(params(module, sim, **values), False).get('failures'), module
+
+
+class Disturbance:
+    """What happens to the fabric between two victims; each call changes something."""
+
+    def __init__(self, sim, rng: random.Random):
+        self.sim, self.rng = sim, rng
+        self.dcb_off = self.guest_stopped = False
+
+    def __call__(self) -> str:
+        choice = self.rng.randrange(4)
+        if choice == 0:
+            self.sim.event('hot-swap', ioc='ioc1')
+            return 'hot-swap'
+        if choice == 1:
+            self.dcb_off = not self.dcb_off
+            self.sim.event('dcb-set', iface='eth2', dcb='off' if self.dcb_off else 'on')
+            return 'dcb-flap'
+        if choice == 2:
+            self.guest_stopped = not self.guest_stopped
+            self.sim.event('guest-stop' if self.guest_stopped else 'guest-start', name='vm2')
+            return 'guest'
+        subprocess.run(['ip', '-n', self.sim.netns, 'link', 'set', 'vnic5', 'mtu', str(self.rng.choice((1300, 1450)))],
+                       capture_output=True, check=False)
+        return 'mtu'
+
+
+def fork_victim(sim, victim: str, variant: int) -> int:
+    pid = os.fork()
+    if pid == 0:  # the victim: the engine's own code path, nothing but it
+        try:
+            if victim == 'pass':
+                run_pass(sim.root, sim.netns)
+            else:
+                run_vnic(params('vnic_interface', sim, config=vnics(variant), connect_timeout=0.5), False)
+        finally:
+            os._exit(0)
+    return pid
+
+
+def spawn_real(sim, victim: str, variant: int, tmp_path) -> subprocess.Popen:
+    if victim == 'pass':
+        argv = [os.path.join(VENV_BIN, 'iofabric-reconcile'), '--sysroot', sim.root, '--netns', sim.netns]
+    else:  # the module file itself, with its arguments as Ansible hands them over
+        path = os.path.join(str(tmp_path), 'args.json')
+        with open(path, 'w', encoding='utf-8') as handle:
+            json.dump({'ANSIBLE_MODULE_ARGS': {'config': vnics(variant), 'sysroot': sim.root, 'netns': sim.netns,
+                                               'connect_timeout': 0.5}}, handle)
+        argv = [sys.executable, '-m', 'ansible_collections.iofabric.core.plugins.modules.vnic_interface', path]
+    return subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env=dict(os.environ, PYTHONPATH=COLLECTIONS))
+
+
+VALIDATORS = {kind: jsonschema.validators.validator_for(document_schema(kind))(document_schema(kind)) for kind in KINDS}
+
+
+def store_is_whole(sim, baseline: dict) -> None:
+    directory = sim.path('/var/lib/iofabric')
+    assert not glob.glob(os.path.join(directory, '*.corrupt-*')), 'a store document was found corrupt'
+    for kind in KINDS:
+        path = os.path.join(directory, kind + '.json')
+        if not os.path.exists(path):
+            assert not baseline.get(kind), '%s.json disappeared' % kind
+            continue
+        with open(path, encoding='utf-8') as handle:
+            data = json.load(handle)   # a torn write would fail here
+        VALIDATORS[kind].validate(data)
+        missing = set(baseline.get(kind, ())) - set(data['objects'])
+        assert not missing, 'declarations lost from %s: %s' % (kind, sorted(missing))
+
+
+def nothing_twice(sim) -> None:
+    with Netlink(sim.netns) as netlink:
+        links = netlink.links()
+    tags = [name for link in links if link.kind == 'macvlan' for name in link.altnames if name.startswith('iofabric-')]
+    assert len(tags) == len(set(tags)), 'a macvlan was created twice: %s' % sorted(tags)
+    assert sum(1 for link in links if link.kind == 'macvlan') <= 2, [link.name for link in links if link.kind == 'macvlan']
+    hosts = sim.path('/sys/class/fc_host')
+    over = [sim.read('/sys/class/fc_host/%s/symbolic_name' % host).split(' over ')[-1].strip()
+            for host in os.listdir(hosts)]
+    assert len(over) == len(set(over)), 'an FCoE instance was created twice: %s' % sorted(over)
+
+
+def measure(sim) -> dict:
+    """How long each victim runs undisturbed, so that kills land anywhere inside a run."""
+    spans = {}
+    for victim in ('pass', 'module'):
+        started = time.monotonic()
+        pid = fork_victim(sim, victim, 1)
+        os.waitpid(pid, 0)
+        spans[victim] = max(time.monotonic() - started, 0.05)
+    return spans
+
+
+def test_kill_9_at_random_points_loses_and_duplicates_nothing(sim, tmp_path, monkeypatch):
+    monkeypatch.setenv('IOFABRIC_TOOL_TIMEOUT', '2')
+    rng = random.Random(20261201)
+    declare_everything(sim)
+    baseline = {kind: set(sim.store(kind)['objects']) for kind in KINDS
+                if os.path.exists(sim.path('/var/lib/iofabric/%s.json' % kind))}
+    disturb = Disturbance(sim, rng)
+    spans = measure(sim)
+    counts = {'iterations': 0, 'killed_mid_run': 0, 'finished_before_kill': 0, 'real_processes': 0,
+              'by_victim': {'pass': 0, 'module': 0}, 'disturbances': {}, 'store_checks': 0, 'converged_checks': 0}
+    for iteration in range(ITERATIONS):
+        kind = disturb()
+        counts['disturbances'][kind] = counts['disturbances'].get(kind, 0) + 1
+        victim = rng.choice(('pass', 'module'))
+        delay = rng.uniform(0, spans[victim] * 1.2)
+        if iteration % 50 == 25:
+            proc = spawn_real(sim, victim, iteration % 2, tmp_path)
+            time.sleep(delay * 3)   # a real process also spends an interpreter start
+            finished = proc.poll() is not None
+            proc.kill()
+            proc.wait()
+            counts['real_processes'] += 1
+        else:
+            pid = fork_victim(sim, victim, iteration % 2)
+            time.sleep(delay)
+            finished = os.waitpid(pid, os.WNOHANG)[0] != 0
+            if not finished:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+        counts['killed_mid_run' if not finished else 'finished_before_kill'] += 1
+        counts['by_victim'][victim] += 1
+        counts['iterations'] += 1
+        store_is_whole(sim, baseline)
+        counts['store_checks'] += 1
+        if iteration % 20 == 19:
+            nothing_twice(sim)
+        if iteration % 100 == 99:
+            report = run_pass(sim.root, sim.netns)
+            assert not report.exit_code & ERROR, [line for _priority, line in report.lines()]
+            store_is_whole(sim, baseline)
+            counts['converged_checks'] += 1
+    assert counts['killed_mid_run'] >= ITERATIONS // 2, counts
+    run_pass(sim.root, sim.netns)   # the next writer sweeps what a killed one left
+    leftovers = glob.glob(sim.path('/var/lib/iofabric/.*' + TEMP_SUFFIX))
+    counts['temp_files_left'] = len(leftovers)
+    os.makedirs(RESULTS, exist_ok=True)
+    with open(os.path.join(RESULTS, 'crashes.json'), 'w', encoding='utf-8') as handle:
+        json.dump(dict(counts, spans={key: round(value, 3) for key, value in spans.items()}), handle, indent=1)
