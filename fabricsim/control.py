@@ -49,7 +49,6 @@ class _Handler(socketserver.StreamRequestHandler):
             answer = {'ok': False, 'error': '%s: %s' % (type(exc).__name__, exc)}
         self.wfile.write(json.dumps(answer).encode('utf-8'))
 
-
     def _raw_tool(self) -> None:
         """The C stand-in's framing (toolshim.c): NUL-terminated name and arguments in, lengths and bytes out."""
         fields = self.rfile.read(MAX_MESSAGE).split(b'\0')[:-1]

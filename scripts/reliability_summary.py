@@ -44,9 +44,10 @@ def main(argv: list) -> int:
         out += ['| Faults: module | Cases | Faults injected | Reported on their object | Recovered afterwards |',
                 '|---|---|---|---|---|']
         for kind, entries in sorted(kinds.items()):
-            out.append('| %s | %d | %d | %d | %d |' % (kind, len(entries), sum(e['faults_injected'] for e in entries),
-                                                        sum(1 for e in entries if e['reported']),
-                                                        sum(1 for e in entries if e['recovered'])))
+            injected = sum(entry['faults_injected'] for entry in entries)
+            reported = sum(1 for entry in entries if entry['reported'])
+            recovered = sum(1 for entry in entries if entry['recovered'])
+            out.append('| %s | %d | %d | %d | %d |' % (kind, len(entries), injected, reported, recovered))
         out.append('')
     for entry in load(directory, 'crashes.json'):
         out += ['| Crashes | Count |', '|---|---|']
@@ -64,8 +65,8 @@ def main(argv: list) -> int:
     for entry in load(directory, 'fuzz.json'):
         out += ['| Fuzzed parser | Inputs | Parsed | Refused with the project\'s error |', '|---|---|---|---|']
         for name, tally in sorted(entry['parsers'].items()):
-            out.append('| %s | %d | %d | %d |' % (name, tally['parsed'] + tally['refused'], tally['parsed'],
-                                                   tally['refused']))
+            total = tally['parsed'] + tally['refused']
+            out.append('| %s | %d | %d | %d |' % (name, total, tally['parsed'], tally['refused']))
         out.append('| **all** | **%d** | | |' % entry['inputs'])
     print('\n'.join(out))
     return 0

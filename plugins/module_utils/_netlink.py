@@ -29,6 +29,7 @@ def _load_pyroute2() -> None:
         from pyroute2 import IPRoute as ip_route, NetlinkError as netlink_error  # pylint: disable=import-outside-toplevel
         IPRoute, NetlinkError = ip_route, netlink_error
 
+
 MACVLAN_MODES = ('private', 'vepa', 'bridge', 'passthru', 'source')
 NUD_PERMANENT = 0x80  # a port's own address in the bridge FDB, not one it learned
 

@@ -47,7 +47,7 @@ class RtnlError(OSError):
 
 def attrs(data: bytes, offset: int = 0, end: int | None = None) -> dict:
     """{type: payload} of a run of rtattrs (the last one wins; IFLA_PROP_LIST is read with all_attrs)."""
-    return {kind: payload for kind, payload in all_attrs(data, offset, end)}
+    return dict(all_attrs(data, offset, end))
 
 
 def all_attrs(data: bytes, offset: int = 0, end: int | None = None):

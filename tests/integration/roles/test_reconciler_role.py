@@ -81,9 +81,10 @@ def test_watch_on_then_off_then_absent_keeps_the_store(tmp_path, playbook):
 
 @pytest.mark.parametrize('variables, message', [
     ({'reconciler_kinds': ['qlgc', 'vlan']}, 'reconciler_kinds'),
-    ({'reconciler_dependencies': 'packages'}, 'installs on the running system only'),
-    ({'reconciler_sysroot': 'relative'}, 'reconciler_sysroot must be absolute'),
-    ({'reconciler_netns': 'ns; reboot'}, 'reconciler_netns a plain name'),
+    ({'reconciler_dependencies': 'packages'}, 'reconciler_dependencies: packages or pip install on the running system'),
+    ({'reconciler_sysroot': 'relative'}, 'reconciler_sysroot: must be an absolute path'),
+    ({'reconciler_netns': 'ns; reboot'}, 'reconciler_netns: must be empty or a plain network namespace name'),
+    ({'reconciler_interval': '5min\nExecStartPre=/bin/sh'}, 'reconciler_interval: a systemd time span'),
 ])
 def test_bad_variables_are_refused_before_anything_is_installed(tmp_path, playbook, variables, message):
     root = tmp_path / 'image'

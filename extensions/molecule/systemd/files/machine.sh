@@ -51,14 +51,16 @@ start() {
     done
     [[ -n "${init:-}" ]] || { echo "machine.sh: the container did not start"; cat "$dir/console.log"; exit 1; }
     echo "$init" > "$dir/init.pid"
-    for _ in $(seq 600); do
+    # Up to 180 s: a loaded 2-core machine boots a container's systemd in well over a minute at worst.
+    for _ in $(seq 1800); do
         state=$(in_machine systemctl is-system-running 2> /dev/null || true)
         case "$state" in
             running|degraded) echo "machine.sh: booted ($state), init pid $init"; return 0 ;;
         esac
         sleep 0.1
     done
-    echo "machine.sh: systemd did not finish booting (state: ${state:-unknown})"
+    echo "machine.sh: systemd did not finish booting (state: ${state:-unknown}); its console:"
+    tail -40 "$dir/console.log"
     exit 1
 }
 

@@ -17,8 +17,8 @@ def link_body(index=7, flags=1, *items) -> bytes:
 
 
 def test_a_macvlan_with_altnames_and_a_lower():
-    info = attr(rtnl.IFLA_INFO_KIND, b'macvlan\0') + attr(rtnl.IFLA_INFO_DATA | 0x8000,
-                                                           attr(rtnl.IFLA_MACVLAN_MODE, struct.pack('=I', 4)))
+    data = attr(rtnl.IFLA_MACVLAN_MODE, struct.pack('=I', 4))
+    info = attr(rtnl.IFLA_INFO_KIND, b'macvlan\0') + attr(rtnl.IFLA_INFO_DATA | 0x8000, data)
     props = attr(rtnl.IFLA_ALT_IFNAME, b'iofabric-aa\0') + attr(rtnl.IFLA_ALT_IFNAME, b'second\0')
     body = link_body(7, 1, attr(rtnl.IFLA_IFNAME, b'vnic0\0'), attr(rtnl.IFLA_MTU, struct.pack('=I', 1500)),
                      attr(rtnl.IFLA_LINK, struct.pack('=I', 3)), attr(rtnl.IFLA_ADDRESS, bytes.fromhex('020000000001')),
