@@ -90,12 +90,12 @@ def read_path(directory: str) -> LivePath:
     return path
 
 
-def read_vnics(sysroot) -> dict:
-    """Every VNIC the driver knows, by name."""
+def read_vnics(sysroot, only: set | None = None) -> dict:
+    """Every VNIC the driver knows, by name; with ``only``, just those of these names that exist."""
     base = sysroot.path(CLASS_DIR, INTERFACES)
     vnics = {}
     for name in list_dir(base):
-        if name in CONTROL_FILES:
+        if name in CONTROL_FILES or (only is not None and name not in only):
             continue
         directory = base + '/' + name
         vnic = LiveVnic(name=name, vnic_state=read_attr_or(directory + '/vnic_state') or '',

@@ -8,11 +8,11 @@ PRIVATE to the collection. A normalised spec is config-shaped; None means "not g
 
 from __future__ import annotations
 
-import copy
 import re
 
 from ansible_collections.iofabric.core.plugins.module_utils import _validate as v
 from ansible_collections.iofabric.core.plugins.module_utils._errors import ValidationError
+from ansible_collections.iofabric.core.plugins.module_utils._resource import clone
 
 PATH_FIELDS = ('ioc_string', 'ioc_guid', 'dgid', 'pkey', 'instance', 'hca', 'port', 'port_guid')
 IFACE_FIELDS = ('name', 'type', 'primary', 'secondary', 'heartbeat', 'rx_csum', 'tx_csum', 'ib_multicast')
@@ -104,8 +104,8 @@ def defaults(spec: dict) -> dict:
 
 def merge(spec: dict, live: dict) -> dict:
     """merged: options not given keep their live values; a given path replaces the live one."""
-    result = copy.deepcopy(spec)
+    result = clone(spec)
     for key, value in live.items():
         if result.get(key) is None and value is not None:
-            result[key] = copy.deepcopy(value)
+            result[key] = clone(value)
     return result

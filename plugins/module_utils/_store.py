@@ -12,7 +12,6 @@ silently replaced) and reported in ``warnings``.
 from __future__ import annotations
 
 import contextlib
-import copy
 import json
 import os
 import time
@@ -20,6 +19,7 @@ import time
 from ansible_collections.iofabric.core.plugins.module_utils._atomic import atomic_write, remove_stale_temps
 from ansible_collections.iofabric.core.plugins.module_utils._errors import StoreError
 from ansible_collections.iofabric.core.plugins.module_utils._lock import HostLock
+from ansible_collections.iofabric.core.plugins.module_utils._resource import clone
 from ansible_collections.iofabric.core.plugins.module_utils._store_schema import FORMAT, VERSION, document_schema
 
 try:
@@ -52,7 +52,7 @@ class StoreDocument:
         return json.dumps(self.to_json(), sort_keys=True) != self._original
 
     def declare(self, object_id: str, spec: dict) -> None:
-        self.objects[object_id] = {'spec': copy.deepcopy(spec)}
+        self.objects[object_id] = {'spec': clone(spec)}
 
     def forget(self, object_id: str) -> None:
         self.objects.pop(object_id, None)

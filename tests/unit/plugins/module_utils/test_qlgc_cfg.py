@@ -80,3 +80,49 @@ def test_overridden_owns_the_file():
 def test_parser_never_crashes(text):
     parsed = cfg.parse(text)
     assert all(isinstance(q['line'], int) for q in parsed.quirks)
+
+
+# The character-by-character tokenizer this module had, kept as the oracle for the compiled one.
+def reference_tokenize(text: str, parsed) -> list:
+    tokens: list = []
+    index, line = 0, 1
+    while index < len(text):
+        char = text[index]
+        if char == '\n':
+            line += 1
+            index += 1
+        elif char.isspace():
+            index += 1
+        elif char == '#':
+            newline = text.find('\n', index)
+            index = len(text) if newline < 0 else newline
+        elif char in '{};=':
+            tokens.append(cfg.Token(char, char, line, index, index + 1))
+            index += 1
+        elif char == '"':
+            newline = text.find('\n', index)
+            stop = len(text) if newline < 0 else newline
+            close = text.find('"', index + 1, stop)
+            if close < 0:
+                value = text[index + 1:stop].rstrip().rstrip(';').rstrip()
+                parsed.quirk(line, 'unterminated string "%s; taken up to the end of the line' % value)
+                tokens.append(cfg.Token('string', value, line, index, stop))
+                tokens.append(cfg.Token(';', ';', line, stop, stop))
+                index = stop
+            else:
+                tokens.append(cfg.Token('string', text[index + 1:close], line, index, close + 1))
+                index = close + 1
+        else:
+            start = index
+            while index < len(text) and not text[index].isspace() and text[index] not in '{};="#':
+                index += 1
+            tokens.append(cfg.Token('word', text[start:index], line, start, index))
+    return tokens
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list('{};="#\n\t \u00a0\x1cab0xf_-,.')), max_size=200) | st.text(max_size=200))
+def test_the_compiled_tokenizer_cuts_exactly_where_the_reference_does(text):
+    ours, theirs = cfg.ParsedCfg(), cfg.ParsedCfg()
+    assert cfg.tokenize(text, ours) == reference_tokenize(text, theirs)
+    assert ours.quirks == theirs.quirks
