@@ -69,11 +69,18 @@ class Mlx4Driver:
         self.parents: dict = {}   # netdev name -> Login
         self.children: dict = {}  # parent name -> {mac: Login}
         self.pending: list = []   # (op, parent, mac) queued, for state()
+        self._changes = 0         # bumped whenever a login comes or goes (the file table's key)
+        self._files_cache: dict = {}
+        self._files_key: tuple = ()
         for conf in config.get('vnics', []):
             fields = {key: str(conf.get(key, 'N/A')) for key in FIELDS}
             fields['mac'] = norm_mac(fields['mac']) if MAC.fullmatch(fields['mac']) else fields['mac']
             self.parents[conf['name']] = Login(next(self._logins), fields, conf.get('port', self.ports[0]))
             self.children[conf['name']] = {}
+        for conf in config.get('vnics', []):
+            # Children already logged in when the scenario starts (guests that transmitted earlier).
+            for mac in conf.get('children', []):
+                self._add_child(self.parents[conf['name']], norm_mac(mac))
         # NETDEV_LINK and UCAST_PROMISC follow the netdevs: drop cached pages when any changes.
         fabric.drivers['netdevs'].subscribers.append(lambda name, before, after: fabric.mark_dirty(MODULE))
         fabric.root.get('sys').mount('module/mlx4_vnic', vfs.Dir(
@@ -107,11 +114,19 @@ class Mlx4Driver:
                 files['vnic-%s-cmd' % child.name] = vfs.Attr(read=lambda c=child: c.cmd_line())
         return {name: node for name, node in files.items() if len(name) <= 32}  # VNIC_SYSFS_FLEN
 
+    def _files(self) -> dict:
+        """Every flat file, built once per change of the logins: the lookup of one file among the
+        4,096 cmd files of a full set of children would otherwise build all of them."""
+        key = (len(self.parents), sum(len(children) for children in self.children.values()), self._changes)
+        if self._files_key != key:
+            self._files_cache, self._files_key = dict(self._port_files(), **self._login_files()), key
+        return self._files_cache
+
     def _names(self) -> list:
         return sorted(self._port_files()) + sorted(self._login_files())
 
     def _child(self, name: str):
-        return self._port_files().get(name) or self._login_files().get(name)
+        return self._files().get(name)
 
     @staticmethod
     def _syntax() -> str:
@@ -177,20 +192,28 @@ class Mlx4Driver:
         if children is None:
             return
         if remove:
+            self._changes += 1
             if children.pop(mac, None) is None:
                 return  # an unknown MAC: -ENODATA, swallowed
         elif mac not in children:
-            if len(children) >= self.child_max:
-                return  # "too many child vNics": a kernel warning, nothing else
-            vnic_id = next(self._child_ids)
-            # Guess, stated: a child login takes the next value of the global login counter
-            # too (it is a login; only its netdev is skipped), so later parents' N skip it.
-            fields = dict(parent.fields, name='eth%d.c%d' % (parent.number, vnic_id), mac=mac, vnic_id=str(vnic_id),
-                          parent=parent.name, ipv4='N/A', ipv6='N/A', emac='N/A', pkey='N/A')
-            children[mac] = Login(next(self._logins), fields, parent.port, parent)
+            if not self._add_child(parent, mac):
+                return
         else:
             return
         self.fabric.mark_dirty(MODULE)
+
+    def _add_child(self, parent: Login, mac: str) -> bool:
+        children = self.children[parent.name]
+        if len(children) >= self.child_max:
+            return False  # "too many child vNics": a kernel warning, nothing else
+        vnic_id = next(self._child_ids)
+        # Guess, stated: a child login takes the next value of the global login counter
+        # too (it is a login; only its netdev is skipped), so later parents' N skip it.
+        fields = dict(parent.fields, name='eth%d.c%d' % (parent.number, vnic_id), mac=mac, vnic_id=str(vnic_id),
+                      parent=parent.name, ipv4='N/A', ipv6='N/A', emac='N/A', pkey='N/A')
+        children[mac] = Login(next(self._logins), fields, parent.port, parent)
+        self._changes += 1
+        return True
 
     def _parse_admin(self, data: bytes) -> dict:
         values = dict(token.split('=', 1) for token in data.decode('latin-1').split() if '=' in token)
@@ -207,12 +230,14 @@ class Mlx4Driver:
         if values['name'] not in self.parents:
             self.parents[values['name']] = Login(next(self._logins), values, port)
             self.children[values['name']] = {}
+            self._changes += 1
             self.fabric.mark_dirty(MODULE)
 
     def host_del(self, port: str, data: bytes) -> None:
         values = self._parse_admin(data)
         if self.parents.pop(values['name'], None) is not None:
             self.children.pop(values['name'], None)
+            self._changes += 1
             self.fabric.mark_dirty(MODULE)
 
     # -- events, tools, state ----------------------------------------------------------

@@ -261,13 +261,23 @@ class ScsiDriver:
         }
         if host.hotplug:
             attrs['scan'] = vfs.Attr(write=lambda data: self.write_scan(host, data))
-        entries = {'scsi_host': vfs.Dir({name: vfs.Dir(attrs)})}
-        for sdev in self.devices.values():
-            if sdev.host is host:
-                target = 'target%d:%d:%d' % (host.number, sdev.lu.channel, sdev.lu.target)
-                targets = entries.setdefault(target, vfs.Dir())
-                targets.entries[sdev.address] = self._device_dir(sdev)
-        return vfs.Dir(entries)
+        # Targets and devices are computed on lookup: a lookup then builds the one device directory
+        # on its path, not every device's (which made reading a thousand LUNs quadratic).
+        return vfs.Dir({'scsi_host': vfs.Dir({name: vfs.Dir(attrs)})}, names=lambda: self._target_names(host),
+                       child=lambda target: self._target_dir(host, target))
+
+    def _target_names(self, host: Host) -> list:
+        return sorted({'target%d:%d:%d' % (host.number, sdev.lu.channel, sdev.lu.target)
+                       for sdev in self.devices.values() if sdev.host is host})
+
+    def _target_dir(self, host: Host, name: str):
+        members = [sdev for sdev in self.devices.values() if sdev.host is host and
+                   name == 'target%d:%d:%d' % (host.number, sdev.lu.channel, sdev.lu.target)]
+        if not members:
+            return None
+        by_address = {sdev.address: sdev for sdev in members}
+        return vfs.Dir(names=lambda: sorted(by_address, key=_sort_key),
+                       child=lambda address: self._device_dir(by_address[address]) if address in by_address else None)
 
     def _device_path(self, sdev: Sdev) -> str:
         return 'devices/platform/host%d/target%d:%d:%d/%s' % (sdev.host.number, sdev.host.number, sdev.lu.channel,

@@ -286,7 +286,7 @@ class FcoeKind(BaseKind):
             system, _slash, name = action.detail['file'].rpartition('/')
             write_attr(self.sysroot.path(system, name), data, 'the kernel refused to create FCoE on %s '
                        '(ENODEV: no such netdev; EEXIST/ENOMEM: it has an instance already)' % interface)
-            self.instances = read_instances(self.sysroot)
+            self.instances = read_instances(self.sysroot, self.instances)
         elif action.op == 'destroy':
             write_attr(self.sysroot.path(BUS, 'ctlr_destroy') if bus_available(self.sysroot)
                        else self.sysroot.path(LEGACY, 'destroy'), data,

@@ -45,10 +45,16 @@ def bus_available(sysroot) -> bool:
     return exists(sysroot.path(BUS, 'ctlr_create'))
 
 
-def read_instances(sysroot) -> dict:
+def read_instances(sysroot, known: dict | None = None) -> dict:
+    """Every FCoE instance by interface; with ``known``, instances of fc_hosts already read are taken
+    from it, and only new fc_hosts are read (after a create, among hundreds)."""
     base = sysroot.path(FC_HOST)
     found = {}
+    by_host = {instance.host: instance for instance in (known or {}).values()}
     for host in list_dir(base):
+        if host in by_host:
+            found[by_host[host].interface] = by_host[host]
+            continue
         interface = interface_of(read_attr_or('%s/%s/symbolic_name' % (base, host)))
         if interface is None:
             continue

@@ -85,7 +85,7 @@ class PassReport:
         return out
 
     def as_json(self) -> dict:
-        keys = ('changed', 'actions', 'pending', 'failures', 'objects', 'warnings', 'error', 'diff')
+        keys = ('changed', 'actions', 'pending', 'failures', 'objects', 'warnings', 'error', 'diff', 'tool_runs')
         kinds = {kind: {key: result[key] for key in keys if result.get(key) is not None}
                  for kind, result in self.kinds.items()}
         return {'check': self.check, 'exit_code': self.exit_code, 'exit': describe(self.exit_code),

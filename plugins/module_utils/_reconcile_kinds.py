@@ -12,19 +12,22 @@ removes what is declared; it only re-applies declarations.
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
-from ansible_collections.iofabric.core.plugins.module_utils import _eoib_spec as espec
-from ansible_collections.iofabric.core.plugins.module_utils._eoib_kind import EoibKind
-from ansible_collections.iofabric.core.plugins.module_utils._fcoe_kind import FcoeKind, FcoeOptions
-from ansible_collections.iofabric.core.plugins.module_utils._macvlan_kind import MacvlanKind
 from ansible_collections.iofabric.core.plugins.module_utils._pipeline import Request, run
 from ansible_collections.iofabric.core.plugins.module_utils._plan import Pending
-from ansible_collections.iofabric.core.plugins.module_utils._qlgc_kind import QlgcKind, QlgcOptions
 from ansible_collections.iofabric.core.plugins.module_utils._resource import strip_none
 from ansible_collections.iofabric.core.plugins.module_utils._runner import Runner
-from ansible_collections.iofabric.core.plugins.module_utils._scsi_live import read_devices
-from ansible_collections.iofabric.core.plugins.module_utils._sdi_kind import SdiKind, SdiOptions
+
+PACKAGE = 'ansible_collections.iofabric.core.plugins.module_utils.'
+
+
+def _engine(module: str):
+    """A kind's code, imported when a pass runs that kind: a pass over VNICs does not load the
+    guest sources, libvirt and the SCSI code (their imports were most of a pass's start)."""
+    return importlib.import_module(PACKAGE + module)
+
 
 ORDER = ('qlgc', 'macvlan', 'fcoe', 'sdi', 'eoib')
 
@@ -49,7 +52,8 @@ def declarations(document) -> tuple:
 def eoib_settings(document) -> dict:
     """The settings of the latest eoib_gc run (every parent, auto sources, when none ran)."""
     if not document.objects:
-        return espec.normalize({})
+        return _engine('_eoib_spec').normalize({})
+    espec = _engine('_eoib_spec')
     first = next(iter(document.objects.values()))['spec']
     parents = [espec.ALL] if '*' in document.objects else sorted(document.objects)
     return espec.normalize({'parents': parents, 'source': first.get('source'), 'libvirt_uri': first.get('libvirt_uri'),
@@ -59,15 +63,18 @@ def eoib_settings(document) -> dict:
 def build_kind(name: str, ctx: Context, document):
     """The kind as a pass runs it: the modules' defaults, the context's sysroot, netns and check mode."""
     if name == 'qlgc':
-        return QlgcKind(ctx.sysroot, ctx.runner(), QlgcOptions())
+        qlgc = _engine('_qlgc_kind')
+        return qlgc.QlgcKind(ctx.sysroot, ctx.runner(), qlgc.QlgcOptions())
     if name == 'macvlan':
-        return MacvlanKind(ctx.sysroot, ctx.netns)
+        return _engine('_macvlan_kind').MacvlanKind(ctx.sysroot, ctx.netns)
     if name == 'fcoe':
-        return FcoeKind(ctx.sysroot, ctx.runner(), ctx.netns, FcoeOptions(check_mode=ctx.check))
+        fcoe = _engine('_fcoe_kind')
+        return fcoe.FcoeKind(ctx.sysroot, ctx.runner(), ctx.netns, fcoe.FcoeOptions(check_mode=ctx.check))
     if name == 'sdi':
-        return SdiKind(ctx.sysroot, ctx.runner(), SdiOptions(check_mode=ctx.check))
+        sdi = _engine('_sdi_kind')
+        return sdi.SdiKind(ctx.sysroot, ctx.runner(), sdi.SdiOptions(check_mode=ctx.check))
     if name == 'eoib':
-        return EoibKind(ctx.sysroot, ctx.runner(), ctx.netns, eoib_settings(document))
+        return _engine('_eoib_kind').EoibKind(ctx.sysroot, ctx.runner(), ctx.netns, eoib_settings(document))
     raise ValueError('unknown kind %r' % name)
 
 
@@ -94,7 +101,7 @@ def _reconcile_sdi(ctx: Context, document, declared: tuple) -> dict:
     """Missing devices are re-added only where the declaration says readd: true; the
     others are reported as pending, and the bus is left alone."""
     ids, specs = declared
-    present = read_devices(ctx.sysroot)
+    present = _engine('_scsi_live').read_devices(ctx.sysroot)
     readd = ([i for i, spec in zip(ids, specs) if spec.get('readd')], [spec for spec in specs if spec.get('readd')])
     result = run(build_kind('sdi', ctx, document), declared_request('sdi', readd, ctx.check), ctx.store) if readd[0] \
         else {'changed': False, 'actions': [], 'pending': [], 'failures': [], 'objects': []}

@@ -5,19 +5,23 @@
 
 PRIVATE to the collection. Link changes arrive as rtnetlink events (link up/down, created,
 deleted, renamed: a flapping link, a guest port going away). IOC visibility has no event,
-so the IOC listing is polled (one ib_qlgc_vnic_query run) and compared. FCoE retries are
-due at the time the FCoE kind recorded. Everything else (a missing SCSI device, say) is
-caught by the interval pass.
+so the IOC listing is polled (one ib_qlgc_vnic_query run) and compared; nor has lldpad's DCB
+state, so it is polled too, but only for the FCoE interfaces that wait (pending), which are few
+even when hundreds are declared. FCoE retries are due at the time the FCoE kind recorded.
+Everything else (a missing SCSI device, say) is caught by the interval pass.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import select
 import threading
 import time
 
+from ansible_collections.iofabric.core.plugins.module_utils._dcb import DcbReader
 from ansible_collections.iofabric.core.plugins.module_utils._errors import IofabricError
+from ansible_collections.iofabric.core.plugins.module_utils._qlgc_live import viport_states
 from ansible_collections.iofabric.core.plugins.module_utils._runner import Runner
 from ansible_collections.iofabric.core.plugins.module_utils._store import StateStore
 from ansible_collections.iofabric.core.plugins.module_utils._sysroot import Sysroot
@@ -64,14 +68,47 @@ class Watcher:
         self.stop = threading.Event()
 
     def ioc_fingerprint(self) -> str | None:
-        """A digest of the visible IOCs, when VNICs are declared; None when there is nothing to watch."""
+        """What the IOC poll compares; None when no VNIC is declared.
+
+        As QLogic's dynamic update daemon does, the fabric is only queried while a declared path is
+        disconnected (a late IOC, a hot swap, a port down): in steady state a poll reads one
+        viport_state per path and sends nothing over the fabric.
+        """
         try:
-            if not StateStore(self.root).load('qlgc').objects:
+            objects = StateStore(self.root).load('qlgc').objects
+            if not objects:
                 return None
+            paths = [(name, which) for name, entry in sorted(objects.items()) for which in ('primary', 'secondary')
+                     if entry['spec'].get(which)]
+            down = sorted('%s/%s' % key for key, state in viport_states(self.root, paths).items()
+                          if state != 'VIPORT_CONNECTED')
+            if not down:
+                return 'all connected'
             output = Runner(self.root, timeout=10).run('ib_qlgc_vnic_query', ['-es'], check=False).stdout
         except IofabricError as exc:
             return 'error: %s' % exc
-        return hashlib.sha256(output.encode('utf-8')).hexdigest()
+        return hashlib.sha256(json.dumps([down, output]).encode('utf-8')).hexdigest()
+
+    def dcb_fingerprint(self) -> str | None:
+        """A digest of the DCB state of the FCoE interfaces that wait; None when none waits."""
+        try:
+            document = StateStore(self.root).load('fcoe')
+        except IofabricError:
+            return None
+        waiting = sorted(name for name, seen in document.observations.items()
+                         if seen.get('status') == 'pending' and name in document.objects)
+        if not waiting:
+            return None
+        reader = DcbReader(Runner(self.root, timeout=10, netns=self.netns), self.netns)
+        states = []
+        for name in waiting:
+            base, dot, vlan = name.rpartition('.')
+            device = base if dot and vlan.isdigit() else name   # DCB is the real device's, not the VLAN's
+            try:
+                states.append((name, reader.read(device).as_dict()))
+            except IofabricError as exc:
+                states.append((name, str(exc)))
+        return hashlib.sha256(json.dumps(states, sort_keys=True).encode('utf-8')).hexdigest()
 
     def fcoe_retry_due(self) -> float | None:
         """Seconds until the earliest FCoE retry the FCoE kind recorded (wall clock), or None."""
@@ -92,6 +129,7 @@ class Watcher:
         self.log(6, 'watch: started (interval %.0f s, IOC poll %.1f s, link events %s)' % (
             self.interval, self.poll, 'on' if events else 'off'))
         fingerprint = self.ioc_fingerprint()
+        dcb = self.dcb_fingerprint()
         next_full = time.monotonic()
         next_poll = time.monotonic() + self.poll
         reasons = ['start']
@@ -103,6 +141,10 @@ class Watcher:
                     if current != fingerprint:
                         reasons.append('IOC visibility changed')
                         fingerprint = current
+                    current = self.dcb_fingerprint()
+                    if current != dcb and current is not None:
+                        reasons.append('DCB changed')
+                    dcb = current
                     next_poll = now + self.poll
                 retry = self.fcoe_retry_due()
                 if retry is not None and retry <= 0:
@@ -114,6 +156,7 @@ class Watcher:
                     reasons = []
                     next_full = time.monotonic() + self.interval
                     retry = self.fcoe_retry_due()
+                    dcb = self.dcb_fingerprint()   # what waits now, after the pass
                 wait = min(next_full, next_poll) - time.monotonic()
                 if retry is not None:
                     wait = min(wait, retry)

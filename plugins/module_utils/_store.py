@@ -12,6 +12,8 @@ silently replaced) and reported in ``warnings``.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import importlib.util
 import json
 import os
 import time
@@ -22,11 +24,11 @@ from ansible_collections.iofabric.core.plugins.module_utils._lock import HostLoc
 from ansible_collections.iofabric.core.plugins.module_utils._resource import clone
 from ansible_collections.iofabric.core.plugins.module_utils._store_schema import FORMAT, VERSION, document_schema
 
-try:
-    import jsonschema
-    HAS_JSONSCHEMA = True
-except ImportError:  # pragma: no cover - exercised by the import sanity test
-    HAS_JSONSCHEMA = False
+# jsonschema is imported when a document has to be validated: on save, and on a load whose bytes
+# are not the ones this store last validated and wrote (the sidecar below). Its import alone costs
+# about 0.1 s, which an idle reconciler pass should not pay.
+HAS_JSONSCHEMA = importlib.util.find_spec('jsonschema') is not None
+VALID_SUFFIX = '.valid'
 
 STORE_DIR = '/var/lib/iofabric'
 KINDS = ('qlgc', 'macvlan', 'fcoe', 'sdi', 'eoib')
@@ -141,8 +143,9 @@ class StateStore:
             if isinstance(data, dict) and isinstance(data.get('version'), int) and data['version'] > VERSION:
                 raise StoreError('%s was written by a newer iofabric (store version %d > %d); refusing to touch it'
                                  % (path, data['version'], VERSION))
-            _validator(kind).validate(data)
-        except (ValueError, jsonschema.ValidationError) as exc:
+            if _seal(kind, raw) != _read_text(path + VALID_SUFFIX):
+                _validate(kind, data)   # not the bytes this store validated and wrote: check them
+        except (ValueError, InvalidDocument) as exc:
             return self._quarantine(kind, path, exc)
         return StoreDocument(kind, data)
 
@@ -153,6 +156,10 @@ class StateStore:
             return StoreDocument(kind)
         aside = '%s.corrupt-%s' % (path, time.strftime('%Y%m%dT%H%M%SZ', time.gmtime()))
         os.rename(path, aside)
+        try:
+            os.unlink(path + VALID_SUFFIX)
+        except FileNotFoundError:
+            pass
         self.warnings.append('state store %s was corrupt (%s); moved aside to %s and started empty'
                              % (path, _short(exc), aside))
         return StoreDocument(kind)
@@ -165,24 +172,54 @@ class StateStore:
             return False
         document.updated = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
         data = document.to_json()
-        _validator(document.kind).validate(data)
-        atomic_write(self._path(document.kind), json.dumps(data, indent=1, sort_keys=True).encode('utf-8') + b'\n')
+        try:
+            _validate(document.kind, data)
+        except InvalidDocument as exc:
+            raise StoreError('refusing to write an invalid %s document: %s' % (document.kind, _short(exc))) from None
+        raw = json.dumps(data, indent=1, sort_keys=True).encode('utf-8') + b'\n'
+        path = self._path(document.kind)
+        atomic_write(path, raw)
+        # Written after the document: a crash in between leaves a stale seal, which only costs a
+        # full validation on the next load.
+        atomic_write(path + VALID_SUFFIX, _seal(document.kind, raw).encode('ascii'))
         return True
+
+
+class InvalidDocument(ValueError):
+    """A store document that does not match its schema."""
 
 
 _VALIDATORS: dict = {}
 
 
-def _validator(kind: str):
-    """One validator per kind, its schema checked once: jsonschema.validate() checks the schema
-    itself against the meta-schema on every call, which cost more than the rest of a pass."""
+def _validate(kind: str, data) -> None:
+    """Validate against the kind's schema, with one validator per kind whose schema is checked once
+    (jsonschema.validate() re-checks the schema against the meta-schema on every call)."""
+    import jsonschema  # pylint: disable=import-outside-toplevel
     validator = _VALIDATORS.get(kind)
     if validator is None:
         schema = document_schema(kind)
         cls = jsonschema.validators.validator_for(schema)
         cls.check_schema(schema)
         validator = _VALIDATORS[kind] = cls(schema)
-    return validator
+    try:
+        validator.validate(data)
+    except jsonschema.ValidationError as exc:
+        raise InvalidDocument(exc.message) from None
+
+
+def _seal(kind: str, raw: bytes) -> str:
+    """What the sidecar holds for bytes that were validated: their digest, and the schema's."""
+    schema = json.dumps(document_schema(kind), sort_keys=True).encode('utf-8')
+    return 'sha256:%s schema:%s\n' % (hashlib.sha256(raw).hexdigest(), hashlib.sha256(schema).hexdigest()[:16])
+
+
+def _read_text(path: str) -> str:
+    try:
+        with open(path, encoding='ascii', errors='replace') as handle:
+            return handle.read()
+    except OSError:
+        return ''
 
 
 def _short(exc: Exception) -> str:

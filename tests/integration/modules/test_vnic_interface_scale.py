@@ -3,20 +3,9 @@ with changed=0, running ib_qlgc_vnic_query once per task. (How fast is measured 
 
 import pytest
 
+from bench.lib.declare import qlgc as declaration
+
 CLASS = '/sys/class/infiniband_qlgc_vnic/interfaces'
-
-
-def declaration(count: int) -> list:
-    """Eight instances on each of the 128 IOCs; the paths spread over the 16 local ports."""
-    config = []
-    for number in range(count):
-        ioc, instance = divmod(number, 8)
-        unit, which = divmod(ioc, 4)
-        chassis, slot = divmod(unit, 16)
-        config.append({'type': 'qlgc', 'name': 'qv%d' % number, 'primary': {
-            'ioc_string': 'EVIC in Chassis 0x00066a00db0000%02x, Slot %d, Ioc %d' % (chassis, slot + 1, which + 1),
-            'hca': 'mlx4_%d' % (number % 8), 'port': 1 + (number // 8) % 2, 'instance': instance}})
-    return config
 
 
 @pytest.mark.slow

@@ -7,6 +7,8 @@ import signal
 import subprocess
 import threading
 
+from ansible_collections.iofabric.core.plugins.module_utils._fcoe import run_fcoe
+from ansible_collections.iofabric.core.plugins.module_utils._reconcile_watch import Watcher
 from ansible_collections.iofabric.core.plugins.module_utils._vnic import run_vnic
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
@@ -61,3 +63,28 @@ def test_watch_reacts_to_an_ioc_and_a_link_event(sim):
         code = watch.stop()
     watch.wait_for('watch: stopped')
     assert code == 0
+
+
+def test_watch_notices_dcb_becoming_ready_without_an_event(sim):
+    sim.event('dcb-set', iface='eth2', dcb='off')
+    params = {'state': 'merged', 'config': [{'interface': 'eth2'}], 'sysroot': sim.root, 'netns': sim.netns,
+              'dcb_timeout': 0, 'destroy_timeout': 1, 'persist': True, 'fcoemon_policy': 'refuse', 'lock_timeout': 30}
+    assert [item['object'] for item in run_fcoe(params, False)['pending']] == ['eth2']
+    # The mechanism: lldpad's state of the interfaces that wait, polled and compared.
+    watcher = Watcher(sim.root, sim.netns, None, None)
+    waiting = watcher.dcb_fingerprint()
+    assert waiting is not None and watcher.dcb_fingerprint() == waiting
+    sim.event('dcb-set', iface='eth2', dcb='on')
+    assert watcher.dcb_fingerprint() not in (None, waiting)
+    sim.event('dcb-set', iface='eth2', dcb='off')
+    # End to end: with an hour-long interval, DCB coming back is acted on by the poll.
+    watch = Watch(sim)
+    try:
+        watch.wait_for('pass done')
+        sim.event('dcb-set', iface='eth2', dcb='on')
+        watch.wait_for('fcoe eth2 create done')
+        reasons = [entry for entry in watch.log if entry.startswith('pass (')]
+        assert reasons[-1] != 'pass (interval)', reasons
+    finally:
+        assert watch.stop() == 0
+    assert run_fcoe(params, False)['pending'] == [] and Watcher(sim.root, sim.netns, None, None).dcb_fingerprint() is None

@@ -1,8 +1,9 @@
 import json
 import os
 import stat
+import subprocess
+import sys
 
-import jsonschema
 import pytest
 
 from ansible_collections.iofabric.core.plugins.module_utils._errors import StoreError
@@ -98,11 +99,58 @@ def test_invalid_documents_are_never_written(tmp_path, store):
     with store.locked():
         doc = store.load('qlgc')
         doc.declare('x', {'type': 'qlgc'})  # missing name
-        with pytest.raises(jsonschema.ValidationError):
+        with pytest.raises(StoreError) as info:
             store.save(doc)
+    assert 'refusing to write an invalid qlgc document' in str(info.value) and "'name'" in str(info.value)
     assert not (state_dir(tmp_path) / 'qlgc.json').exists()
 
 
 def test_unknown_kind(store):
     with pytest.raises(StoreError):
         store.load('nonsense')
+
+
+def test_a_document_this_store_wrote_loads_without_importing_jsonschema(tmp_path, store):
+    with store.locked():
+        doc = store.load('qlgc')
+        doc.declare('veth1', {'type': 'qlgc', 'name': 'veth1'})
+        store.save(doc)
+    program = ('import sys\n'
+               'from ansible_collections.iofabric.core.plugins.module_utils._store import StateStore\n'
+               'from ansible_collections.iofabric.core.plugins.module_utils._sysroot import Sysroot\n'
+               'doc = StateStore(Sysroot(sys.argv[1])).load("qlgc")\n'
+               'print(sorted(doc.objects), "jsonschema" in sys.modules)\n')
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    out = subprocess.run([sys.executable, '-c', program, str(tmp_path)], capture_output=True, text=True, env=env,
+                         check=True).stdout
+    assert out.strip() == "['veth1'] False"
+
+
+def test_an_edited_document_is_validated_again_whatever_its_seal_says(tmp_path, store):
+    with store.locked():
+        doc = store.load('qlgc')
+        doc.declare('veth1', {'type': 'qlgc', 'name': 'veth1'})
+        store.save(doc)
+    path = state_dir(tmp_path) / 'qlgc.json'
+    data = json.loads(path.read_text())
+    data['objects']['veth2'] = {'spec': {'type': 'qlgc'}}   # valid JSON, not a valid document
+    path.write_text(json.dumps(data))
+    with store.locked():
+        assert store.load('qlgc').objects == {}
+    assert any('was corrupt' in warning for warning in store.warnings)
+    assert not (state_dir(tmp_path) / 'qlgc.json.valid').exists()
+
+
+def test_a_missing_or_stale_seal_only_costs_a_full_validation(tmp_path, store):
+    with store.locked():
+        doc = store.load('qlgc')
+        doc.declare('veth1', {'type': 'qlgc', 'name': 'veth1'})
+        store.save(doc)
+    seal = state_dir(tmp_path) / 'qlgc.json.valid'
+    seal.write_text('sha256:0 schema:0\n')
+    with store.locked():
+        assert set(store.load('qlgc').objects) == {'veth1'}
+    seal.unlink()
+    with store.locked():
+        assert set(store.load('qlgc').objects) == {'veth1'}
+    assert store.warnings == []

@@ -1,0 +1,75 @@
+"""Timing with repeats (median and spread), and processes timed with their own peak memory."""
+
+from __future__ import annotations
+
+import os
+import selectors
+import statistics
+import subprocess
+import time
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Stats:
+    """Repeated measurements of one thing, in seconds unless said otherwise."""
+
+    samples: list = field(default_factory=list)
+    unit: str = 's'
+
+    def add(self, value: float) -> None:
+        self.samples.append(value)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    def as_dict(self) -> dict:
+        return {'median': round(self.median, 4), 'min': round(min(self.samples), 4),
+                'max': round(max(self.samples), 4), 'n': len(self.samples), 'unit': self.unit,
+                'samples': [round(value, 4) for value in self.samples]}
+
+
+@dataclass
+class Run:
+    seconds: float
+    rc: int
+    stdout: str
+    stderr: str
+    max_rss_kb: int
+
+
+def run(argv: list, env: dict | None = None, cwd: str | None = None, timeout: float = 1800) -> Run:
+    """Run a process to its end: its wall time, output, and its own peak RSS (from wait4(2))."""
+    started = time.monotonic()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                            env=env, cwd=cwd)
+    chunks: dict = {proc.stdout: [], proc.stderr: []}
+    selector = selectors.DefaultSelector()
+    for stream in chunks:
+        selector.register(stream, selectors.EVENT_READ)
+    deadline = started + timeout
+    while selector.get_map():
+        if time.monotonic() > deadline:
+            proc.kill()
+            break
+        for key, _events in selector.select(timeout=1):
+            data = os.read(key.fileobj.fileno(), 1 << 16)
+            if data:
+                chunks[key.fileobj].append(data)
+            else:
+                selector.unregister(key.fileobj)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    for stream in chunks:
+        stream.close()
+    return Run(time.monotonic() - started, proc.returncode, b''.join(chunks[proc.stdout]).decode(errors='replace'),
+               b''.join(chunks[proc.stderr]).decode(errors='replace'), usage.ru_maxrss)
+
+
+def linear_fit(points: list) -> tuple:
+    """(intercept, slope) of the least-squares line through [(x, y)]."""
+    xs, ys = [x for x, _y in points], [y for _x, y in points]
+    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / sum((x - mean_x) ** 2 for x in xs)
+    return mean_y - slope * mean_x, slope
