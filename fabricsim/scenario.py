@@ -72,7 +72,7 @@ def generate_luns(scenario: dict, count: int) -> None:
             for number in range(count)]
     scenario['scsi'] = {'hosts': [
         {'proc_name': 'ahci', 'max_id': 8, 'luns': [{'address': '0:0:0', 'vendor': 'ATA', 'model': 'BOOT', 'rev': '1',
-                                                      'serial': 'BOOT', 'partitions': 2, 'wwid': 'naa.5000c500aaaa0001'}]},
+                                                     'serial': 'BOOT', 'partitions': 2, 'wwid': 'naa.5000c500aaaa0001'}]},
         # An FC HBA has no initiator ID on the bus (this_id -1), so no target number is skipped.
         {'proc_name': 'lpfc', 'this_id': -1, 'max_id': max(1, -(-count // per_target)), 'max_lun': per_target,
          'luns': luns}],

@@ -13,7 +13,16 @@ lint() {
     done
     ansible-lint --offline "${targets[@]}" || rc=1
     antsibull-changelog lint || rc=1
-    ruff check --quiet plugins fabricsim tests || rc=1
+    style || rc=1
+    return "$rc"
+}
+
+# ruff, and pycodestyle with ansible-test's pep8 settings, so that `make check` catches what sanity would.
+style() {
+    local rc=0
+    ruff check --quiet plugins fabricsim tests bench scripts || rc=1
+    git ls-files -co --exclude-standard '*.py' | xargs python -m pycodestyle --max-line-length 160 \
+        --ignore E402,W503,W504,E741,E203,E701,E704 || rc=1
     return "$rc"
 }
 
@@ -25,7 +34,7 @@ run_step() {
         integration) python -m pytest tests/integration -q -n "${IOFABRIC_TEST_WORKERS:-2}" ;;
         lint) lint ;;
         molecule) scripts/molecule.sh ;;
-        ruff) ruff check --quiet plugins fabricsim tests ;;
+        style) style ;;
         # The long variants of the crash, concurrency and fuzzing suites, each on its own worker.
         soak) IOFABRIC_CRASH_ITERATIONS="${IOFABRIC_CRASH_ITERATIONS:-10000}" \
               IOFABRIC_SOAK_SECONDS="${IOFABRIC_SOAK_SECONDS:-900}" \
@@ -39,7 +48,7 @@ run_step() {
 
 case "${1:-all}" in
     all) steps=(sanity units integration lint molecule) ;;
-    check) steps=(ruff units) ;;
+    check) steps=(style units) ;;
     *) steps=("$1") ;;
 esac
 

@@ -20,7 +20,7 @@ from ansible_collections.iofabric.core.plugins.module_utils import _fcoe_cfg as 
 from ansible_collections.iofabric.core.plugins.module_utils import _fcoe_spec as fspec
 from ansible_collections.iofabric.core.plugins.module_utils._atomic import atomic_write
 from ansible_collections.iofabric.core.plugins.module_utils._dcb import DcbReader
-from ansible_collections.iofabric.core.plugins.module_utils._errors import IofabricError
+from ansible_collections.iofabric.core.plugins.module_utils._errors import IofabricError, SysfsError
 from ansible_collections.iofabric.core.plugins.module_utils._fcoe_decide import (
     CREATE,
     DESTROY,
@@ -288,10 +288,14 @@ class FcoeKind(BaseKind):
                        '(ENODEV: no such netdev; EEXIST/ENOMEM: it has an instance already)' % interface)
             self.instances = read_instances(self.sysroot, self.instances)
         elif action.op == 'destroy':
-            write_attr(self.sysroot.path(BUS, 'ctlr_destroy') if bus_available(self.sysroot)
-                       else self.sysroot.path(LEGACY, 'destroy'), data,
-                       'no FCoE instance is mapped to %s any more: a destroy is in progress, or it was destroyed '
-                       'outside iofabric' % interface, (errno.ENODEV,))
+            try:
+                write_attr(self.sysroot.path(BUS, 'ctlr_destroy') if bus_available(self.sysroot)
+                           else self.sysroot.path(LEGACY, 'destroy'), data)
+            except SysfsError as exc:
+                if exc.errno != errno.ENODEV:
+                    raise
+                # ENODEV: the netdev is no longer mapped, so a destroy is already under way (one written by
+                # a run that was killed before it could record it, or by fcoeadm). verify waits for it.
             document.observe(interface, destroying=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()))
         else:
             self._write_ctlr(interface, action)

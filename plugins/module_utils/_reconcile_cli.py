@@ -40,9 +40,9 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument('--watch', action='store_true', help='keep running: a pass on link events, when the visible IOCs '
                                                          'change, when an FCoE retry is due, and every --interval')
     ap.add_argument('--interval', type=float, default=300.0, help='watch: seconds between backstop passes (default 300)')
-    ap.add_argument('--poll', type=float, default=1.0, help='watch: seconds between polls of what has no event: VNIC '
-                                                         'paths (the fabric is queried only while one is '
-                                                         'disconnected) and DCB of waiting FCoE interfaces (default 1)')
+    ap.add_argument('--poll', type=float, default=1.0,
+                    help='watch: seconds between polls of what has no event: VNIC paths (the fabric is queried '
+                         'only while one is disconnected) and DCB of waiting FCoE interfaces (default 1)')
     return ap
 
 

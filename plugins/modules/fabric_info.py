@@ -156,6 +156,7 @@ tool_runs:
 
 from ansible.module_utils.basic import missing_required_lib
 
+from ansible_collections.iofabric.core.plugins.module_utils import _every_kind  # noqa: F401  pylint: disable=unused-import
 from ansible_collections.iofabric.core.plugins.module_utils._fabric_info import gather
 from ansible_collections.iofabric.core.plugins.module_utils._module_entry import new_module, run_engine
 from ansible_collections.iofabric.core.plugins.module_utils._store import HAS_JSONSCHEMA

@@ -52,7 +52,7 @@ class Case:
     module: str
     params: dict
     fault: dict | None = None
-    setup: list = field(default_factory=list)      # ('event', kind, args) | ('apply', module, params)
+    setup: list = field(default_factory=list)      # ('event', kind, args) | ('apply', module, params) | ...
     failed: tuple = ()                               # objects that must be failures
     pending: tuple = ()                              # objects that must be pending
     proceeds: tuple = ()                             # objects that must be changed or in sync
@@ -126,6 +126,14 @@ CASES += [
          async_fault('fcoe-destroy', count=None),
          setup=[('apply', 'fcoe_interface', {'config': FCOE}), ('event', 'dcb-set', {'iface': 'eth2', 'dcb': 'off'})],
          pending=('eth2',), proceeds=('eth1',), cause='still there', recovers=False),
+    # A destroy already under way that no run recorded (the run that wrote it was killed, or fcoeadm
+    # wrote it): the kernel answers a second destroy with ENODEV. That is a wait, not a failure.
+    Case('fcoe-destroy-unrecorded', 'fcoe_interface', {'config': FCOE, 'destroy_timeout': 1.0},
+         setup=[('apply', 'fcoe_interface', {'config': FCOE}), ('event', 'dcb-set', {'iface': 'eth2', 'dcb': 'off'}),
+                ('fault', {'kind': 'async', 'target': 'fcoe-destroy', 'mode': 'delay', 'value': 3.0, 'count': 1}),
+                ('write', '/sys/bus/fcoe/ctlr_destroy', 'eth2')],
+         pending=('eth2',), proceeds=('eth1',), cause='still there',
+         settled=('eth2',), after=[('dcb-set', {'iface': 'eth2', 'dcb': 'on'})]),
     # eth2 is created on the plan's word, though DCB went off meanwhile: the next pass destroys it.
     Case('fcoe-dcb-off-mid-apply', 'fcoe_interface', {'config': FCOE},
          {'kind': 'trigger', 'target': '/sys/bus/fcoe/ctlr_create', 'mode': 'dcb-set',
@@ -204,6 +212,11 @@ def test_a_fault_hits_its_object_only_and_the_next_pass_recovers(sim, quick_tool
     for step in case.setup:
         if step[0] == 'apply':
             assert not apply(sim, step[1], step[2]).get('failures')
+        elif step[0] == 'fault':
+            sim.fault(**step[1])
+        elif step[0] == 'write':   # what another writer did behind iofabric's back
+            with open(sim.path(step[1]), 'wb', buffering=0) as handle:
+                handle.write(step[2].encode('ascii'))
         else:
             sim.event(step[1], **step[2])
     if case.fault:

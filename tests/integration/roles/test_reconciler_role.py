@@ -39,7 +39,8 @@ def test_install_is_idempotent_and_check_mode_writes_nothing(tmp_path, playbook)
     assert first.rc == 0, first.stdout
     assert files(root) == ['etc/systemd/system/iofabric-reconcile.service', 'etc/systemd/system/iofabric-reconcile.timer',
                            'etc/systemd/system/timers.target.wants/iofabric-reconcile.timer',
-                           'usr/local/lib/iofabric/engine.py', 'usr/local/lib/iofabric/reconciler.md',
+                           'usr/local/lib/iofabric/engine.code', 'usr/local/lib/iofabric/engine.py',
+                           'usr/local/lib/iofabric/reconciler.md',
                            'usr/local/sbin/iofabric-reconcile']
     assert os.readlink(root / 'etc/systemd/system/timers.target.wants/iofabric-reconcile.timer') == \
         '/etc/systemd/system/iofabric-reconcile.timer'
@@ -70,7 +71,7 @@ def test_watch_on_then_off_then_absent_keeps_the_store(tmp_path, playbook):
     (root / 'var/lib/iofabric/qlgc.json').write_text('{}')
     assert playbook.run([role_task(root, reconciler_watch=True)]).rc == 0
     watch = root / 'etc/systemd/system/iofabric-reconcile-watch.service'
-    assert '--watch --interval 300 --poll 5' in watch.read_text() and 'Restart=on-failure' in watch.read_text()
+    assert '--watch --interval 300 --poll 1' in watch.read_text() and 'Restart=on-failure' in watch.read_text()
     assert (root / 'etc/systemd/system/multi-user.target.wants/iofabric-reconcile-watch.service').is_symlink()
     assert playbook.run([role_task(root, reconciler_watch=False)]).rc == 0
     assert not watch.exists()
