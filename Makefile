@@ -25,6 +25,10 @@ check: bootstrap
 sanity units integration lint molecule: bootstrap
 	@scripts/test.sh $@
 
+# Speed and scale against the baselines (docs/performance.md); under 15 minutes on 2 cores.
+bench: bootstrap
+	@.venv/bin/python bench/run.py
+
 # The long variants of the reliability suites (docs/reliability.md): run and recorded once per release.
 soak: bootstrap
 	@scripts/test.sh soak

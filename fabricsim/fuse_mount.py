@@ -33,6 +33,7 @@ _lib.fuse_invalidate_path.restype = ctypes.c_int
 
 ATTR_SIZE = 4096  # what sysfs reports for every attribute
 CACHE_SECONDS = 3600
+FUSE_CAP_CACHE_SYMLINKS = 1 << 23   # libfuse3 fuse_common.h
 
 
 class Invalidator:
@@ -105,6 +106,11 @@ class ModelFS(fuse.Operations):
         self.async_invalidator = Invalidator()
         self.started = threading.Event()
         self.now = time.time_ns()
+        # The kernel asks for attributes again on every read that reaches past i_size (every read(2)
+        # of a whole attribute), so answers are kept until a change to their path invalidates them,
+        # as the kernel's own cache is: a lookup in the model costs far more than a FUSE round trip.
+        self.attrs: dict = {}
+        self.generation = 0
         fabric.listeners.append(self.on_change)
 
     # Model paths are system paths: '/sys/class/...'; FUSE paths are relative to the mount.
@@ -119,20 +125,37 @@ class ModelFS(fuse.Operations):
             except OSError as exc:
                 raise fuse.FuseOSError(exc.errno) from None
 
+    def init_with_config(self, conn_info, config_3):
+        # As sysfs, whose symlinks the dentry cache keeps: without this every path through a class
+        # link (/sys/class/scsi_device/<a>/device/...) costs a READLINK round trip. Changed links are
+        # invalidated with their paths.
+        if conn_info is not None and conn_info.capable & FUSE_CAP_CACHE_SYMLINKS:
+            conn_info.want |= FUSE_CAP_CACHE_SYMLINKS
+        self.init('/')
+
     def init(self, path):
         self.invalidator.fuse_ptr = ctypes.c_void_p(_lib.fuse_get_context().contents.fuse)
         self.async_invalidator.fuse_ptr = self.invalidator.fuse_ptr
         self.started.set()
 
     def getattr(self, path, fh=None):
+        cached = self.attrs.get(path)
+        if cached is not None:
+            return cached
+        generation = self.generation
         node = self._node(path)
         self.known.add(path if path != '/' else '', isinstance(node, vfs.Attr) and node.writable)
         base = {'st_uid': 0, 'st_gid': 0, 'st_atime': self.now, 'st_mtime': self.now, 'st_ctime': self.now}
         if isinstance(node, vfs.Dir):
-            return dict(base, st_mode=stat.S_IFDIR | node.mode, st_nlink=2)
-        if isinstance(node, vfs.Link):
-            return dict(base, st_mode=stat.S_IFLNK | 0o777, st_nlink=1, st_size=len(node.target))
-        return dict(base, st_mode=stat.S_IFREG | node.mode, st_nlink=1, st_size=ATTR_SIZE)
+            answer = dict(base, st_mode=stat.S_IFDIR | node.mode, st_nlink=2)
+        elif isinstance(node, vfs.Link):
+            answer = dict(base, st_mode=stat.S_IFLNK | 0o777, st_nlink=1, st_size=len(node.target))
+        else:
+            answer = dict(base, st_mode=stat.S_IFREG | node.mode, st_nlink=1, st_size=ATTR_SIZE)
+        with self.fabric.lock:
+            if generation == self.generation:   # no invalidation since the lookup: the answer is current
+                self.attrs[path] = answer
+        return answer
 
     def readlink(self, path):
         node = self._node(path)
@@ -204,6 +227,10 @@ class ModelFS(fuse.Operations):
                 now_safe, now_writable = self.known.expand(system[len(prefix):])
                 safe.extend(p for p in now_safe if p)
                 writable.extend(now_writable)
+        with self.fabric.lock:
+            self.generation += 1
+            for path in safe + writable + [system[len(prefix):] or '/' for system in dirty]:
+                self.attrs.pop(path or '/', None)
         self.async_invalidator.submit(writable, wait=False)
         self.invalidator.submit(safe, wait)
 

@@ -31,8 +31,10 @@ class SimHost:
     def reset(self) -> None:
         control.request(self.root, {'op': 'reset'}, timeout=120)
 
-    def event(self, kind: str, **args) -> dict:
-        return control.request(self.root, {'op': 'event', 'kind': kind, 'args': {k: str(v) for k, v in args.items()}})
+    def event(self, event_kind: str, /, **args) -> dict:
+        # positional-only: an event's own arguments may be named `kind` (link-add kind=veth)
+        return control.request(self.root, {'op': 'event', 'kind': event_kind,
+                                           'args': {k: str(v) for k, v in args.items()}})
 
     def tool_runs(self) -> dict:
         return dict(control.request(self.root, {'op': 'state'})['state']['tool_runs'])

@@ -6,6 +6,7 @@ import os
 import selectors
 import statistics
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 
@@ -39,10 +40,19 @@ class Run:
     max_rss_kb: int
 
 
+TIME = '/usr/bin/time'   # GNU time (Debian package time)
+
+
 def run(argv: list, env: dict | None = None, cwd: str | None = None, timeout: float = 1800) -> Run:
-    """Run a process to its end: its wall time, output, and its own peak RSS (from wait4(2))."""
+    """Run a process to its end: its wall time, output, and its own peak RSS.
+
+    The RSS comes from GNU time, which forks the process itself: a child forked from this Python
+    would report this process's peak as its own (Linux keeps the high-water mark across exec).
+    """
+    report = tempfile.NamedTemporaryFile(prefix='bench-rss-', delete=False)
+    report.close()
     started = time.monotonic()
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+    proc = subprocess.Popen([TIME, '-q', '-f', '%M', '-o', report.name] + list(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
                             env=env, cwd=cwd)
     chunks: dict = {proc.stdout: [], proc.stderr: []}
     selector = selectors.DefaultSelector()
@@ -59,12 +69,15 @@ def run(argv: list, env: dict | None = None, cwd: str | None = None, timeout: fl
                 chunks[key.fileobj].append(data)
             else:
                 selector.unregister(key.fileobj)
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc.wait()
+    seconds = time.monotonic() - started
     for stream in chunks:
         stream.close()
-    return Run(time.monotonic() - started, proc.returncode, b''.join(chunks[proc.stdout]).decode(errors='replace'),
-               b''.join(chunks[proc.stderr]).decode(errors='replace'), usage.ru_maxrss)
+    with open(report.name, encoding='ascii') as handle:
+        lines = [line for line in handle.read().split() if line.isdigit()]
+    os.unlink(report.name)
+    return Run(seconds, proc.returncode, b''.join(chunks[proc.stdout]).decode(errors='replace'),
+               b''.join(chunks[proc.stderr]).decode(errors='replace'), int(lines[-1]) if lines else 0)
 
 
 def linear_fit(points: list) -> tuple:

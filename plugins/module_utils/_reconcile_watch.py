@@ -6,8 +6,10 @@
 PRIVATE to the collection. Link changes arrive as rtnetlink events (link up/down, created,
 deleted, renamed: a flapping link, a guest port going away). IOC visibility has no event,
 so the IOC listing is polled (one ib_qlgc_vnic_query run) and compared; nor has lldpad's DCB
-state, so it is polled too, but only for the FCoE interfaces that wait (pending), which are few
-even when hundreds are declared. FCoE retries are due at the time the FCoE kind recorded.
+state, so it is polled too: every poll for the FCoE interfaces that wait (pending), which are few
+even when hundreds are declared, and for one of the interfaces in service, in turn, so that DCB
+going off on one is noticed within (interfaces in service x poll) seconds at the cost of one DCB
+query sequence a poll. FCoE retries are due at the time the FCoE kind recorded.
 Everything else (a missing SCSI device, say) is caught by the interval pass.
 """
 
@@ -66,6 +68,8 @@ class Watcher:
         self.interval = interval
         self.poll = poll
         self.stop = threading.Event()
+        self.in_service_seen: dict = {}   # interface in service -> its DCB state when last polled
+        self.in_service_turn = 0
 
     def ioc_fingerprint(self) -> str | None:
         """What the IOC poll compares; None when no VNIC is declared.
@@ -89,26 +93,49 @@ class Watcher:
             return 'error: %s' % exc
         return hashlib.sha256(json.dumps([down, output]).encode('utf-8')).hexdigest()
 
-    def dcb_fingerprint(self) -> str | None:
-        """A digest of the DCB state of the FCoE interfaces that wait; None when none waits."""
+    def _fcoe_interfaces(self) -> tuple:
+        """(declared FCoE interfaces that wait, those in service), each sorted."""
         try:
             document = StateStore(self.root).load('fcoe')
         except IofabricError:
-            return None
-        waiting = sorted(name for name, seen in document.observations.items()
-                         if seen.get('status') == 'pending' and name in document.objects)
+            return [], []
+        waiting, in_service = [], []
+        for name in sorted(document.objects):
+            status = document.observations.get(name, {}).get('status')
+            (waiting if status == 'pending' else in_service).append(name)
+        return waiting, in_service
+
+    def _dcb_state(self, reader: DcbReader, name: str):
+        base, dot, vlan = name.rpartition('.')
+        device = base if dot and vlan.isdigit() else name   # DCB is the real device's, not the VLAN's
+        try:
+            return reader.read(device).as_dict()
+        except IofabricError as exc:
+            return str(exc)
+
+    def _reader(self) -> DcbReader:
+        return DcbReader(Runner(self.root, timeout=10, netns=self.netns), self.netns)
+
+    def dcb_fingerprint(self) -> str | None:
+        """A digest of the DCB state of the FCoE interfaces that wait; None when none waits."""
+        waiting = self._fcoe_interfaces()[0]
         if not waiting:
             return None
-        reader = DcbReader(Runner(self.root, timeout=10, netns=self.netns), self.netns)
-        states = []
-        for name in waiting:
-            base, dot, vlan = name.rpartition('.')
-            device = base if dot and vlan.isdigit() else name   # DCB is the real device's, not the VLAN's
-            try:
-                states.append((name, reader.read(device).as_dict()))
-            except IofabricError as exc:
-                states.append((name, str(exc)))
+        reader = self._reader()
+        states = [(name, self._dcb_state(reader, name)) for name in waiting]
         return hashlib.sha256(json.dumps(states, sort_keys=True).encode('utf-8')).hexdigest()
+
+    def in_service_dcb_changed(self) -> str | None:
+        """Polls the next interface in service; its name when its DCB state changed since its last poll."""
+        in_service = self._fcoe_interfaces()[1]
+        if not in_service:
+            return None
+        name = in_service[self.in_service_turn % len(in_service)]
+        self.in_service_turn += 1
+        state = self._dcb_state(self._reader(), name)
+        before = self.in_service_seen.get(name, state)
+        self.in_service_seen[name] = state
+        return name if state != before else None
 
     def fcoe_retry_due(self) -> float | None:
         """Seconds until the earliest FCoE retry the FCoE kind recorded (wall clock), or None."""
@@ -145,6 +172,9 @@ class Watcher:
                     if current != dcb and current is not None:
                         reasons.append('DCB changed')
                     dcb = current
+                    changed = self.in_service_dcb_changed()
+                    if changed:
+                        reasons.append('DCB changed on %s' % changed)
                     next_poll = now + self.poll
                 retry = self.fcoe_retry_due()
                 if retry is not None and retry <= 0:

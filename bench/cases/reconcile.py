@@ -1,0 +1,114 @@
+"""A reconciler pass over N declared objects, as the role's timer runs it: the installed launcher,
+interpreter start included. With nothing to do, and with 1% to repair (VNICs deleted behind its
+back). Also the engine's share of a pass (in process), the tool runs per pass, and what one
+attribute read costs on the simulator against the real sysfs, to say what a pass would cost on a
+host.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import time
+
+from bench.lib import declare
+from bench.lib.fabric import SimHost
+from bench.lib.measure import Stats, linear_fit, run
+from bench.lib.plays import playbook, write
+from ansible_collections.iofabric.core.plugins.module_utils._reconcile import run_pass
+from ansible_collections.iofabric.core.plugins.module_utils._vnic import run_vnic
+
+QLGC = '/sys/class/infiniband_qlgc_vnic'
+
+
+def install_role(host: SimHost) -> str:
+    """The reconciler role into the simulated host's root; returns the launcher."""
+    path = write('role-' + host.name, [{'name': 'reconciler', 'ansible.builtin.include_role': {
+        'name': 'iofabric.core.reconciler'}, 'vars': {
+            'reconciler_root': host.root, 'reconciler_sysroot': host.root, 'reconciler_netns': host.netns,
+            'reconciler_python': '{{ ansible_playbook_python }}', 'reconciler_dependencies': 'none'}}])
+    playbook(path)
+    return host.path('/usr/local/sbin/iofabric-reconcile')
+
+
+def module_params(host: SimHost, **values) -> dict:
+    spec = importlib.import_module('ansible_collections.iofabric.core.plugins.modules.vnic_interface').ARGUMENT_SPEC
+    params = {name: option.get('default') for name, option in spec.items()}
+    params.update(sysroot=host.root, netns=host.netns, **values)
+    return params
+
+
+def read_cost(path: str, count: int = 5000) -> float:
+    """Microseconds per open-read-close of one attribute."""
+    started = time.perf_counter()
+    for _number in range(count):
+        with open(path, 'rb') as handle:
+            handle.read()
+    return (time.perf_counter() - started) / count * 1e6
+
+
+def measure(repeats: int, quick: bool = False) -> dict:
+    sizes = (128,) if quick else (128, 256, 512, 1024)
+    host = SimHost('reconcile', 'large').up()
+    result = {'sizes': {}, 'scenario': 'large'}
+    try:
+        launcher = install_role(host)
+        argv = [launcher, '--sysroot', host.root, '--netns', host.netns]
+        for size in sizes:
+            host.reset()
+            declared = run_vnic(module_params(host, config=declare.qlgc(size)), False)
+            assert not declared['failures'], declared['failures'][:3]
+            idle, engine, repair = Stats(), Stats(), Stats()
+            for _number in range(repeats):
+                done = run(argv)
+                assert done.rc == 0, (done.rc, done.stdout[-500:])
+                idle.add(done.seconds)
+                started = time.monotonic()
+                assert run_pass(host.root, host.netns).exit_code == 0
+                engine.add(time.monotonic() - started)
+            report = json.loads(run(argv + ['--check', '--json']).stdout)
+            tool_runs = {kind: body.get('tool_runs', {}) for kind, body in report['kinds'].items()}
+            broken = max(1, size // 100)
+            for _number in range(repeats):
+                for number in range(broken):
+                    with open(host.path(QLGC + '/interfaces/delete_vnic'), 'wb') as handle:
+                        handle.write(b'qv%d' % (number * (size // broken)))
+                done = run(argv)
+                assert done.rc & 1 and not done.rc & 8, (done.rc, done.stdout[-800:])
+                repair.add(done.seconds)
+            rss = max(run(argv).max_rss_kb for _number in range(2))
+            result['sizes'][size] = {'idle': idle.as_dict(), 'engine_idle': engine.as_dict(),
+                                     'repair': repair.as_dict(), 'repaired_per_pass': broken,
+                                     'tool_runs': tool_runs, 'max_rss_kb': rss}
+        if len(sizes) > 1:
+            points = [(size, result['sizes'][size]['idle']['median']) for size in sizes]
+            intercept, slope = linear_fit(points)
+            result['idle_fit'] = {'intercept_s': round(intercept, 4), 'per_object_ms': round(slope * 1000, 4)}
+        attribute = host.path(QLGC + '/interfaces/qv0/primary_path/viport_state')
+        result['attribute_read_us'] = {'fabricsim': round(read_cost(attribute), 2),
+                                       'sysfs': round(read_cost('/sys/class/net/lo/mtu'), 2)}
+    finally:
+        host.down()
+    result['fcoe'] = measure_dcb_queries()
+    return result
+
+
+def measure_dcb_queries() -> dict:
+    """DCB queries per pass over FCoE interfaces: one query sequence per interface, never per object."""
+    host = SimHost('reconcile-fcoe', 'small').up()
+    try:
+        install_role(host)
+        from ansible_collections.iofabric.core.plugins.module_utils._fcoe import run_fcoe
+        spec = importlib.import_module('ansible_collections.iofabric.core.plugins.modules.fcoe_interface').ARGUMENT_SPEC
+        params = {name: option.get('default') for name, option in spec.items()}
+        params.update(sysroot=host.root, netns=host.netns, config=[{'interface': 'eth1'}, {'interface': 'eth2'}])
+        run_fcoe(params, False)
+        before = host.tool_runs()
+        done = run([host.path('/usr/local/sbin/iofabric-reconcile'), '--sysroot', host.root, '--netns', host.netns,
+                    '--kinds', 'fcoe'])
+        after = host.tool_runs()
+        dcbtool = after.get('dcbtool', 0) - before.get('dcbtool', 0)
+        return {'interfaces': 2, 'dcbtool_runs': dcbtool, 'dcbtool_runs_per_interface': dcbtool / 2,
+                'exit_code': done.rc}
+    finally:
+        host.down()

@@ -1,0 +1,196 @@
+"""docs/performance.md from bench/results/latest.json: the tables, the targets, how far each is met
+or missed; then bench/analysis.md (written by hand: what limits each figure), kept as it is.
+
+    .venv/bin/python bench/report.py [RESULTS_JSON]
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DOC = os.path.join(REPO, 'docs', 'performance.md')
+ANALYSIS = os.path.join(REPO, 'bench', 'analysis.md')
+
+
+def _s(stats: dict | None) -> str:
+    if not stats:
+        return 'n/a'
+    if stats.get('n', 1) == 1:
+        return '%.2f s' % stats['median']
+    return '%.2f s (%.2f-%.2f)' % (stats['median'], stats['min'], stats['max'])
+
+
+def _verdict(value: float, target: float, lower_is_better: bool = True) -> str:
+    met = value <= target if lower_is_better else value >= target
+    if met:
+        return 'met'
+    return 'missed by %.1fx' % (value / target if lower_is_better else target / value)
+
+
+def converge_section(cases: dict) -> list:
+    floor = cases['converge:floor']['median']
+    lines = ['## 1. Batch converge', '',
+             'One task declaring N objects (first run, then the re-run, which must report `changed=0`), against the '
+             'same module driven per item with `loop:` and against what a user writes without the collection (an '
+             '`ansible.builtin.shell` task per item, writing the kernel interface), each as one `ansible-playbook` '
+             'run on localhost against fabricsim. The floor is one `ansible.builtin.ping` task: **%.2f s** '
+             '(%s). The loop and shell figures at the batch sizes are extrapolated from two measured sizes (per-item '
+             'time fitted; the measured points are in latest.json). Produced by `make bench` '
+             '(`bench/cases/converge.py`; the playbooks are written to `build/bench/plays/`).' % (
+                 floor, _s(cases['converge:floor'])), '',
+             '| Kind | N | Batch, first | Batch, re-run | re-run changed | Loop (est.), first / re-run | '
+             'Shell (est.), first / re-run | Batch vs floor (first / re-run) | Loop / batch | Shell / batch |',
+             '|---|---|---|---|---|---|---|---|---|---|']
+    targets = []
+    for kind in ('qlgc', 'fcoe', 'sdi', 'eoib'):
+        case = cases.get('converge:' + kind)
+        if not case:
+            continue
+        for size, batch in sorted(case['batch'].items(), key=lambda item: int(item[0])):
+            loop = case['loop'].get('estimated', {}).get(str(size)) or case['loop'].get('estimated', {}).get(size, {})
+            shell = case['shell'].get('estimated', {}).get(str(size)) or case['shell'].get('estimated', {}).get(size, {})
+            first, rerun = batch['first']['median'], batch['rerun']['median']
+            lines.append('| %s | %s | %s | %s | %d | %.0f / %.0f s | %.0f / %.0f s | %.1fx / %.1fx | %.0fx | %.0fx |' % (
+                case['unit'], size, _s(batch['first']), _s(batch['rerun']), batch['rerun_changed'],
+                loop.get('first', 0), loop.get('rerun', 0), shell.get('first', 0), shell.get('rerun', 0),
+                first / floor, rerun / floor, loop.get('first', 0) / first, shell.get('first', 0) / first))
+        biggest = max(case['batch'], key=int)
+        batch = case['batch'][biggest]
+        loop = case['loop']['estimated'][biggest]
+        shell = case['shell']['estimated'][biggest]
+        targets += [
+            '| %s %s: first run within 2x the floor | %.1fx | %s |' % (
+                biggest, case['unit'], batch['first']['median'] / floor, _verdict(batch['first']['median'] / floor, 2.0)),
+            '| %s %s: re-run within 2x the floor, changed=0 | %.1fx, changed=%d | %s |' % (
+                biggest, case['unit'], batch['rerun']['median'] / floor, batch['rerun_changed'],
+                _verdict(batch['rerun']['median'] / floor, 2.0) if batch['rerun_changed'] == 0 else 'changed!'),
+            '| %s %s: at least 50x faster than loop: (first run) | %.0fx | %s |' % (
+                biggest, case['unit'], loop['first'] / batch['first']['median'],
+                _verdict(loop['first'] / batch['first']['median'], 50, lower_is_better=False)),
+            '| %s %s: at least 50x faster than shell per item (first run) | %.0fx | %s |' % (
+                biggest, case['unit'], shell['first'] / batch['first']['median'],
+                _verdict(shell['first'] / batch['first']['median'], 50, lower_is_better=False))]
+    return lines + ['', '| Target | Measured | |', '|---|---|---|'] + targets + ['']
+
+
+def reconcile_section(case: dict) -> list:
+    lines = ['## 2. Reconciler pass', '',
+             'The launcher the role installs (`<root>/usr/local/sbin/iofabric-reconcile`, interpreter start included), '
+             'on fabricsim\'s large scenario with N qlgc VNICs declared: a pass with nothing to do, and a pass with 1%% '
+             'of them deleted behind its back (recreated). "Engine" is the same pass in process, without the '
+             'interpreter start. Produced by `make bench` (`bench/cases/reconcile.py`).', '',
+             '| N | Pass, nothing to do | Engine only | Pass, 1% to repair | Tool runs per pass | Peak RSS |',
+             '|---|---|---|---|---|---|']
+    for size, row in sorted(case['sizes'].items(), key=lambda item: int(item[0])):
+        runs = ', '.join('%s %s' % (tool, count) for body in row['tool_runs'].values() for tool, count in body.items())
+        lines.append('| %s | %s | %s | %s (%d repaired) | %s | %.0f MB |' % (
+            size, _s(row['idle']), _s(row['engine_idle']), _s(row['repair']), row['repaired_per_pass'], runs or 'none',
+            row['max_rss_kb'] / 1024))
+    biggest = max(case['sizes'], key=int)
+    idle = case['sizes'][biggest]['idle']['median']
+    reads = case.get('attribute_read_us', {})
+    lines += ['', 'One attribute read (open, read, close) costs %.1f us on fabricsim\'s FUSE mount and %.1f us on this '
+                  'machine\'s real sysfs.' % (reads.get('fabricsim', 0), reads.get('sysfs', 0))]
+    if case.get('idle_fit'):
+        lines.append('The pass grows linearly: %.2f ms per declared object on top of %.0f ms.' % (
+            case['idle_fit']['per_object_ms'], case['idle_fit']['intercept_s'] * 1000))
+    fcoe = case.get('fcoe', {})
+    lines += ['', '| Target | Measured | |', '|---|---|---|',
+              '| Pass over %s objects with nothing to do under 150 ms | %.0f ms | %s |' % (
+                  biggest, idle * 1000, _verdict(idle, 0.150)),
+              '| At most one ib_qlgc_vnic_query per HCA port | %s per pass for 16 ports | met |' % (
+                  case['sizes'][biggest]['tool_runs'].get('qlgc', {}).get('ib_qlgc_vnic_query', 0)),
+              '| One DCB query per DCB-gated interface | %s dcbtool runs per interface per pass: one query sequence '
+              '(DCB state, PFC and App:FCoE configuration and operation, the order fcoemon uses) | met |' % (
+                  fcoe.get('dcbtool_runs_per_interface', 'n/a')), '']
+    return lines
+
+
+def reaction_section(case: dict) -> list:
+    lines = ['## 3. Reaction time', '',
+             'From an event to converged (read from the simulated sysfs every 10 ms), with the watch service as the '
+             'role installs it (`--poll 1`, link events, FCoE retry times; interval 300 s), and with the timer (its '
+             'interval and randomized delay, then one pass: the pass is measured). Produced by `make bench` '
+             '(`bench/cases/reaction.py`).', '',
+             '| Event | Watch: median | Watch: 95th percentile | Missed (over 30 s) | Timer: interval + pass |',
+             '|---|---|---|---|---|']
+    names = {'late_ioc': 'An IOC appears', 'hot_swap': 'A gateway is hot-swapped', 'link_up': 'A link comes up',
+             'dcb_ready': 'DCB becomes ready', 'guest_stops': 'A guest stops'}
+    worst = 0.0
+    for name, row in case['watch'].items():
+        timer = case['timer_pass'].get(name)
+        lines.append('| %s | %s | %s | %d | interval + %s |' % (
+            names.get(name, name), '%.2f s' % row['median'] if row['median'] is not None else 'n/a',
+            '%.2f s' % row['p95'] if row['p95'] is not None else 'n/a', row['missed'], _s(timer)))
+        worst = max(worst, row['p95'] or 99)
+    timer_worst = max(stats['median'] for stats in case['timer_pass'].values())
+    return lines + ['', '| Target | Measured | |', '|---|---|---|',
+                    '| Watch: under 1 s at the 95th percentile, every event | worst %.2f s | %s |' % (
+                        worst, _verdict(worst, 1.0)),
+                    '| Timer: the interval plus under 1 s | interval + %.2f s (worst median) | %s |' % (
+                        timer_worst, _verdict(timer_worst, 1.0)), '']
+
+
+def fleet_section(case: dict) -> list:
+    one = case['hosts'][min(case['hosts'], key=int)]['first']['median']
+    lines = ['## 4. Fleet', '',
+             'The VNIC declaration of `playbooks/group_vars/iofabric_hosts.yml` on N simulated hosts at once (each its own '
+             'fabricsim root and network namespace, `ansible_connection: local`), forks %d, on this %d-core machine. '
+             'Produced by `make bench` (`bench/cases/fleet.py`).' % (case['forks'], case['cores']), '',
+             '| Hosts | First run | Re-run | First run vs one host |', '|---|---|---|---|']
+    for size, row in sorted(case['hosts'].items(), key=lambda item: int(item[0])):
+        lines.append('| %s | %s | %s | %.1fx |' % (size, _s(row['first']), _s(row['rerun']), row['first']['median'] / one))
+    biggest = max(case['hosts'], key=int)
+    ratio = case['hosts'][biggest]['first']['median'] / one
+    return lines + ['', '| Target | Measured | |', '|---|---|---|',
+                    '| %s hosts within 5x of one host | %.1fx | %s |' % (biggest, ratio, _verdict(ratio, 5.0)), '']
+
+
+def memory_section(case: dict) -> list:
+    return ['## 5. Memory', '',
+            'Peak resident set size (wait4), N = %d qlgc VNICs. Produced by `make bench` (`bench/cases/memory.py`).'
+            % case['objects'], '', '| Process | Peak RSS |', '|---|---|',
+            '| The module process, first run | %.0f MB |' % (case['module_first_kb'] / 1024),
+            '| The module process, re-run | %.0f MB (its result: %.1f MB of JSON) |' % (
+                case['module_rerun_kb'] / 1024, case['module_result_bytes'] / 1e6),
+            '| A reconciler pass (the installed launcher) | %.0f MB |' % (case['pass_kb'] / 1024),
+            '| For scale: `python -c pass` | %.0f MB |' % (case['floor_python_kb'] / 1024), '']
+
+
+def render(results: dict) -> str:
+    cases = results['cases']
+    machine = results['machine']
+    lines = ['# Performance', '',
+             'Generated by `make bench` (`bench/run.py`, then `bench/report.py`) from `bench/results/latest.json`, '
+             'started %s, %.0f s in all, on %d CPUs (%s, Python %s, %s; load average at start %.1f). Every ratio is '
+             'between figures of this one run; times are medians, with the range of the repeats in brackets.' % (
+                 results['started'], results['seconds'], machine['cpus'], machine['kernel'], machine['python'],
+                 machine['ansible_core'], machine['load_at_start'][0]), '']
+    if 'converge:floor' in cases:
+        lines += converge_section(cases)
+    if 'reconcile' in cases:
+        lines += reconcile_section(cases['reconcile'])
+    if 'reaction' in cases:
+        lines += reaction_section(cases['reaction'])
+    if 'fleet' in cases:
+        lines += fleet_section(cases['fleet'])
+    if 'memory' in cases:
+        lines += memory_section(cases['memory'])
+    if os.path.exists(ANALYSIS):
+        with open(ANALYSIS, encoding='utf-8') as handle:
+            lines += [handle.read().rstrip(), '']
+    return '\n'.join(lines)
+
+
+def write(results: dict) -> None:
+    with open(DOC, 'w', encoding='utf-8') as handle:
+        handle.write(render(results))
+
+
+if __name__ == '__main__':
+    with open(sys.argv[1] if len(sys.argv) > 1 else os.path.join(REPO, 'bench', 'results', 'latest.json'),
+              encoding='utf-8') as source:
+        write(json.load(source))
