@@ -23,6 +23,11 @@ def _s(stats: dict | None) -> str:
     return '%.2f s (%.2f-%.2f)' % (stats['median'], stats['min'], stats['max'])
 
 
+def _section(title: str, intro: str, columns: list) -> list:
+    """A section's title, its paragraph and the head of its table."""
+    return ['## ' + title, '', intro, '', '| %s |' % ' | '.join(columns), '|%s' % ('---|' * len(columns))]
+
+
 def _verdict(value: float, target: float, lower_is_better: bool = True) -> str:
     met = value <= target if lower_is_better else value >= target
     if met:
@@ -77,13 +82,13 @@ def converge_section(cases: dict) -> list:
 
 
 def reconcile_section(case: dict) -> list:
-    lines = ['## 2. Reconciler pass', '',
-             'The launcher the role installs (`<root>/usr/local/sbin/iofabric-reconcile`, interpreter start included), '
-             'on fabricsim\'s large scenario with N qlgc VNICs declared: a pass with nothing to do, and a pass with 1%% '
-             'of them deleted behind its back (recreated). "Engine" is the same pass in process, without the '
-             'interpreter start. Produced by `make bench` (`bench/cases/reconcile.py`).', '',
-             '| N | Pass, nothing to do | Engine only | Pass, 1% to repair | Tool runs per pass | Peak RSS |',
-             '|---|---|---|---|---|---|']
+    lines = _section('2. Reconciler pass',
+                     'The launcher the role installs (`<root>/usr/local/sbin/iofabric-reconcile`, interpreter start '
+                     'included), on fabricsim\'s large scenario with N qlgc VNICs declared: a pass with nothing to do, '
+                     'and a pass with 1% of them deleted behind its back (recreated). "Engine" is the same pass in '
+                     'process, without the interpreter start. Produced by `make bench` (`bench/cases/reconcile.py`).',
+                     ['N', 'Pass, nothing to do', 'Engine only', 'Pass, 1% to repair', 'Tool runs per pass',
+                      'Peak RSS'])
     for size, row in sorted(case['sizes'].items(), key=lambda item: int(item[0])):
         runs = ', '.join('%s %s' % (tool, count) for body in row['tool_runs'].values() for tool, count in body.items())
         lines.append('| %s | %s | %s | %s (%d repaired) | %s | %.0f MB |' % (
@@ -110,13 +115,13 @@ def reconcile_section(case: dict) -> list:
 
 
 def reaction_section(case: dict) -> list:
-    lines = ['## 3. Reaction time', '',
-             'From an event to converged (read from the simulated sysfs every 10 ms), with the watch service as the '
-             'role installs it (`--poll 1`, link events, FCoE retry times; interval 300 s), and with the timer (its '
-             'interval and randomized delay, then one pass: the pass is measured). Produced by `make bench` '
-             '(`bench/cases/reaction.py`).', '',
-             '| Event | Watch: median | Watch: 95th percentile | Missed (over 30 s) | Timer: interval + pass |',
-             '|---|---|---|---|---|']
+    lines = _section('3. Reaction time',
+                     'From an event to converged (read from the simulated sysfs every 10 ms), with the watch service '
+                     'as the role installs it (`--poll 1`, link events, FCoE retry times; interval 300 s), and with '
+                     'the timer (its interval and randomized delay, then one pass: the pass is measured). Produced by '
+                     '`make bench` (`bench/cases/reaction.py`).',
+                     ['Event', 'Watch: median', 'Watch: 95th percentile', 'Missed (over 30 s)',
+                      'Timer: interval + pass'])
     names = {'late_ioc': 'An IOC appears', 'hot_swap': 'A gateway is hot-swapped', 'link_up': 'A link comes up',
              'dcb_ready': 'DCB becomes ready', 'guest_stops': 'A guest stops'}
     worst = 0.0
