@@ -156,7 +156,7 @@ def fleet_section(case: dict) -> list:
 
 def memory_section(case: dict) -> list:
     return ['## 5. Memory', '',
-            'Peak resident set size (wait4), N = %d qlgc VNICs. Produced by `make bench` (`bench/cases/memory.py`).'
+            'Peak resident set size (GNU time, `%%M`), N = %d qlgc VNICs. Produced by `make bench` (`bench/cases/memory.py`).'
             % case['objects'], '', '| Process | Peak RSS |', '|---|---|',
             '| The module process, first run | %.0f MB |' % (case['module_first_kb'] / 1024),
             '| The module process, re-run | %.0f MB (its result: %.1f MB of JSON) |' % (
@@ -174,6 +174,9 @@ def render(results: dict) -> str:
              'between figures of this one run; times are medians, with the range of the repeats in brackets.' % (
                  results['started'], results['seconds'], machine['cpus'], machine['kernel'], machine['python'],
                  machine['ansible_core'], machine['load_at_start'][0]), '']
+    for again in results.get('remeasured', []):
+        lines += ['Re-measured on their own (`bench/run.py --only %s --merge`), started %s, %.0f s: %s.' % (
+            ','.join(again['cases']), again['started'], again['seconds'], ', '.join(again['cases'])), '']
     if 'converge:floor' in cases:
         lines += converge_section(cases)
     if 'reconcile' in cases:

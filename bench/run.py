@@ -26,6 +26,7 @@ for path in (REPO, os.path.join(REPO, '.venv', 'collections')):
 
 from bench import report  # noqa: E402
 from bench.cases import converge, fleet, memory, reaction, reconcile  # noqa: E402
+from bench.lib.measure import quiesce  # noqa: E402
 from bench.lib.paths import BUILD, RESULTS  # noqa: E402
 
 CASES = ('converge', 'reconcile', 'reaction', 'fleet', 'memory')
@@ -45,6 +46,8 @@ def main(argv: list | None = None) -> int:
     parser.add_argument('--only', default=','.join(CASES), help='comma-separated subset of %s' % ','.join(CASES))
     parser.add_argument('--output', default=os.path.join(RESULTS, 'latest.json'))
     parser.add_argument('--no-docs', action='store_true', help='do not regenerate docs/performance.md')
+    parser.add_argument('--merge', action='store_true',
+                        help='keep the other cases of the output file: re-measure only --only (the run says so)')
     args = parser.parse_args(argv)
     if os.geteuid() != 0:
         print('make bench needs root: fabricsim mounts FUSE filesystems and creates network namespaces.',
@@ -65,8 +68,10 @@ def main(argv: list | None = None) -> int:
     def step(name: str, call) -> None:
         if name.split(':')[0] not in only:
             return
+        waited = quiesce()
         began = time.monotonic()
-        print('bench: %s ...' % name, flush=True)
+        print('bench: %s ...%s' % (name, ' (after %.1f s for the machine to be quiet)' % waited if waited > 1 else ''),
+              flush=True)
         try:
             results['cases'][name] = call()
         except Exception as exc:  # pylint: disable=broad-except  # one broken case must not lose the others
@@ -76,15 +81,24 @@ def main(argv: list | None = None) -> int:
         results['cases'][name]['case_seconds'] = round(time.monotonic() - began, 1)
         print('bench: %s done in %.0f s' % (name, time.monotonic() - began), flush=True)
 
-    step('converge:floor', lambda: converge.floor(5 if not args.quick else 1))
-    for kind in ('qlgc', 'fcoe', 'sdi', 'eoib'):
+    step('converge:floor', lambda: converge.floor(3 if not args.quick else 1))
+    # FCoE last: tearing down its 256 veths keeps the kernel busy for a while after `fabricsim down`.
+    for kind in ('qlgc', 'sdi', 'eoib', 'fcoe'):
         step('converge:' + kind, lambda kind=kind: converge.measure_kind(
             kind, repeats if kind == 'qlgc' else max(1, repeats - 1), args.quick))
-    step('reconcile', lambda: reconcile.measure(5 if not args.quick else 1, args.quick))
-    step('reaction', lambda: reaction.measure(8 if not args.quick else 1, args.quick))
+    step('reconcile', lambda: reconcile.measure(3 if not args.quick else 1, args.quick))
+    step('reaction', lambda: reaction.measure(6 if not args.quick else 1, args.quick))
     step('fleet', lambda: fleet.measure(2 if not args.quick else 1, args.quick))
     step('memory', lambda: memory.measure(1, args.quick))
     results['seconds'] = round(time.monotonic() - started, 1)
+    if args.merge and os.path.exists(args.output):
+        with open(args.output, encoding='utf-8') as handle:
+            earlier = json.load(handle)
+        remeasured = {'cases': sorted(results['cases']), 'started': results['started'],
+                      'seconds': results['seconds']}
+        earlier['cases'].update(results['cases'])
+        earlier.setdefault('remeasured', []).append(remeasured)
+        results = earlier
     os.makedirs(os.path.dirname(args.output), exist_ok=True)
     text = json.dumps(results, indent=1, sort_keys=True) + '\n'
     with open(args.output, 'w', encoding='utf-8') as handle:

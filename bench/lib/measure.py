@@ -86,3 +86,23 @@ def linear_fit(points: list) -> tuple:
     mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
     slope = sum((x - mean_x) * (y - mean_y) for x, y in points) / sum((x - mean_x) ** 2 for x in xs)
     return mean_y - slope * mean_x, slope
+
+
+def quiesce(limit: float = 30.0, quiet: float = 0.5) -> float:
+    """Wait (at most ``limit`` seconds) until nothing but this process runs for ``quiet`` seconds: the
+    kernel finishes tearing down a simulated host's namespace after `fabricsim down` returns, and a
+    case measured meanwhile would be measured against it. Returns the seconds waited."""
+    started = time.monotonic()
+    quiet_since = None
+    while time.monotonic() - started < limit:
+        with open('/proc/loadavg', encoding='ascii') as handle:
+            running = int(handle.read().split()[3].split('/')[0])
+        now = time.monotonic()
+        if running <= 1:
+            quiet_since = quiet_since or now
+            if now - quiet_since >= quiet:
+                break
+        else:
+            quiet_since = None
+        time.sleep(0.05)
+    return time.monotonic() - started

@@ -193,9 +193,16 @@ class ScsiDriver:
         self._dirty(sdev)
 
     def _dirty(self, sdev: Sdev) -> None:
+        # The device's own directory and its host's attributes (host_busy), not the whole host: a dirty
+        # path invalidates everything cached below it, and at 1,024 LUNs a disk probe completing
+        # invalidated every other device's files. Directory listings are never cached (opendir is
+        # answered), so a device appearing needs no parent invalidated.
         for path in ('/sys/class/scsi_device/' + sdev.address, '/sys/bus/scsi/devices/' + sdev.address,
-                     '/sys/devices/platform/host%d' % sdev.host.number, '/proc/scsi/scsi'):
+                     '/' + self._device_path(sdev), '/sys/devices/platform/host%d/scsi_host' % sdev.host.number,
+                     '/proc/scsi/scsi'):
             self.fabric.mark_dirty(path)
+        if self.devices.get(sdev.address) is not sdev:   # removed: its target directory may be gone too
+            self.fabric.mark_dirty('/' + self._device_path(sdev).rsplit('/', 1)[0])
         if sdev.disk:
             self.fabric.mark_dirty('/sys/block/' + sdev.disk)
 

@@ -332,6 +332,12 @@ class FcoeKind(BaseKind):
                 pending.append(Pending(interface, 'destroy written, the FCoE instance is still there after %.1f s '
                                                   '(the kernel completes it asynchronously)'
                                        % self.options.destroy_timeout, 'kernel'))
+            elif interface in want and self.decisions.get(interface) is not None:
+                # Destroyed for a condition (DCB off, link gone), still declared: it waits for that condition
+                # from now on, and says so in this run already (the watch service polls what waits).
+                reason = self.decisions[interface].reason
+                pending.append(Pending(interface, reason + ' (destroyed; created again once that changes)',
+                                       _waiting_for(reason)))
         for interface in want:
             decision = self.decisions.get(interface)
             if interface in failed or decision is None or decision.action != CREATE:

@@ -58,6 +58,16 @@ class LinkEvents:
         self.ipr.close()
 
 
+def dcb_ready_for_fcoe(state) -> bool:
+    """What the FCoE kind keeps an instance for: DCB on, PFC and App:FCoE enabled and operational,
+    on intersecting priorities (_fcoe_decide). An unreadable state is not news (the pass would wait)."""
+    if not state.readable:
+        return True
+    pfc, app = state.pfc, state.app
+    return bool(state.capable and state.dcb_on and pfc and app and pfc.enable and pfc.oper and app.enable
+                and app.oper and pfc.priorities & app.priorities)
+
+
 class Watcher:
     def __init__(self, sysroot: str, netns: str | None, run_pass, log, interval: float = 300.0,
                  poll: float = 5.0):
@@ -68,7 +78,6 @@ class Watcher:
         self.interval = interval
         self.poll = poll
         self.stop = threading.Event()
-        self.in_service_seen: dict = {}   # interface in service -> its DCB state when last polled
         self.in_service_turn = 0
 
     def ioc_fingerprint(self) -> str | None:
@@ -102,16 +111,20 @@ class Watcher:
         waiting, in_service = [], []
         for name in sorted(document.objects):
             status = document.observations.get(name, {}).get('status')
-            (waiting if status == 'pending' else in_service).append(name)
+            if status == 'pending':
+                waiting.append(name)
+            elif status != 'failed' and document.objects[name].get('spec', {}).get('dcb_required', True) is not False:
+                in_service.append(name)   # failed ones are the interval's: a pass a poll would not help them
         return waiting, in_service
 
-    def _dcb_state(self, reader: DcbReader, name: str):
+    def _dcb_state(self, reader: DcbReader, name: str, raw: bool = False):
         base, dot, vlan = name.rpartition('.')
         device = base if dot and vlan.isdigit() else name   # DCB is the real device's, not the VLAN's
         try:
-            return reader.read(device).as_dict()
+            state = reader.read(device)
         except IofabricError as exc:
-            return str(exc)
+            return None if raw else str(exc)
+        return state if raw else state.as_dict()
 
     def _reader(self) -> DcbReader:
         return DcbReader(Runner(self.root, timeout=10, netns=self.netns), self.netns)
@@ -126,16 +139,18 @@ class Watcher:
         return hashlib.sha256(json.dumps(states, sort_keys=True).encode('utf-8')).hexdigest()
 
     def in_service_dcb_changed(self) -> str | None:
-        """Polls the next interface in service; its name when its DCB state changed since its last poll."""
+        """Polls the next interface in service; its name when its DCB is no longer ready for FCoE.
+
+        Readiness, not a change against an earlier poll: an interface back in service may have lost
+        DCB again before its first poll, and a baseline taken then would hide that for good.
+        """
         in_service = self._fcoe_interfaces()[1]
         if not in_service:
             return None
         name = in_service[self.in_service_turn % len(in_service)]
         self.in_service_turn += 1
-        state = self._dcb_state(self._reader(), name)
-        before = self.in_service_seen.get(name, state)
-        self.in_service_seen[name] = state
-        return name if state != before else None
+        state = self._dcb_state(self._reader(), name, raw=True)
+        return None if state is None or dcb_ready_for_fcoe(state) else name
 
     def fcoe_retry_due(self) -> float | None:
         """Seconds until the earliest FCoE retry the FCoE kind recorded (wall clock), or None."""

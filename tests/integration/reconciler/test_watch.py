@@ -95,11 +95,14 @@ def test_watch_notices_dcb_going_off_on_an_interface_in_service(sim):
               'netns': sim.netns, 'dcb_timeout': 5, 'destroy_timeout': 5, 'persist': True,
               'fcoemon_policy': 'refuse', 'lock_timeout': 30}
     assert run_fcoe(params, False)['pending'] == []
-    # The mechanism: one interface in service polled per poll, in turn, against its last state.
+    # The mechanism: one interface in service polled per poll, in turn, for DCB still ready for FCoE;
+    # a watcher that never saw it ready notices too (no baseline to go stale).
     watcher = Watcher(sim.root, sim.netns, None, None)
     assert [watcher.in_service_dcb_changed() for _turn in range(4)] == [None] * 4
     sim.event('dcb-set', iface='eth2', dcb='off')
     assert [watcher.in_service_dcb_changed() for _turn in range(2)] == [None, 'eth2']
+    fresh = Watcher(sim.root, sim.netns, None, None)
+    assert [fresh.in_service_dcb_changed() for _turn in range(2)] == [None, 'eth2']
     sim.event('dcb-set', iface='eth2', dcb='on')
     # End to end: with an hour-long interval, DCB going off is acted on by the poll: eth2 destroyed.
     # A pass that a stray link event starts may get there first; then the round is tried again.

@@ -1,7 +1,7 @@
 """Where a batch converge spends its time: one kind's engine run in process under cProfile, on the
 bench scenario, first run and re-run, the top functions by own time.
 
-    .venv/bin/python bench/profile.py {qlgc,sdi,fcoe,eoib} [N]
+    .venv/bin/python bench/hotspots.py {qlgc,sdi,fcoe,eoib} [N]
 
 This is the engine without Ansible around it; the difference to the batch figures of
 docs/performance.md is what ansible-playbook adds (templating the arguments, AnsiballZ, the
