@@ -52,7 +52,11 @@ start() {
     [[ -n "${init:-}" ]] || { echo "machine.sh: the container did not start"; cat "$dir/console.log"; exit 1; }
     echo "$init" > "$dir/init.pid"
     # Up to 180 s: a loaded 2-core machine boots a container's systemd in well over a minute at worst.
+    # The init is nspawn's child named systemd: the first child found above may be a helper that
+    # nspawn forks and reaps during start-up, so it is looked up again until systemd answers.
     for _ in $(seq 1800); do
+        init=$(pgrep -x -P "$nspawn" systemd | head -n 1 || true)
+        [[ -n "$init" ]] && echo "$init" > "$dir/init.pid"
         state=$(in_machine systemctl is-system-running 2> /dev/null || true)
         case "$state" in
             running|degraded) echo "machine.sh: booted ($state), init pid $init"; return 0 ;;
