@@ -288,10 +288,9 @@ class ScsiDriver:
             sdev = self.devices.get(address)
             return sdev if sdev is not None and sdev.host is host and address.startswith(prefix) else None
 
-        if not any(address.startswith(prefix) and member(address) for address in self._addresses_near(prefix)):
+        if not any(member(address) for address in self._addresses_near(prefix)):
             return None
-        return vfs.Dir(names=lambda: sorted((address for address in self.devices
-                                             if address.startswith(prefix) and member(address)), key=_sort_key),
+        return vfs.Dir(names=lambda: sorted(filter(member, list(self.devices)), key=_sort_key),
                        child=lambda address: self._device_dir(member(address)) if member(address) else None)
 
     def _addresses_near(self, prefix: str):

@@ -23,6 +23,7 @@ import time
 
 from ansible_collections.iofabric.core.plugins.module_utils._dcb import DcbReader
 from ansible_collections.iofabric.core.plugins.module_utils._errors import IofabricError
+from ansible_collections.iofabric.core.plugins.module_utils._fcoe_decide import KEEP, Inputs, decide
 from ansible_collections.iofabric.core.plugins.module_utils._qlgc_live import viport_states
 from ansible_collections.iofabric.core.plugins.module_utils._runner import Runner
 from ansible_collections.iofabric.core.plugins.module_utils._store import StateStore
@@ -58,14 +59,10 @@ class LinkEvents:
         self.ipr.close()
 
 
-def dcb_ready_for_fcoe(state) -> bool:
-    """What the FCoE kind keeps an instance for: DCB on, PFC and App:FCoE enabled and operational,
-    on intersecting priorities (_fcoe_decide). An unreadable state is not news (the pass would wait)."""
-    if not state.readable:
-        return True
-    pfc, app = state.pfc, state.app
-    return bool(state.capable and state.dcb_on and pfc and app and pfc.enable and pfc.oper and app.enable
-                and app.oper and pfc.priorities & app.priorities)
+def dcb_ready_for_fcoe(name: str, state) -> bool:
+    """Whether the FCoE kind's own rules (_fcoe_decide) keep an existing instance on this DCB state.
+    An unreadable state is not news: the pass would only wait too."""
+    return not state.readable or decide(Inputs(name, instance=True, dcb=state)).action == KEEP
 
 
 class Watcher:
@@ -150,7 +147,7 @@ class Watcher:
         name = in_service[self.in_service_turn % len(in_service)]
         self.in_service_turn += 1
         state = self._dcb_state(self._reader(), name, raw=True)
-        return None if state is None or dcb_ready_for_fcoe(state) else name
+        return None if state is None or dcb_ready_for_fcoe(name, state) else name
 
     def fcoe_retry_due(self) -> float | None:
         """Seconds until the earliest FCoE retry the FCoE kind recorded (wall clock), or None."""

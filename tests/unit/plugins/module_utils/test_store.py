@@ -126,11 +126,15 @@ def test_a_document_this_store_wrote_loads_without_importing_jsonschema(tmp_path
     assert out.strip() == "['veth1'] False"
 
 
-def test_an_edited_document_is_validated_again_whatever_its_seal_says(tmp_path, store):
+def declare_veth1(store) -> None:
     with store.locked():
         doc = store.load('qlgc')
         doc.declare('veth1', {'type': 'qlgc', 'name': 'veth1'})
         store.save(doc)
+
+
+def test_an_edited_document_is_validated_again_whatever_its_seal_says(tmp_path, store):
+    declare_veth1(store)
     path = state_dir(tmp_path) / 'qlgc.json'
     data = json.loads(path.read_text())
     data['objects']['veth2'] = {'spec': {'type': 'qlgc'}}   # valid JSON, not a valid document
@@ -142,10 +146,7 @@ def test_an_edited_document_is_validated_again_whatever_its_seal_says(tmp_path, 
 
 
 def test_a_missing_or_stale_seal_only_costs_a_full_validation(tmp_path, store):
-    with store.locked():
-        doc = store.load('qlgc')
-        doc.declare('veth1', {'type': 'qlgc', 'name': 'veth1'})
-        store.save(doc)
+    declare_veth1(store)
     seal = state_dir(tmp_path) / 'qlgc.json.valid'
     seal.write_text('sha256:0 schema:0\n')
     with store.locked():
