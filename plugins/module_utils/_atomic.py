@@ -4,37 +4,49 @@
 """Crash-safe file replacement.
 
 PRIVATE to the collection. A reader sees either the old file or the new one, never a
-mixture: temp file in the same directory, fsync, rename, fsync of the directory.
+mixture: temp file in the same directory, fsync, rename, fsync of the directory. The temp
+file is created with O_EXCL|O_NOFOLLOW relative to the directory, so a symlink planted
+under a temp name is never written through.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 
 TEMP_SUFFIX = '.iofabric-tmp'
 
 
-def atomic_write(path: str, data: bytes, mode: int = 0o600) -> None:
-    """Replace ``path`` with ``data`` atomically and durably."""
+def atomic_write(path: str, data: bytes, mode: int = 0o600, owner: tuple | None = None) -> None:
+    """Replace ``path`` with ``data`` atomically and durably; ``owner`` is (uid, gid) to keep."""
     directory = os.path.dirname(path) or '.'
-    fd, temp = tempfile.mkstemp(dir=directory, prefix='.%s.' % os.path.basename(path), suffix=TEMP_SUFFIX)
+    name = os.path.basename(path)
+    dfd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        os.fchmod(fd, mode)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-        os.fsync(fd)
-        os.close(fd)
-        fd = -1
-        os.rename(temp, path)
-        fsync_dir(directory)
-    except BaseException:
-        if fd >= 0:
+        temp = '.%s.%s%s' % (name, secrets.token_hex(4), TEMP_SUFFIX)
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=dfd)
+        try:
+            if owner is not None:
+                os.fchown(fd, owner[0], owner[1])
+            os.fchmod(fd, mode)   # after fchown, which clears set-id bits
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
             os.close(fd)
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
+            fd = -1
+            os.rename(temp, name, src_dir_fd=dfd, dst_dir_fd=dfd)
+            os.fsync(dfd)
+        except BaseException:
+            if fd >= 0:
+                os.close(fd)
+            try:
+                os.unlink(temp, dir_fd=dfd)
+            except FileNotFoundError:
+                pass
+            raise
+    finally:
+        os.close(dfd)
 
 
 def fsync_dir(directory: str) -> None:

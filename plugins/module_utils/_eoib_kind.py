@@ -14,13 +14,12 @@ collector runs or is configured to run (_mlx4_vnicd).
 
 from __future__ import annotations
 
-import os
 import time
 
+from ansible_collections.iofabric.core.plugins.module_utils import _cfgfile as cfgfile
 from ansible_collections.iofabric.core.plugins.module_utils import _eoib_spec as espec
 from ansible_collections.iofabric.core.plugins.module_utils import _mlx4_vnicd as vendor
 from ansible_collections.iofabric.core.plugins.module_utils import _validate as v
-from ansible_collections.iofabric.core.plugins.module_utils._atomic import atomic_write
 from ansible_collections.iofabric.core.plugins.module_utils._eoib_grace import observe
 from ansible_collections.iofabric.core.plugins.module_utils._eoib_live import (
     MODULE,
@@ -67,12 +66,8 @@ class EoibKind(BaseKind):
 
     # -- live state ------------------------------------------------------------------------
     def read_live(self, document) -> dict:
-        path = self.sysroot.path(vendor.CONFIG)
-        try:
-            with open(path, encoding='utf-8') as handle:
-                self.vendor_text = handle.read()
-        except FileNotFoundError:
-            self.vendor_text = ''
+        self.vendor_file = cfgfile.read(self.sysroot, vendor.CONFIG)
+        self.vendor_text = self.vendor_file.text
         self.daemons = vendor.running(self.sysroot)
         if not module_loaded(self.sysroot):
             self.live_error = 'the mlx4_vnic module is not loaded (no %s)' % MODULE
@@ -127,7 +122,7 @@ class EoibKind(BaseKind):
             plan.add(VENDOR_OBJECT, 'configure', 'vendor_daemon.state=%s' % settings['state'],
                      path=vendor.CONFIG, line=new.render())
             plan.diffs.append({'before_header': self.sysroot.to_system(path), 'after_header': self.sysroot.to_system(path),
-                               'before': self.vendor_text, 'after': text})
+                               'before': cfgfile.printable(self.vendor_text), 'after': cfgfile.printable(text)})
             self.vendor_new = new
         if settings['state'] == 'collector_on':
             return '', True
@@ -214,12 +209,7 @@ class EoibKind(BaseKind):
     def apply(self, action, document) -> None:
         if action.op == 'configure':
             text = vendor.merge_text(self.vendor_text, self.vendor_new)
-            path = self.sysroot.path(vendor.CONFIG)
-            try:
-                os.makedirs(os.path.dirname(path), exist_ok=True)
-                atomic_write(path, text.encode('utf-8'), mode=0o644)
-            except OSError as exc:
-                raise IofabricError('cannot write %s: %s' % (vendor.CONFIG, exc.strerror)) from None
+            self.vendor_file.write(text)
             return
         if action.op == 'remove_child':
             mac = v.mac(action.detail['mac'], 'mac')  # never write anything but a plain unicast MAC

@@ -16,9 +16,9 @@ import os
 import time
 from dataclasses import dataclass
 
+from ansible_collections.iofabric.core.plugins.module_utils import _cfgfile as cfgfile
 from ansible_collections.iofabric.core.plugins.module_utils import _fcoe_cfg as cfg
 from ansible_collections.iofabric.core.plugins.module_utils import _fcoe_spec as fspec
-from ansible_collections.iofabric.core.plugins.module_utils._atomic import atomic_write
 from ansible_collections.iofabric.core.plugins.module_utils._dcb import DcbReader
 from ansible_collections.iofabric.core.plugins.module_utils._errors import IofabricError, SysfsError
 from ansible_collections.iofabric.core.plugins.module_utils._fcoe_decide import (
@@ -73,6 +73,7 @@ class FcoeKind(BaseKind):
         self.parse_interface = ''
         self.document = None
         self._config_text: dict = {}
+        self._cfg_files: dict = {}   # interface -> _cfgfile.CfgFile as read
 
     # -- validation and resource states --------------------------------------------------
     def validate(self, config: list, state: str, fields: list) -> list:
@@ -103,8 +104,8 @@ class FcoeKind(BaseKind):
         found = {}
         for name in list_dir(self.sysroot.path(cfg.CFG_DIR)):
             if name.startswith('cfg-') and not name.startswith('cfg-ethx'):
-                with open(self.sysroot.path(cfg.CFG_DIR, name), encoding='utf-8', errors='replace') as handle:
-                    found[name[4:]] = handle.read()
+                self._cfg_files[name[4:]] = cfgfile.read(self.sysroot, '%s/%s' % (cfg.CFG_DIR, name))
+                found[name[4:]] = self._cfg_files[name[4:]].text
         return found
 
     def shape(self, interface: str) -> dict:
@@ -263,7 +264,8 @@ class FcoeKind(BaseKind):
             path = '%s/%s' % (cfg.CFG_DIR, cfg.file_name(interface))
             self._config_text[interface] = new
             plan.actions.append(Action(interface, 'write-config', 'persist for fcoemon and fcoeadm', {'file': path}))
-            plan.diffs.append({'before': old, 'after': new, 'before_header': path, 'after_header': path})
+            plan.diffs.append({'before': cfgfile.printable(old), 'after': cfgfile.printable(new),
+                               'before_header': path, 'after_header': path})
 
     def _predict(self, interface: str, spec: dict, before: dict | None) -> dict:
         predicted = {key: spec[key] for key in ('interface', 'enabled', 'mode', 'fip_resp', 'dcb_required',
@@ -278,8 +280,8 @@ class FcoeKind(BaseKind):
         interface = action.object
         data = interface.encode('ascii')
         if action.op == 'write-config':
-            os.makedirs(self.sysroot.path(cfg.CFG_DIR), exist_ok=True)
-            atomic_write(self._cfg_path(interface), self._config_text[interface].encode('utf-8'), mode=0o644)
+            target = self._cfg_files.get(interface) or cfgfile.read(self.sysroot, '%s/%s' % (cfg.CFG_DIR, cfg.file_name(interface)))
+            target.write(self._config_text[interface])
         elif action.op == 'remove-config':
             os.unlink(self._cfg_path(interface))
         elif action.op == 'create':

@@ -10,13 +10,15 @@ so that a waiter can name who it waited for.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
+import stat
 import sys
 import time
 
-from ansible_collections.iofabric.core.plugins.module_utils._errors import LockTimeout
+from ansible_collections.iofabric.core.plugins.module_utils._errors import LockTimeout, StoreError
 
 POLL_INTERVAL = 0.05
 # Diagnosing contention: with this set to a file, every hold of the lock appends one JSON line
@@ -38,7 +40,7 @@ class HostLock:
         self._exclusive = False
 
     def acquire(self, exclusive: bool = True) -> None:
-        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        self._fd = open_private(self.path, os.O_RDWR | os.O_CREAT)
         operation = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB
         start = time.monotonic()
         while True:
@@ -85,17 +87,21 @@ class HostLock:
     def holder(self) -> str:
         """Who holds (or last held) the exclusive lock, as readable text."""
         try:
-            with open(self.holder_path, encoding='utf-8') as handle:
-                info = json.load(handle)
+            fd = open_private(self.holder_path, os.O_RDONLY)
+            with os.fdopen(fd, encoding='utf-8') as handle:
+                info = json.loads(handle.read(4096))
             return '%s (pid %s) since %s' % (info.get('owner'), info.get('pid'), info.get('since'))
-        except (OSError, ValueError, AttributeError):
+        except (OSError, ValueError, AttributeError, StoreError):
             return ''
 
     def _write_holder(self) -> None:
         info = {'owner': self.owner, 'pid': os.getpid(), 'argv0': os.path.basename(sys.argv[0] or ''),
                 'since': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}
-        # Not atomic on purpose: it is advisory text, rewritten by every holder.
-        with open(self.holder_path, 'w', encoding='utf-8') as handle:
+        # Not atomic on purpose: it is advisory text, rewritten by every holder. Truncated only
+        # once open_private has shown it is our own regular file, never through a symlink.
+        fd = open_private(self.holder_path, os.O_WRONLY | os.O_CREAT)
+        with os.fdopen(fd, 'w', encoding='utf-8') as handle:
+            handle.truncate(0)
             json.dump(info, handle)
 
     def __enter__(self):
@@ -103,3 +109,35 @@ class HostLock:
 
     def __exit__(self, *exc):
         self.release()
+
+
+def open_private(path: str, flags: int, mode: int = 0o600) -> int:
+    """Open a file of the state directory: never through a symlink (O_NOFOLLOW fails with ELOOP
+    before O_CREAT or a truncation could act on a target), and only a regular file owned by
+    the user running iofabric that no group or other user may write. Returns the fd."""
+    try:
+        fd = os.open(path, flags | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, mode)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise StoreError('%s is a symlink; the state store never follows one (remove it)' % path) from None
+        raise
+    try:
+        check_private(path, os.fstat(fd), 'file')
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def check_private(path: str, status: os.stat_result, what: str) -> None:
+    """Refuse a store path not owned by us (root) or writable by group or others: whoever can write
+    there could plant declarations that the next root run applies."""
+    expected = stat.S_ISDIR if what == 'directory' else stat.S_ISREG
+    if not expected(status.st_mode):
+        raise StoreError('%s is not a %s; refusing to use it as the state store' % (path, 'regular file' if what == 'file' else what))
+    if status.st_uid != os.geteuid():
+        raise StoreError('%s is owned by uid %d, not uid %d (root); refusing to trust the state store (fix: chown %d %s)'
+                         % (path, status.st_uid, os.geteuid(), os.geteuid(), path))
+    if status.st_mode & 0o022:
+        raise StoreError('%s is writable by group or others (mode %04o); refusing to trust the state store '
+                         '(fix: chmod go-w %s)' % (path, stat.S_IMODE(status.st_mode), path))

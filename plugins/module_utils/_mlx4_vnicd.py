@@ -77,14 +77,17 @@ def desired(old: DaemonLine | None, settings: dict) -> DaemonLine | None:
 
 
 def merge_text(text: str, line: DaemonLine) -> str:
-    """Replace the mlx4_vnicd= line, or append one; every other line is kept as it is."""
-    lines = text.splitlines()
+    """Replace the mlx4_vnicd= line (keeping its line end), or append one; every other byte is kept."""
+    lines = text.splitlines(keepends=True)
     found = find_lines(text)
     if found:
-        lines[found[0][0]] = line.render()
+        old = lines[found[0][0]]
+        lines[found[0][0]] = line.render() + old[len(old.rstrip('\r\n')):]
     else:
-        lines.append(line.render())
-    return '\n'.join(lines) + '\n'
+        if lines and not lines[-1].endswith('\n'):
+            lines[-1] += '\n'
+        lines.append(line.render() + '\n')
+    return ''.join(lines)
 
 
 @dataclass

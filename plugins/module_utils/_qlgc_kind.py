@@ -12,12 +12,11 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 
+from ansible_collections.iofabric.core.plugins.module_utils import _cfgfile as cfgfile
 from ansible_collections.iofabric.core.plugins.module_utils import _qlgc_cfg as cfg
 from ansible_collections.iofabric.core.plugins.module_utils import _qlgc_spec as qspec
-from ansible_collections.iofabric.core.plugins.module_utils._atomic import atomic_write
 from ansible_collections.iofabric.core.plugins.module_utils._errors import IofabricError, SysfsError, ValidationError
 from ansible_collections.iofabric.core.plugins.module_utils._kind import BaseKind, wait_until
 from ansible_collections.iofabric.core.plugins.module_utils._plan import DONE, Action, Failure, Pending
@@ -151,12 +150,8 @@ class QlgcKind(BaseKind):
     def _plan_config(self, plan, want: dict, deletes: list, document) -> None:
         if not self.options.persist or self.state not in ('merged', 'replaced', 'overridden', 'deleted'):
             return
-        path = self.sysroot.path(os.path.dirname(self.options.config_file), os.path.basename(self.options.config_file))
-        try:
-            with open(path, encoding='utf-8') as handle:
-                old_text = handle.read()
-        except FileNotFoundError:
-            old_text = ''
+        config = cfgfile.read(self.sysroot, self.options.config_file)
+        old_text = config.text
         specs = [qspec.merge(spec, {}) for spec in want.values()]
         own_file = self.state == 'overridden'
         inputs = _digest(json.dumps([specs, sorted(deletes), own_file], sort_keys=True))
@@ -176,16 +171,15 @@ class QlgcKind(BaseKind):
         if new_text != old_text:
             plan.actions.append(Action(self.options.config_file, 'write-config', 'persist the declaration for the '
                                        'vendor init script', {'file': self.options.config_file}))
-            plan.diffs.append({'before': old_text, 'after': new_text,
+            plan.diffs.append({'before': cfgfile.printable(old_text), 'after': cfgfile.printable(new_text),
                                'before_header': self.options.config_file, 'after_header': self.options.config_file})
-            self._config_text = (path, new_text)
+            self._config_text = (config, new_text)
 
     # -- apply -----------------------------------------------------------------------
     def apply(self, action: Action, document) -> None:
         if action.op == 'write-config':
-            path, text = self._config_text
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            atomic_write(path, text.encode('utf-8'), mode=0o644)
+            config, text = self._config_text
+            config.write(text)
             document.observe(self.options.config_file, **self._config_record)
             return
         if action.op == 'delete':
@@ -305,7 +299,7 @@ class QlgcKind(BaseKind):
 
 
 def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode('utf-8')).hexdigest()
+    return hashlib.sha256(cfgfile.digest_bytes(text)).hexdigest()
 
 
 def _check_ioc_instances(items: list, fields: dict) -> None:

@@ -10,7 +10,6 @@ a monitoring check or a person can tell "in sync" from "changed", "waiting on ha
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 
@@ -102,7 +101,7 @@ def run_pass(sysroot: str, netns: str | None = None, check: bool = False, kinds:
     started = time.monotonic()
     report = PassReport(check)
     root = Sysroot(sysroot)
-    store = StateStore(root, owner='iofabric-reconcile (pid %d)' % os.getpid(), lock_timeout=lock_timeout)
+    store = StateStore(root, owner='iofabric-reconcile', lock_timeout=lock_timeout)
     try:
         with store.locked(exclusive=not check):
             ctx = Context(root, netns or None, check, store)

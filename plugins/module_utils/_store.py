@@ -16,11 +16,12 @@ import hashlib
 import importlib.util
 import json
 import os
+import stat
 import time
 
 from ansible_collections.iofabric.core.plugins.module_utils._atomic import atomic_write, remove_stale_temps
 from ansible_collections.iofabric.core.plugins.module_utils._errors import StoreError
-from ansible_collections.iofabric.core.plugins.module_utils._lock import HostLock
+from ansible_collections.iofabric.core.plugins.module_utils._lock import HostLock, check_private, open_private
 from ansible_collections.iofabric.core.plugins.module_utils._resource import clone
 from ansible_collections.iofabric.core.plugins.module_utils._store_schema import FORMAT, VERSION, document_schema
 
@@ -31,6 +32,10 @@ HAS_JSONSCHEMA = importlib.util.find_spec('jsonschema') is not None
 VALID_SUFFIX = '.valid'
 
 STORE_DIR = '/var/lib/iofabric'
+# Bounds on what a document may hold before it is even parsed or validated: the biggest real
+# store (1,024 VNICs with observations) is under 2 MiB, and no schema goes deeper than 8 levels.
+MAX_DOCUMENT_BYTES = 32 * 1024 * 1024
+MAX_NESTING = 32
 KINDS = ('qlgc', 'macvlan', 'fcoe', 'sdi', 'eoib')
 
 
@@ -85,6 +90,7 @@ class StateStore:
     def __init__(self, sysroot, owner: str = 'iofabric', lock_timeout: float = 30.0):
         if not HAS_JSONSCHEMA:
             raise StoreError('the Python library jsonschema is required for the iofabric state store')
+        self.sysroot = sysroot
         self.directory = sysroot.path(STORE_DIR)
         self.owner = owner
         self.lock_timeout = lock_timeout
@@ -94,10 +100,24 @@ class StateStore:
         self._exclusive = False
 
     def _ensure_directory(self) -> None:
+        """Create the directory 0700, or check the one there: a real directory (not a symlink),
+        inside the sysroot, owned by root and writable by nobody else; never silently fixed."""
         try:
-            os.makedirs(self.directory, mode=0o700, exist_ok=True)
+            os.makedirs(os.path.dirname(self.directory), exist_ok=True)
+            os.mkdir(self.directory, 0o700)
+        except FileExistsError:
+            pass
         except OSError as exc:
             raise StoreError('cannot create %s: %s' % (self.directory, exc.strerror)) from None
+        try:
+            status = os.lstat(self.directory)
+        except OSError as exc:
+            raise StoreError('cannot read %s: %s' % (self.directory, exc.strerror)) from None
+        if stat.S_ISLNK(status.st_mode):
+            raise StoreError('%s is a symlink (to %s); the state store directory must be a real directory owned by root'
+                             % (self.directory, os.readlink(self.directory)))
+        self.sysroot.inside(self.directory)
+        check_private(self.directory, status, 'directory')
 
     @contextlib.contextmanager
     def locked(self, exclusive: bool = True):
@@ -132,14 +152,17 @@ class StateStore:
     def load(self, kind: str) -> StoreDocument:
         path = self._path(kind)
         try:
-            with open(path, 'rb') as handle:
-                raw = handle.read()
+            fd = open_private(path, os.O_RDONLY)
         except FileNotFoundError:
             return StoreDocument(kind)
         except OSError as exc:
             raise StoreError('cannot read %s: %s' % (path, exc.strerror)) from None
+        with os.fdopen(fd, 'rb') as handle:
+            raw = handle.read(MAX_DOCUMENT_BYTES + 1)
         try:
-            data = json.loads(raw.decode('utf-8'))
+            if len(raw) > MAX_DOCUMENT_BYTES:
+                raise InvalidDocument('larger than %d bytes' % MAX_DOCUMENT_BYTES)
+            data = _parse(raw)
             if isinstance(data, dict) and isinstance(data.get('version'), int) and data['version'] > VERSION:
                 raise StoreError('%s was written by a newer iofabric (store version %d > %d); refusing to touch it'
                                  % (path, data['version'], VERSION))
@@ -150,8 +173,9 @@ class StateStore:
         return StoreDocument(kind, data)
 
     def _quarantine(self, kind: str, path: str, exc: Exception) -> StoreDocument:
-        if not self._held:
-            # Without the lock another process may be mid-rename: report, do not move.
+        if not (self._held and self._exclusive):
+            # Check mode and readers change nothing, a corrupt document included; without the
+            # exclusive lock another process may also be mid-rename. Report, do not move.
             self.warnings.append('state store %s is unreadable (%s); left in place' % (path, _short(exc)))
             return StoreDocument(kind)
         aside = '%s.corrupt-%s' % (path, time.strftime('%Y%m%dT%H%M%SZ', time.gmtime()))
@@ -214,11 +238,28 @@ def _seal(kind: str, raw: bytes) -> str:
     return 'sha256:%s schema:%s\n' % (hashlib.sha256(raw).hexdigest(), hashlib.sha256(schema).hexdigest()[:16])
 
 
+def _parse(raw: bytes):
+    """JSON within the nesting bound: a RecursionError must never escape (it crashed the watch
+    service at every start), and nothing deeper than the bound reaches the validator or clone()."""
+    try:
+        data = json.loads(raw.decode('utf-8'))
+    except RecursionError:
+        raise InvalidDocument('nested too deeply to parse') from None
+    level = [data]
+    for _depth in range(MAX_NESTING + 1):
+        level = [child for node in level if isinstance(node, (dict, list))
+                 for child in (node.values() if isinstance(node, dict) else node)]
+        if not any(isinstance(node, (dict, list)) for node in level):
+            return data
+    raise InvalidDocument('nested deeper than %d levels' % MAX_NESTING)
+
+
 def _read_text(path: str) -> str:
     try:
-        with open(path, encoding='ascii', errors='replace') as handle:
-            return handle.read()
-    except OSError:
+        fd = open_private(path, os.O_RDONLY)
+        with os.fdopen(fd, encoding='ascii', errors='replace') as handle:
+            return handle.read(4096)
+    except (OSError, StoreError):
         return ''
 
 

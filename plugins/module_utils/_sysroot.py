@@ -64,6 +64,16 @@ class Sysroot:
             raise SysrootError('%s resolves to %s, outside the sysroot %s' % (directory, real, self.root))
         self._checked_dirs.add(directory)
 
+    def inside(self, path: str) -> str:
+        """The real path ``path`` stands for, refused when any symlink on the way (the final
+        component included) leads outside the root. Open the result with O_NOFOLLOW: it has no
+        symlink left to follow, so a symlink swapped in afterwards fails instead of being followed."""
+        real = os.path.realpath(path)
+        if not self.is_host_root and real != self._real_root and not real.startswith(self._real_root + os.sep):
+            raise SysrootError('%s is a symlink to %s, outside the sysroot %s; refusing to follow it'
+                               % (self.to_system(path), real, self.root))
+        return real
+
     def tool(self, name: str) -> str | None:
         """Return the path of an executable under the root, or None."""
         check_component(name, 'tool name')

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from ansible_collections.iofabric.core.plugins.module_utils._errors import StoreError
+from ansible_collections.iofabric.core.plugins.module_utils._errors import StoreError, SysrootError
 from ansible_collections.iofabric.core.plugins.module_utils._store import StateStore
 from ansible_collections.iofabric.core.plugins.module_utils._sysroot import Sysroot
 
@@ -155,3 +155,193 @@ def test_a_missing_or_stale_seal_only_costs_a_full_validation(tmp_path, store):
     with store.locked():
         assert set(store.load('qlgc').objects) == {'veth1'}
     assert store.warnings == []
+
+
+# -- trust boundary (issue 16): the store is root's, never reached through a symlink ----------------
+
+def test_the_directory_is_created_0700_even_under_a_permissive_umask(tmp_path, store):
+    old = os.umask(0)
+    try:
+        with store.locked():
+            pass
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(state_dir(tmp_path).stat().st_mode) == 0o700
+
+
+def test_a_store_directory_symlinked_out_of_the_root_is_refused(tmp_path):
+    root, outside = tmp_path / 'root', tmp_path / 'outside'
+    (root / 'var' / 'lib').mkdir(parents=True)
+    outside.mkdir(mode=0o700)
+    (root / 'var' / 'lib' / 'iofabric').symlink_to(outside)
+    store = StateStore(Sysroot(str(root)), owner='test', lock_timeout=1)
+    with pytest.raises(StoreError, match='iofabric is a symlink'):
+        with store.locked():
+            pass
+    assert os.listdir(outside) == []   # no lock, no holder, nothing written there
+
+
+def test_a_parent_symlinked_out_of_the_root_is_refused(tmp_path):
+    root, outside = tmp_path / 'root', tmp_path / 'outside'
+    (root / 'var').mkdir(parents=True)
+    (outside / 'iofabric').mkdir(parents=True, mode=0o700)
+    (root / 'var' / 'lib').symlink_to(outside)
+    with pytest.raises(SysrootError, match='outside the sysroot'):
+        with StateStore(Sysroot(str(root)), owner='test', lock_timeout=1).locked():
+            pass
+    assert os.listdir(outside / 'iofabric') == []
+
+
+@pytest.mark.parametrize('mode', [0o777, 0o770, 0o702])
+def test_a_store_directory_writable_by_others_is_refused_not_fixed(tmp_path, store, mode):
+    state_dir(tmp_path).mkdir(parents=True)
+    os.chmod(state_dir(tmp_path), mode)
+    with pytest.raises(StoreError, match='iofabric is writable by group or others') as info:
+        with store.locked():
+            pass
+    assert str(state_dir(tmp_path)) in str(info.value)
+    assert stat.S_IMODE(state_dir(tmp_path).stat().st_mode) == mode   # not silently fixed
+    assert os.listdir(state_dir(tmp_path)) == []
+
+
+def test_a_store_directory_owned_by_another_user_is_refused(tmp_path, store):
+    state_dir(tmp_path).mkdir(parents=True, mode=0o700)
+    os.chown(state_dir(tmp_path), 4242, 4242)
+    with pytest.raises(StoreError, match='owned by uid 4242'):
+        with store.locked():
+            pass
+    assert os.listdir(state_dir(tmp_path)) == []
+
+
+def test_a_document_planted_by_another_user_is_refused(tmp_path, store):
+    declare_veth1(store)
+    os.chown(state_dir(tmp_path) / 'qlgc.json', 4242, 4242)
+    with store.locked(exclusive=False):
+        with pytest.raises(StoreError, match='qlgc.json is owned by uid 4242'):
+            store.load('qlgc')
+
+
+def test_a_group_writable_document_is_refused(tmp_path, store):
+    declare_veth1(store)
+    os.chmod(state_dir(tmp_path) / 'qlgc.json', 0o664)
+    with store.locked(exclusive=False):
+        with pytest.raises(StoreError, match='qlgc.json is writable by group or others'):
+            store.load('qlgc')
+
+
+def test_a_symlinked_document_is_never_read_through(tmp_path, store):
+    secret = tmp_path / 'secret.json'
+    secret.write_text('{"format": "iofabric.core/state"}')
+    with store.locked():
+        pass
+    (state_dir(tmp_path) / 'fcoe.json').symlink_to(secret)
+    with store.locked(exclusive=False):
+        with pytest.raises(StoreError, match='fcoe.json is a symlink'):
+            store.load('fcoe')
+
+
+def test_a_symlinked_lock_holder_never_truncates_its_target(tmp_path, store):
+    victim = tmp_path / 'victim'
+    victim.write_text('precious')
+    state_dir(tmp_path).mkdir(parents=True, mode=0o700)
+    (state_dir(tmp_path) / 'lock.holder').symlink_to(victim)
+    with pytest.raises(StoreError, match='lock.holder is a symlink'):
+        with store.locked():
+            pass
+    assert victim.read_text() == 'precious'
+
+
+# -- bounded input -------------------------------------------------------------------------------
+
+def test_a_deeply_nested_document_is_reported_not_a_recursion_error(tmp_path, store):
+    declare_veth1(store)
+    path = state_dir(tmp_path) / 'qlgc.json'
+    path.write_text('[' * 200000 + ']' * 200000)
+    with store.locked(exclusive=False):
+        doc = store.load('qlgc')
+    assert doc.objects == {}
+    assert 'nested too deeply' in store.warnings[0] and str(path) in store.warnings[0]
+
+
+def test_nesting_that_parses_is_still_bounded(tmp_path, store):
+    declare_veth1(store)
+    path = state_dir(tmp_path) / 'qlgc.json'
+    deep = {'type': 'qlgc', 'name': 'veth1'}
+    for _level in range(40):
+        deep = {'x': deep}
+    path.write_text(json.dumps({'format': 'iofabric.core/state', 'version': 1, 'kind': 'qlgc', 'objects': {'v': {'spec': deep}},
+                                'observations': {}}))
+    with store.locked(exclusive=False):
+        assert store.load('qlgc').objects == {}
+    assert 'nested deeper than 32 levels' in store.warnings[0]
+
+
+def test_an_oversized_document_is_reported(tmp_path, store, monkeypatch):
+    from ansible_collections.iofabric.core.plugins.module_utils import _store
+    monkeypatch.setattr(_store, 'MAX_DOCUMENT_BYTES', 1000)
+    declare_veth1(store)
+    (state_dir(tmp_path) / 'qlgc.json').write_text(' ' * 1001 + '{}')
+    with store.locked(exclusive=False):
+        assert store.load('qlgc').objects == {}
+    assert 'larger than 1000 bytes' in store.warnings[0]
+
+
+# -- check mode and readers change nothing (issue 21) -----------------------------------------------
+
+def snapshot(directory) -> dict:
+    return {name: (directory / name).read_bytes() for name in sorted(os.listdir(directory))
+            if (directory / name).is_file() and name != 'lock.holder'}
+
+
+@pytest.mark.parametrize('content', ['{not json', '{"format": "other"}', '[' * 5000])
+def test_a_shared_hold_never_moves_a_corrupt_document_aside(tmp_path, store, content):
+    declare_veth1(store)
+    (state_dir(tmp_path) / 'qlgc.json').write_text(content)
+    before = snapshot(state_dir(tmp_path))
+    with store.locked(exclusive=False):
+        assert store.load('qlgc').objects == {}
+    assert snapshot(state_dir(tmp_path)) == before
+    assert 'left in place' in store.warnings[0]
+
+
+# -- the lock a store takes, and the temp files it sweeps ------------------------------------------
+
+HOLD_SHARED = r'''
+import sys, time
+sys.path[:0] = sys.argv[2].split(":")
+from ansible_collections.iofabric.core.plugins.module_utils._lock import HostLock
+HostLock(sys.argv[1], "reader", 1).acquire(False)
+print("locked", flush=True)
+time.sleep(60)
+'''
+
+
+def test_a_shared_lock_held_by_another_process_makes_an_apply_wait(tmp_path, store):
+    with store.locked():
+        pass
+    proc = subprocess.Popen([sys.executable, '-c', HOLD_SHARED, str(state_dir(tmp_path)), ':'.join(sys.path)],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == 'locked'
+        from ansible_collections.iofabric.core.plugins.module_utils._errors import LockTimeout
+        with pytest.raises(LockTimeout):
+            with store.locked():
+                pass
+        with store.locked(exclusive=False):   # readers share it
+            pass
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_an_exclusive_hold_sweeps_temp_files_a_killed_writer_left(tmp_path, store):
+    from ansible_collections.iofabric.core.plugins.module_utils._atomic import TEMP_SUFFIX
+    declare_veth1(store)
+    stale = state_dir(tmp_path) / ('.qlgc.json.dead' + TEMP_SUFFIX)
+    stale.write_text('half a document')
+    with store.locked(exclusive=False):
+        pass
+    assert stale.exists()       # a reader never deletes: a writer may be mid-write
+    with store.locked():
+        pass
+    assert not stale.exists()
