@@ -42,7 +42,6 @@ def test_a_crlf_latin1_0640_qlgc_cfg_keeps_every_unmanaged_byte(sim, playbook):
     os.chown(path, 0, 4343)
     os.chmod(path, 0o640)
     run = playbook.run([vnic()], sim=sim, diff=True)
-    result = run.task('vnics')
     assert run.rc == 0 and run.status('vnics') == 'ok', run.stdout
     with open(path, 'rb') as handle:
         raw = handle.read()
