@@ -16,14 +16,18 @@ from dataclasses import dataclass
 
 from ansible_collections.iofabric.core.plugins.module_utils._drift import object_rows
 from ansible_collections.iofabric.core.plugins.module_utils._errors import IofabricError, ValidationError
-from ansible_collections.iofabric.core.plugins.module_utils._plan import DONE, FAILED, SKIPPED, Failure
+from ansible_collections.iofabric.core.plugins.module_utils._plan import DONE, FAILED, SKIPPED, Action, Failure
 from ansible_collections.iofabric.core.plugins.module_utils._resource import (
     ACTION_STATES,
     check_unique,
     desired_objects,
+    stored_only,
     strip_none,
 )
 from ansible_collections.iofabric.core.plugins.module_utils._status_track import track
+
+
+FORGET = 'forget'
 
 
 @dataclass
@@ -66,16 +70,19 @@ def run(kind, request: Request, store=None) -> dict:
             raise ValidationError('state', 'unknown state %r' % request.state)
         want, deletes = desired_objects(request.state, items, have, kind)
         plan = kind.plan(want, have, deletes, document)
+        forgets = stored_only(request.state, items, want, have, document.objects, kind)
+        plan.actions.extend(Action(object_id, FORGET, 'declared in the state store but absent from the host '
+                                   '(state %s): the declaration is removed' % request.state) for object_id in forgets)
         if request.check_mode:
             return _finish(kind, store, have, plan.predicted, plan, plan.pending, plan.failures, True,
-                           list(want) + deletes)
+                           list(want) + deletes + forgets)
         _apply(kind, plan, document)
         after, pending, failures = kind.verify(want, deletes, plan, document)
-        kind.record(document, want, deletes, request.state)
+        kind.record(document, want, deletes + forgets, request.state)
         track(document, want, pending, plan.failures + failures, plan.actions, time.time())
         store.save(document)
         return _finish(kind, store, have, after, plan, pending, plan.failures + failures, False,
-                       list(want) + deletes)
+                       list(want) + deletes + forgets)
 
 
 def _apply(kind, plan, document) -> None:
@@ -87,7 +94,8 @@ def _apply(kind, plan, document) -> None:
             action.error = 'an earlier action on this object failed'
             continue
         try:
-            kind.apply(action, document)
+            if action.op != FORGET:   # a store-only change: record() forgets it with the deletes
+                kind.apply(action, document)
             action.status = DONE
         except IofabricError as exc:
             action.status = FAILED

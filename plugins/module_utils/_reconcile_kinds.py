@@ -16,7 +16,8 @@ import importlib
 from dataclasses import dataclass
 
 from ansible_collections.iofabric.core.plugins.module_utils._pipeline import Request, run
-from ansible_collections.iofabric.core.plugins.module_utils._plan import Pending
+from ansible_collections.iofabric.core.plugins.module_utils._errors import ValidationError
+from ansible_collections.iofabric.core.plugins.module_utils._plan import Failure, Pending
 from ansible_collections.iofabric.core.plugins.module_utils._resource import strip_none
 from ansible_collections.iofabric.core.plugins.module_utils._runner import Runner
 
@@ -94,7 +95,49 @@ def reconcile(name: str, ctx: Context, document) -> dict | None:
     if name == 'sdi':
         return _reconcile_sdi(ctx, document, declared)
     kind = build_kind(name, ctx, document)
-    return run(kind, declared_request(name, declared, ctx.check, kind), ctx.store)
+    request = declared_request(name, declared, ctx.check, kind)
+    if name == 'eoib':
+        return run(kind, request, ctx.store)
+    try:
+        kind.validate(request.config, request.state, request.item_fields())
+    except ValidationError:
+        return _run_isolated(name, ctx, document, declared)
+    return run(build_kind(name, ctx, document), request, ctx.store)
+
+
+def _run_isolated(name: str, ctx: Context, document, declared: tuple) -> dict:
+    """Per-object isolation, as in the modules: a recorded declaration that no longer validates, alone
+    or beside the others (two VNICs on one IOC instance), is reported failed and the others are still
+    repaired. Objects verified in sync earlier are kept first, so that a recorded typo never displaces
+    a working object."""
+    ids, specs = declared
+    order = sorted(range(len(ids)), key=lambda i: (not _was_in_sync(document.observation(ids[i])), ids[i]))
+    accepted: list = []
+    failures: list = []
+    for index in order:
+        trial = accepted + [index]
+        try:
+            build_kind(name, ctx, document).validate([specs[i] for i in trial], 'merged',
+                                                     ['store %s' % ids[i] for i in trial])
+        except ValidationError as exc:
+            failures.append(Failure(ids[index], 'the recorded declaration is refused: %s; remove it with state=deleted'
+                                    % exc, exc.details()))
+            continue
+        accepted = trial
+    accepted.sort()
+    if accepted:
+        subset = ([ids[i] for i in accepted], [specs[i] for i in accepted])
+        result = run(build_kind(name, ctx, document), declared_request(name, subset, ctx.check), ctx.store)
+    else:
+        result = {'changed': False, 'actions': [], 'pending': [], 'failures': [], 'objects': []}
+    result['failures'] = list(result.get('failures', [])) + [item.as_dict() for item in failures]
+    result['objects'] = list(result.get('objects', [])) + [
+        {'kind': name, 'object': item.object, 'status': 'failed', 'reason': item.error} for item in failures]
+    return result
+
+
+def _was_in_sync(observation: dict) -> bool:
+    return 'in_sync_since' in observation and 'status' not in observation
 
 
 def _reconcile_sdi(ctx: Context, document, declared: tuple) -> dict:

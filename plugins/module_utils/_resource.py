@@ -76,3 +76,19 @@ def desired_objects(state: str, items: list, have: dict, kind) -> tuple:
         deletes = [object_id for object_id, live in have.items()
                    if object_id not in want and kind.in_scope(object_id, live)]
     return want, deletes
+
+
+# Kinds whose record() replaces their whole declaration by itself (eoib_gc's settings).
+RECORD_REPLACES = ('eoib',)
+
+
+def stored_only(state: str, items: list, want: dict, have: dict, stored, kind) -> list:
+    """Declarations the store holds for objects absent from the host, that a state removes: what
+    deleted names, and for overridden what it does not declare. desired_objects() deletes only live
+    objects; without this, a declaration whose object never came up (a port typo, a missing lower
+    link) could never be removed and was re-applied, and failed, by every reconciler pass."""
+    if state not in ('deleted', 'overridden') or kind.store_kind in RECORD_REPLACES:
+        return []
+    if state == 'deleted':
+        return [object_id for object_id, _spec in items if object_id in stored and object_id not in have]
+    return sorted(object_id for object_id in stored if object_id not in want and object_id not in have)

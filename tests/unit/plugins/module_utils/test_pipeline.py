@@ -146,3 +146,74 @@ def test_offline_states_touch_nothing(tmp_path):
     assert run(kind, Request('parsed', running_config='y=3'))['parsed'] == [{'name': 'y', 'value': '3'}]
     assert kind.applied == []
     assert not os.path.exists(tmp_path / 'var')
+
+
+# -- a declaration whose object never came up can be removed (issue 18.1) ---------------------------
+
+def declare_ghost(store):
+    """A failed run recorded 'ghost' although it never came up on the host."""
+    with store.locked():
+        document = store.load('fcoe')
+        document.declare('ghost', {'interface': 'ghost', 'name': 'ghost', 'value': 'bad'})
+        document.declare('a', {'interface': 'a', 'name': 'a', 'value': '1'})
+        store.save(document)
+
+
+def test_deleted_removes_a_stored_declaration_that_is_not_live(store):
+    declare_ghost(store)
+    kind = MemoryKind({'a': '1'})
+    result = run(kind, Request('deleted', [{'name': 'ghost'}]), store)
+    assert result['changed'] is True
+    assert [(a['object'], a['action'], a['status']) for a in result['actions']] == [('ghost', 'forget', 'done')]
+    assert kind.applied == [] and kind.host == {'a': '1'}
+    with store.locked(exclusive=False):
+        assert sorted(store.load('fcoe').objects) == ['a']
+
+
+def test_overridden_removes_stored_declarations_it_does_not_declare(store):
+    declare_ghost(store)
+    result = run(MemoryKind({'a': '1'}), Request('overridden', [{'name': 'a', 'value': '1'}]), store)
+    assert [(a['object'], a['action']) for a in result['actions']] == [('ghost', 'forget')]
+    with store.locked(exclusive=False):
+        assert sorted(store.load('fcoe').objects) == ['a']
+
+
+def test_check_mode_shows_the_forget_and_keeps_the_store(tmp_path, store):
+    declare_ghost(store)
+    before = (tmp_path / 'var' / 'lib' / 'iofabric' / 'fcoe.json').read_bytes()
+    result = run(MemoryKind({'a': '1'}), Request('deleted', [{'name': 'ghost'}], check_mode=True), store)
+    assert [(a['object'], a['action'], a['status']) for a in result['actions']] == [('ghost', 'forget', 'planned')]
+    assert result['changed'] is True
+    assert (tmp_path / 'var' / 'lib' / 'iofabric' / 'fcoe.json').read_bytes() == before
+
+
+HOLD_SHARED = r'''
+import sys, time
+sys.path[:0] = sys.argv[2].split(":")
+from ansible_collections.iofabric.core.plugins.module_utils._lock import HostLock
+HostLock(sys.argv[1], "reader", 1).acquire(False)
+print("locked", flush=True)
+time.sleep(60)
+'''
+
+
+def test_check_mode_takes_the_lock_shared(tmp_path, store):
+    """A reader (fabric_info, another check run) holds the lock shared: a check run proceeds beside it,
+    an apply waits. A check run that took the lock exclusive would time out here."""
+    import subprocess
+    import sys
+    from ansible_collections.iofabric.core.plugins.module_utils._errors import LockTimeout
+    with store.locked():
+        pass
+    proc = subprocess.Popen([sys.executable, '-c', HOLD_SHARED, str(tmp_path / 'var' / 'lib' / 'iofabric'),
+                             ':'.join(sys.path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == 'locked'
+        kind = MemoryKind({'a': '1'})
+        result = run(kind, Request('merged', [{'name': 'a', 'value': '2'}], check_mode=True), store)
+        assert result['changed'] is True and kind.host == {'a': '1'}
+        with pytest.raises(LockTimeout):
+            run(kind, Request('merged', [{'name': 'a', 'value': '2'}]), store)
+    finally:
+        proc.kill()
+        proc.wait()
