@@ -62,7 +62,7 @@ def remove_stale_temps(directory: str) -> list:
     removed = []
     try:
         names = os.listdir(directory)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return removed
     for name in names:
         if name.startswith('.') and name.endswith(TEMP_SUFFIX):

@@ -20,7 +20,7 @@ import stat
 import time
 
 from ansible_collections.iofabric.core.plugins.module_utils._atomic import atomic_write, remove_stale_temps
-from ansible_collections.iofabric.core.plugins.module_utils._errors import StoreError
+from ansible_collections.iofabric.core.plugins.module_utils._errors import StoreError, SysrootError
 from ansible_collections.iofabric.core.plugins.module_utils._lock import HostLock, check_private, open_private
 from ansible_collections.iofabric.core.plugins.module_utils._resource import clone
 from ansible_collections.iofabric.core.plugins.module_utils._store_schema import FORMAT, VERSION, document_schema
@@ -37,6 +37,9 @@ STORE_DIR = '/var/lib/iofabric'
 MAX_DOCUMENT_BYTES = 32 * 1024 * 1024
 MAX_NESTING = 32
 KINDS = ('qlgc', 'macvlan', 'fcoe', 'sdi', 'eoib')
+# Where the vendor config files are written (qlgc_vnic.cfg and mlx4_vnic.conf, fcoe cfg-<if>): their
+# writers' temp files are swept with the store's.
+CONFIG_DIRS = ('/etc/infiniband', '/etc/fcoe')
 
 
 class StoreDocument:
@@ -138,7 +141,11 @@ class StateStore:
         self._held, self._exclusive = True, exclusive
         try:
             if exclusive:
+                # No other iofabric writer runs now: a temp file here is a killed writer's.
                 remove_stale_temps(self.directory)
+                for directory in CONFIG_DIRS:
+                    with contextlib.suppress(SysrootError):   # a directory out of the root is never entered
+                        remove_stale_temps(self.sysroot.inside(self.sysroot.path(directory)))
             yield self
         finally:
             self._held = False

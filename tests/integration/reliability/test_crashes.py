@@ -10,8 +10,14 @@ command, or a module run as Ansible runs it.
 
 After every kill: every store document parses and validates, with every declared object still
 declared. Every 20 kills: nothing exists twice (a macvlan per declaration, an FCoE instance per
-interface). Every 100: an undisturbed pass converges without error. IOFABRIC_CRASH_ITERATIONS
-sets the count (1,000; make soak runs 10,000).
+interface). Every 100: an undisturbed pass converges without error. Every victim's exit status is
+read: a victim that finished before its kill exited normally (no exception), a killed one died of
+SIGKILL. At the end, after one pass, no temp file is left anywhere iofabric writes.
+
+IOFABRIC_CRASH_ITERATIONS sets the least count of victims (1,000; make soak runs 10,000), and half
+of it is the number of kills that must land mid-run: the suite runs until both are reached, bounded
+by IOFABRIC_CRASH_SECONDS (a bound reached first fails the test, with the counts), instead of
+trusting that a delay calibrated once lands mid-run often enough.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import signal
 import subprocess
 import sys
 import time
+import traceback
 
 import jsonschema
 
@@ -40,6 +47,11 @@ from ansible_collections.iofabric.core.plugins.module_utils._vnic import run_vni
 from tests.lib.ansible_run import COLLECTIONS, REPO, VENV_BIN
 
 ITERATIONS = int(os.environ.get('IOFABRIC_CRASH_ITERATIONS', '1000'))
+MID_RUN_KILLS = ITERATIONS // 2
+TIME_BOUND = float(os.environ.get('IOFABRIC_CRASH_SECONDS', str(max(600, ITERATIONS * 2))))
+VICTIM_EXCEPTION = 99   # a forked victim's exit status when its run raised
+# Where iofabric writes with temp files: the store, and the vendor config files.
+TEMP_DIRS = ('/var/lib/iofabric', '/etc/infiniband', '/etc/fcoe')
 RESULTS = os.path.join(REPO, 'build', 'reliability')
 S1 = 'EVIC in Chassis 0x00066a00db00001e, Slot 1, Ioc 1'
 S2 = 'EVIC in Chassis 0x00066a00db00001e, Slot 1, Ioc 2'
@@ -98,14 +110,36 @@ class Disturbance:
 def fork_victim(sim, victim: str, variant: int) -> int:
     pid = os.fork()
     if pid == 0:  # the victim: the engine's own code path, nothing but it
+        code = VICTIM_EXCEPTION
         try:
             if victim == 'pass':
                 run_pass(sim.root, sim.netns)
             else:
                 run_vnic(params('vnic_interface', sim, config=vnics(variant), connect_timeout=0.5), False)
+            code = 0
+        except BaseException:  # noqa: BLE001 - reported through the exit status, read by the parent
+            traceback.print_exc()
         finally:
-            os._exit(0)
+            os._exit(code)
     return pid
+
+
+def describe_status(status: int) -> str:
+    """A waitpid status as 'exit N' or 'signal NAME'."""
+    if os.WIFSIGNALED(status):
+        return 'signal ' + signal.Signals(os.WTERMSIG(status)).name
+    return 'exit %d' % os.waitstatus_to_exitcode(status)
+
+
+def check_status(victim: str, finished: bool, status: str) -> None:
+    """Killed: died of SIGKILL. Finished: exited on its own, without an exception (a module run as
+    Ansible runs it exits 0 or 1 with its JSON; a real pass exits with its status bits, below 32)."""
+    if not finished:
+        assert status == 'signal SIGKILL', '%s killed mid-run ended with %s' % (victim, status)
+        return
+    assert status.startswith('exit '), '%s ended with %s' % (victim, status)
+    code = int(status.split()[1])
+    assert code != VICTIM_EXCEPTION and code < 32, '%s finished with %s (an exception or a crash)' % (victim, status)
 
 
 def spawn_real(sim, victim: str, variant: int, tmp_path) -> subprocess.Popen:
@@ -151,6 +185,10 @@ def nothing_twice(sim) -> None:
     assert len(over) == len(set(over)), 'an FCoE instance was created twice: %s' % sorted(over)
 
 
+def temp_files(sim) -> list:
+    return [path for directory in TEMP_DIRS for path in glob.glob(sim.path(directory) + '/.*' + TEMP_SUFFIX)]
+
+
 def measure(sim) -> dict:
     """How long each victim runs undisturbed, so that kills land anywhere inside a run."""
     spans = {}
@@ -171,8 +209,12 @@ def test_kill_9_at_random_points_loses_and_duplicates_nothing(sim, tmp_path, mon
     disturb = Disturbance(sim, rng)
     spans = measure(sim)
     counts = {'iterations': 0, 'killed_mid_run': 0, 'finished_before_kill': 0, 'real_processes': 0,
-              'by_victim': {'pass': 0, 'module': 0}, 'disturbances': {}, 'store_checks': 0, 'converged_checks': 0}
-    for iteration in range(ITERATIONS):
+              'by_victim': {'pass': 0, 'module': 0}, 'disturbances': {}, 'store_checks': 0, 'converged_checks': 0,
+              'exit_statuses': {}}
+    started = time.monotonic()
+    iteration = 0
+    while counts['iterations'] < ITERATIONS or counts['killed_mid_run'] < MID_RUN_KILLS:
+        assert time.monotonic() - started < TIME_BOUND, 'time bound of %.0f s reached first: %s' % (TIME_BOUND, counts)
         kind = disturb()
         counts['disturbances'][kind] = counts['disturbances'].get(kind, 0) + 1
         victim = rng.choice(('pass', 'module'))
@@ -182,15 +224,23 @@ def test_kill_9_at_random_points_loses_and_duplicates_nothing(sim, tmp_path, mon
             time.sleep(delay * 3)   # a real process also spends an interpreter start
             finished = proc.poll() is not None
             proc.kill()
-            proc.wait()
+            code = proc.wait()
+            finished = finished or code != -signal.SIGKILL   # it exited between the poll and the kill
+            status = 'signal SIGKILL' if code == -signal.SIGKILL else 'exit %d' % code
             counts['real_processes'] += 1
         else:
             pid = fork_victim(sim, victim, iteration % 2)
             time.sleep(delay)
-            finished = os.waitpid(pid, os.WNOHANG)[0] != 0
+            done, wait_status = os.waitpid(pid, os.WNOHANG)
+            finished = done != 0
             if not finished:
                 os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
+                _pid, wait_status = os.waitpid(pid, 0)
+                finished = not os.WIFSIGNALED(wait_status)   # it exited between the poll and the kill
+            status = describe_status(wait_status)
+        check_status(victim, finished, status)
+        key = '%s %s' % (victim, status)
+        counts['exit_statuses'][key] = counts['exit_statuses'].get(key, 0) + 1
         counts['killed_mid_run' if not finished else 'finished_before_kill'] += 1
         counts['by_victim'][victim] += 1
         counts['iterations'] += 1
@@ -203,10 +253,14 @@ def test_kill_9_at_random_points_loses_and_duplicates_nothing(sim, tmp_path, mon
             assert not report.exit_code & ERROR, [line for _priority, line in report.lines()]
             store_is_whole(sim, baseline)
             counts['converged_checks'] += 1
-    assert counts['killed_mid_run'] >= ITERATIONS // 2, counts
+        iteration += 1
+    counts['seconds'] = round(time.monotonic() - started, 1)
+    counts['temp_files_before_sweep'] = len(temp_files(sim))
     run_pass(sim.root, sim.netns)   # the next writer sweeps what a killed one left
-    leftovers = glob.glob(sim.path('/var/lib/iofabric/.*' + TEMP_SUFFIX))
+    leftovers = temp_files(sim)
     counts['temp_files_left'] = len(leftovers)
     os.makedirs(RESULTS, exist_ok=True)
     with open(os.path.join(RESULTS, 'crashes.json'), 'w', encoding='utf-8') as handle:
         json.dump(dict(counts, spans={key: round(value, 3) for key, value in spans.items()}), handle, indent=1)
+    assert counts['killed_mid_run'] >= MID_RUN_KILLS, counts
+    assert leftovers == [], 'temp files left after a pass swept: %s' % leftovers

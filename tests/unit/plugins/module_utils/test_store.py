@@ -345,3 +345,15 @@ def test_an_exclusive_hold_sweeps_temp_files_a_killed_writer_left(tmp_path, stor
     with store.locked():
         pass
     assert not stale.exists()
+
+
+def test_an_exclusive_hold_sweeps_the_config_writers_temp_files_too(tmp_path, store):
+    from ansible_collections.iofabric.core.plugins.module_utils._atomic import TEMP_SUFFIX
+    cfg_dir = tmp_path / 'etc' / 'infiniband'
+    cfg_dir.mkdir(parents=True)
+    stale = cfg_dir / ('.qlgc_vnic.cfg.dead' + TEMP_SUFFIX)
+    stale.write_text('half a cfg')
+    (cfg_dir / 'qlgc_vnic.cfg').write_text('# kept\n')
+    with store.locked():
+        pass
+    assert os.listdir(cfg_dir) == ['qlgc_vnic.cfg']
