@@ -32,3 +32,15 @@ def test_lines_and_priorities():
         (3, 'qlgc veth3 failed: update failed'),
         (6, 'pass done in 0.50 s: 1 changed, 1 pending, 1 failed; exit 11 (changed, pending, error)')]
     assert PassReport(True, busy='x').lines()[0] == (4, 'busy: x; pass skipped')
+
+
+def test_the_lock_holder_text_names_the_pid_once(tmp_path):
+    """Issue 18.8: the holder text read 'iofabric-reconcile (pid N) (pid N)'."""
+    import os
+    import re
+    from ansible_collections.iofabric.core.plugins.module_utils._lock import HostLock
+    from ansible_collections.iofabric.core.plugins.module_utils._reconcile import run_pass
+    report = run_pass(str(tmp_path))
+    assert report.exit_code == 0 and not report.kinds
+    text = HostLock(str(tmp_path / 'var' / 'lib' / 'iofabric'), 'reader', 1).holder()
+    assert re.fullmatch(r'iofabric-reconcile \(pid %d\) since \S+' % os.getpid(), text), text
