@@ -112,8 +112,14 @@ class StateStore:
             pass
         except OSError as exc:
             raise StoreError('cannot create %s: %s' % (self.directory, exc.strerror)) from None
+        self._check_directory()
+
+    def _check_directory(self) -> None:
+        """Raise FileNotFoundError when there is no store yet; StoreError when it is not to be trusted."""
         try:
             status = os.lstat(self.directory)
+        except FileNotFoundError:
+            raise
         except OSError as exc:
             raise StoreError('cannot read %s: %s' % (self.directory, exc.strerror)) from None
         if stat.S_ISLNK(status.st_mode):
@@ -159,6 +165,8 @@ class StateStore:
     def load(self, kind: str) -> StoreDocument:
         path = self._path(kind)
         try:
+            if not self._held:   # a reader without the lock (the watch service) checks the directory too
+                self._check_directory()
             fd = open_private(path, os.O_RDONLY)
         except FileNotFoundError:
             return StoreDocument(kind)

@@ -357,3 +357,12 @@ def test_an_exclusive_hold_sweeps_the_config_writers_temp_files_too(tmp_path, st
     with store.locked():
         pass
     assert os.listdir(cfg_dir) == ['qlgc_vnic.cfg']
+
+
+def test_a_reader_without_the_lock_checks_the_directory_too(tmp_path, store):
+    """The watch service loads documents without the lock: an untrusted store is refused there as well."""
+    assert store.load('qlgc').objects == {}          # no store yet: nothing declared
+    declare_veth1(store)
+    os.chmod(state_dir(tmp_path), 0o777)
+    with pytest.raises(StoreError, match='writable by group or others'):
+        StateStore(Sysroot(str(tmp_path)), owner='watch').load('qlgc')
