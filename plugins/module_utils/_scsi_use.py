@@ -196,8 +196,10 @@ def _read_openers(sysroot, reader: _Reader, use: HostUse) -> None:
             except OSError as exc:
                 if exc.errno in (errno.ENOENT, errno.ESRCH):
                     continue   # closed or exited meanwhile
-                reader.unseen.append('could not read /proc/%s/fd/%s: %s' % (pid, fd, exc.strerror))
-                continue
+                # One line per process: a process we cannot see into may hold any disk open.
+                reader.unseen.append('could not read the open files of pid %s (%s): %s' % (
+                    pid, (reader.text('%s/%s/comm' % (proc, pid), '/proc/%s/comm' % pid) or '?').strip(), exc.strerror))
+                break
             if not sysroot.is_host_root:
                 if not target.startswith('/dev/'):
                     continue   # a file, socket, pipe or anon inode: not a block device node
@@ -310,10 +312,10 @@ def evidence(sysroot, device, use: HostUse) -> list:
     found: list = []
     fs_devs: dict = {}    # file system device numbers on the stack -> description (for loops and swap files)
     _attribute(sysroot, reader, members, use, found, fs_devs)
+    if use.real_root and not found:   # nothing seen explains a claim: ask the kernel whether there is one
+        _probe_exclusive(members, device, found)
     for item in unseen:
         found.append(Evidence('unseen', item))
-    if use.real_root and not found:
-        _probe_exclusive(members, device, found)
     busy, inflight, problem = device_counters(sysroot, device)
     if problem:
         found.append(Evidence('unseen', problem))
