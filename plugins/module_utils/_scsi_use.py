@@ -28,7 +28,7 @@ import posixpath
 import stat
 from dataclasses import dataclass, field
 
-from ansible_collections.iofabric.core.plugins.module_utils._errors import IofabricError, SysfsError
+from ansible_collections.iofabric.core.plugins.module_utils._errors import IofabricError, ParseError, SysfsError
 from ansible_collections.iofabric.core.plugins.module_utils._scsi_live import BLOCK, device_counters
 from ansible_collections.iofabric.core.plugins.module_utils._sysfs import list_dir, read_attr_or
 
@@ -106,7 +106,7 @@ def _dev_pair(text: str) -> tuple | None:
 def parse_mountinfo(text: str) -> list:
     """proc(5) mountinfo: a Mount for each well-formed line (optional fields end at ' - ')."""
     if not isinstance(text, str):
-        raise IofabricError('mountinfo must be text')
+        raise ParseError('/proc/self/mountinfo', 'must be text')
     mounts = []
     for line in text.splitlines():
         head, sep, tail = line.partition(' - ')
@@ -120,7 +120,7 @@ def parse_mountinfo(text: str) -> list:
 def parse_swaps(text: str) -> list:
     """/proc/swaps: (filename, type) of each row after the header (swap_show in mm/swapfile.c)."""
     if not isinstance(text, str):
-        raise IofabricError('/proc/swaps must be text')
+        raise ParseError('/proc/swaps', 'must be text')
     rows = []
     for line in text.splitlines()[1:]:
         words = line.split()

@@ -267,7 +267,7 @@ class SdiKind(BaseKind):
 
 
 # Numbers as the kernel prints them (%d and %02d): at most 10 digits each, so a hostile line stays linear.
-_HOST_LINE = re.compile(r'Host: scsi(\d{1,10}) Channel: (\d{1,10}) Id: (\d{1,10}) Lun: (\d{1,20})\s*$')
+_HOST_LINE = re.compile(r'Host: scsi([0-9]{1,10}) Channel: ([0-9]{1,10}) Id: ([0-9]{1,10}) Lun: ([0-9]{1,20}) *$')
 NEVER = 'that is never removed, even with force'
 NO_DISK = 'the scsi_device %s is attached, but sd has not probed its disk yet (no block device)'
 

@@ -154,3 +154,69 @@ def test_an_idle_disk_is_removed(stacks):
     result = sdi(stacks, 'deleted', [item('1:0:7:0')])
     assert result['failures'] == [] and '1:0:7:0' not in devices(stacks)
     assert [w['path'].rsplit('/', 1)[1] for w in stacks.writes(before)] == ['state', 'delete']
+
+
+# -- the same promises through ansible-playbook ----------------------------------------------------
+REFUSALS = {   # task name: (address, force, evidence lines that must all be there)
+    'lvm root': ('0:0:0:0', True, ['protected: sda1 -> dm-0 (vg0-root) mounted on /']),
+    'boot alone': ('1:0:1:0', True, ['protected: sdb1 is mounted on /boot']),
+    'swap on dm': ('1:0:3:0', True, ['protected: sdd -> dm-4 (vg2-swap) active swap (/dev/dm-4)']),
+    'btrfs member': ('1:0:5:0', False, ['btrfs: sdf is a member of btrfs 0d5c1f3e-7a61-4c1b-9d3e-2b4f6a8c0e11 '
+                                        '(devices sde, sdf) mounted on /srv']),
+    'holders on a partition': ('1:0:2:0', False, ['holder: sdc1 -> dm-2 (vg1-pv) -> dm-3 (vg1-data) holds it',
+                                                  'mount: sdc1 -> dm-2 (vg1-pv) -> dm-3 (vg1-data) mounted on /data']),
+    'opens and a holder on a partition': ('1:0:6:0', False, ['holder: sdg1 -> md127 holds it']),
+}
+
+
+def test_playbook_refusals_name_the_stack_and_write_nothing(stacks, playbook):
+    stacks.event('block-open', device='sdg1', node='/dev/oracleasm/disks/DATA1', name='oracle')
+    stacks.event('block-open', device='sdg1', name='backup')
+    stacks.event('md-create', name='md127', slaves='sdg1')
+    writes, store = stacks.write_count(), store_bytes(stacks)
+    tasks = [{'name': name, 'iofabric.core.sdi_device': {'config': [{'address': address, 'force': force}],
+                                                        'state': 'deleted'}, 'ignore_errors': True}
+             for name, (address, force, _lines) in REFUSALS.items()]
+    run = playbook.run(tasks, sim=stacks)
+    for name, (address, force, lines) in REFUSALS.items():
+        result = run.task(name)
+        assert run.status(name) == 'failed' and result['refused'][0]['address'] == address, (name, result)
+        assert result['refused'][0]['forced'] is force
+        for line in lines:
+            assert line in result['refused'][0]['evidence'], (name, line, result['refused'][0]['evidence'])
+    opens = [line for line in run.task('opens and a holder on a partition')['refused'][0]['evidence']
+             if line.startswith('open: ')]
+    assert [line.split(') ', 1)[1] for line in opens] == ['fd 3 through /dev/oracleasm/disks/DATA1',
+                                                         'fd 3 through /dev/sdg1']
+    assert stacks.write_count() == writes and store_bytes(stacks) == store
+    assert devices(stacks) == ['0:0:0:0', '1:0:1:0', '1:0:2:0', '1:0:3:0', '1:0:4:0', '1:0:5:0', '1:0:6:0', '1:0:7:0',
+                               '1:0:8:0']
+
+
+@pytest.mark.parametrize('counter', ['inflight', 'device_busy'])
+def test_playbook_io_in_one_counter_at_delete_time_aborts(stacks, playbook, counter):
+    stacks.fault(kind='trigger', target='/sys/devices/platform/host1/*/1:0:7:0/state', mode='io-queue',
+                 args={'device': 'sdh', 'counter': counter, 'count': '1'}, count=1)
+    before = len(stacks.writes())
+    run = playbook.run([{'name': 'remove', 'iofabric.core.sdi_device': {'config': [{'address': '1:0:7:0'}],
+                                                                        'state': 'deleted'}, 'ignore_errors': True}],
+                       sim=stacks)
+    assert run.status('remove') == 'failed'
+    expected = '1 command(s) at the HBA, 0 read(s)' if counter == 'device_busy' else '0 command(s) at the HBA, 1 read(s)'
+    assert 'I/O still in flight after taking 1:0:7:0 offline: io: %s' % expected in run.task('remove')['msg']
+    writes = [(w['path'].rsplit('/', 1)[1], w['data']) for w in stacks.writes(before)]
+    assert writes == [('state', 'offline\n'), ('state', 'running\n')] and '1:0:7:0' in devices(stacks)
+
+
+def test_playbook_add_next_to_a_wwid_less_lun_and_parse_garbage(stacks, playbook):
+    run = playbook.run([{'name': 'add', 'iofabric.core.sdi_device': {
+                            'config': [{'address': '1:0:9:0', 'wwid': 'naa.600a0980383044375200000000000009'}]}},
+                        {'name': 'gather', 'iofabric.core.sdi_device': {'state': 'gathered'}},
+                        {'name': 'parse garbage', 'iofabric.core.sdi_device': {
+                            'state': 'parsed', 'running_config': 'Attached devices:\nHost: scsiX Channel: 00 Id: 00'},
+                         'ignore_errors': True}], sim=stacks)
+    assert run.status('add') == 'ok' and run.task('add')['changed'] is True and '1:0:9:0' in devices(stacks)
+    nowwn = [d for d in run.task('gather')['gathered'] if d['address'] == '1:0:8:0']
+    assert nowwn and nowwn[0].get('wwid') is None and nowwn[0]['serial'] == 'nowwn'
+    assert run.status('parse garbage') == 'failed'
+    assert run.task('parse garbage')['msg'].startswith('running_config: line 2 is not "Host: scsiH')
