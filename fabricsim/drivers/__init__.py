@@ -5,6 +5,7 @@ from __future__ import annotations
 
 def build_drivers(fabric, scenario: dict) -> None:
     """Instantiate the drivers the scenario configures, in dependency order, into fabric.drivers."""
+    from fabricsim.drivers.block import BlockDriver
     from fabricsim.drivers.dcb import DcbDriver
     from fabricsim.drivers.fcoe import FcoeDriver
     from fabricsim.drivers.guests import GuestsDriver
@@ -21,6 +22,7 @@ def build_drivers(fabric, scenario: dict) -> None:
     add(Processes(fabric, scenario.get('processes', [])))
     if 'scsi' in scenario:
         add(ScsiDriver(fabric, scenario['scsi'] or {}))  # first: its hosts get the low numbers
+        add(BlockDriver(fabric, scenario.get('block') or {}))  # the stacks above its disks
     if 'qlgc' in scenario:
         add(QlgcDriver(fabric, scenario['qlgc'] or {}))
     if 'fcoe' in scenario:

@@ -59,6 +59,16 @@ class Lu:
         self.scsi_level = int(conf.get('scsi_level', 7))
 
 
+def wwid_attr(lu: Lu) -> vfs.Attr:
+    """scsi_sysfs.c sdev_show_wwid(): -EINVAL when VPD 0x83 has no designator scsi_vpd_lun_id() takes
+    (QEMU disks without a WWN, older arrays); a scenario says so with ``wwid: null``."""
+    def read() -> str:
+        if lu.wwid == 'None':   # Lu keeps str(conf['wwid']); YAML null becomes 'None'
+            raise OSError(errno.EINVAL, 'scsi: no designator in VPD page 0x83')
+        return lu.wwid + '\n'
+    return vfs.Attr(read=read)
+
+
 class Sdev:
     def __init__(self, host, lu: Lu, disk: str | None, sg: str, index: int):
         self.host, self.lu, self.disk, self.sg, self.index = host, lu, disk, sg, index
@@ -329,7 +339,7 @@ class ScsiDriver:
             'vendor': vfs.Attr(read=lambda: '%-8.8s\n' % lu.vendor),
             'model': vfs.Attr(read=lambda: '%-16.16s\n' % lu.model),
             'rev': vfs.Attr(read=lambda: '%-4.4s\n' % lu.rev),
-            'wwid': vfs.text_attr(lambda: lu.wwid),
+            'wwid': wwid_attr(lu),
             'modalias': vfs.text_attr(lambda: 'scsi:t-0x%02x' % lu.type),
             'iorequest_cnt': vfs.text_attr(lambda: '0x%x' % sdev.iorequest),
             'iodone_cnt': vfs.text_attr(lambda: '0x%x' % sdev.iodone),

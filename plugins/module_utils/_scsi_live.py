@@ -9,6 +9,7 @@ compared stripped; the serial comes from VPD page 0x80 when the kernel exposes i
 
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass, field
 
@@ -70,6 +71,17 @@ def _serial(path: str) -> str:
     return page[4:4 + page[3]].decode('ascii', 'replace').strip()
 
 
+def _wwid(path: str) -> str:
+    """sdev_show_wwid(): -EINVAL when the LUN has no designator (VPD 0x83 absent or without an ID the kernel
+    takes: QEMU disks without a WWN, older arrays). That LUN has no wwid; it is not an error."""
+    try:
+        return (read_attr_or(path) or '').strip()
+    except SysfsError as exc:
+        if exc.errno in (errno.EINVAL, errno.ENODATA):
+            return ''
+        raise
+
+
 def read_device(sysroot, address: str) -> LiveDevice | None:
     base = sysroot.path(SCSI_DEVICE, address) + '/device'
     state = read_attr_or(base + '/state')
@@ -77,8 +89,7 @@ def read_device(sysroot, address: str) -> LiveDevice | None:
         return None
     device = LiveDevice(address, vendor=(read_attr_or(base + '/vendor') or '').strip(),
                         model=(read_attr_or(base + '/model') or '').strip(), rev=(read_attr_or(base + '/rev') or '').strip(),
-                        wwid=(read_attr_or(base + '/wwid') or '').strip(), serial=_serial(base + '/vpd_pg80'),
-                        state=state)
+                        wwid=_wwid(base + '/wwid'), serial=_serial(base + '/vpd_pg80'), state=state)
     kind = read_attr_or(base + '/type')
     device.type = int(kind) if kind and kind.isdigit() else None
     disks = list_dir(base + '/block')
@@ -108,15 +119,33 @@ def read_host(sysroot, number: int) -> LiveHost:
 
 
 def device_counters(sysroot, device: LiveDevice) -> tuple:
-    """(commands at the LLD, (reads, writes) in flight); (0, (0, 0)) when unknown."""
+    """(commands at the LLD, (reads, writes) in flight, what could not be read or '').
+
+    device_busy is scsi_device_busy() (%d); inflight is "%8u %8u\n" (block/genhd.c part_inflight_show).
+    Either one alone means I/O: an unreadable or malformed counter is reported, never taken as zero.
+    """
+    problems = []
+    busy = 0
+    busy_path = sysroot.path(SCSI_DEVICE, device.address) + '/device/device_busy'
     try:
-        busy = int(read_attr_or(sysroot.path(SCSI_DEVICE, device.address) + '/device/device_busy') or 0)
-    except (ValueError, SysfsError):
-        busy = 0
+        text = read_attr_or(busy_path)
+    except SysfsError as exc:
+        text, problems = '', ['could not read device_busy of %s: %s' % (device.address, exc)]
+    if text is not None and not problems:
+        if text.strip().isdigit():
+            busy = int(text.strip())
+        else:
+            problems.append('device_busy of %s is %r, not a count' % (device.address, text))
     inflight = (0, 0)
     if device.disk:
-        text = read_attr_or(sysroot.path(BLOCK, device.disk, 'inflight')) or ''
-        parts = text.split()
-        if len(parts) == 2 and all(part.isdigit() for part in parts):
-            inflight = (int(parts[0]), int(parts[1]))
-    return busy, inflight
+        try:
+            text = read_attr_or(sysroot.path(BLOCK, device.disk, 'inflight'))
+        except SysfsError as exc:
+            text, problems = None, problems + ['could not read inflight of %s: %s' % (device.disk, exc)]
+        if text is not None:
+            parts = text.split()
+            if len(parts) == 2 and all(part.isdigit() for part in parts):
+                inflight = (int(parts[0]), int(parts[1]))
+            else:
+                problems.append('inflight of %s is %r, not two counts' % (device.disk, text))
+    return busy, inflight, '; '.join(problems)

@@ -14,21 +14,21 @@ more, deletes, and waits for the device to vanish.
 from __future__ import annotations
 
 import errno
+import re
 from dataclasses import dataclass
 
 from ansible_collections.iofabric.core.plugins.module_utils import _scsi_spec as sspec
-from ansible_collections.iofabric.core.plugins.module_utils._errors import IofabricError
+from ansible_collections.iofabric.core.plugins.module_utils._errors import IofabricError, ParseError
 from ansible_collections.iofabric.core.plugins.module_utils._kind import BaseKind, wait_until
 from ansible_collections.iofabric.core.plugins.module_utils._plan import Action, Failure, Pending, Plan
 from ansible_collections.iofabric.core.plugins.module_utils._scsi_live import (
     SCSI_DEVICE,
     SCSI_HOST,
-    device_counters,
     read_device,
     read_devices,
     read_host,
 )
-from ansible_collections.iofabric.core.plugins.module_utils._scsi_use import describe, evidence, read_host_use
+from ansible_collections.iofabric.core.plugins.module_utils._scsi_use import blocking, describe, evidence, read_host_use
 from ansible_collections.iofabric.core.plugins.module_utils._sysfs import exists, list_dir, write_attr
 
 
@@ -136,15 +136,15 @@ class SdiKind(BaseKind):
     def _plan_remove(self, plan: Plan, address: str, use) -> None:
         device = self.devices[address]
         found = evidence(self.sysroot, device, use)
-        root = [item for item in found if item.kind == 'root']
         force = self.forced.get(address, False)
-        if root or (found and not force):
-            why = describe(root or found)
+        stops = blocking(found, force)
+        if stops:
+            never = [item for item in stops if not item.overridable]
             self.refusals.append({'address': address, 'disk': device.disk, 'evidence': [str(item) for item in found],
                                   'forced': force})
-            plan.fail(address, 'refused to remove %s (%s): %s%s' % (
-                address, device.disk, why, '; the disk holding / or /boot is never removed, even with force'
-                if root else '; force: true overrides'), evidence=[str(item) for item in found])
+            plan.fail(address, 'refused to remove %s (%s): %s; %s' % (
+                address, device.disk, describe(never or stops), NEVER if never else 'force: true overrides'),
+                evidence=[str(item) for item in found])
             return
         reason = 'state=%s' % self.state + (' (forced over: %s)' % describe(found) if found else '')
         if device.disk:
@@ -168,15 +168,23 @@ class SdiKind(BaseKind):
         elif action.op == 'offline':
             write_attr(device_dir + '/state', b'offline\n')
         elif action.op == 'delete':
-            device = read_device(self.sysroot, address)
-            busy, inflight = device_counters(self.sysroot, device) if device else (0, (0, 0))
-            if (busy or any(inflight)) and not action.detail['force']:
-                write_attr(device_dir + '/state', b'running\n')  # abort: back online
-                raise RefusedError('I/O still in flight after taking %s offline (%d at the HBA, %s); put back online'
-                                   % (address, busy, inflight))
+            self._recheck(address, device_dir, action.detail['force'])
             write_attr(device_dir + '/delete', b'1')
         else:
             raise IofabricError('unknown action %s' % action.op)
+
+    def _recheck(self, address: str, device_dir: str, force: bool) -> None:
+        """After offline, right before delete: I/O (device_busy or inflight, either alone) and every other use,
+        read afresh. Anything that stops the removal puts the device back online and refuses."""
+        device = read_device(self.sysroot, address)
+        if device is None:
+            raise RefusedError('%s vanished before its delete; nothing written' % address)
+        stops = blocking(evidence(self.sysroot, device, read_host_use(self.sysroot)), force)
+        if stops:
+            write_attr(device_dir + '/state', b'running\n')  # abort: back online
+            lead = 'I/O still in flight' if any(item.kind == 'io' for item in stops) else 'still in use'
+            raise RefusedError('%s after taking %s offline: %s; put back online, not deleted'
+                               % (lead, address, describe(stops)))
 
     # -- verify ----------------------------------------------------------------------
     def verify(self, want: dict, deletes: list, plan: Plan, document) -> tuple:
@@ -233,19 +241,34 @@ class SdiKind(BaseKind):
         return {'rendered': rendered}
 
     def parse(self, text: str) -> list:
-        """/proc/scsi/scsi text to config items."""
+        """/proc/scsi/scsi text (scsi_proc.c proc_print_scsidevice) to config items; malformed text is a
+        ParseError naming the line, never a bare ValueError."""
+        if not isinstance(text, str):
+            raise ParseError('running_config', 'must be the text of /proc/scsi/scsi')
         items, current = [], None
-        for line in text.splitlines():
+        for number, line in enumerate(text.splitlines(), 1):
             words = line.split()
-            if line.startswith('Host: scsi') and len(words) >= 8:
-                current = {'address': '%d:%d:%d:%d' % (int(words[1][4:]), int(words[3]), int(words[5]), int(words[7]))}
+            if line.startswith('Host: scsi'):
+                match = _HOST_LINE.match(line)
+                if match is None:
+                    raise ParseError('running_config', 'line %d is not "Host: scsiH Channel: C Id: T Lun: L": %r'
+                                     % (number, line[:120]))
+                current = {'address': '%d:%d:%d:%d' % tuple(int(group) for group in match.groups())}
                 items.append(current)
             elif current is not None and line.strip().startswith('Vendor:'):
-                current['vendor'] = line.split('Vendor:')[1].split('Model:')[0].strip()
-                current['model'] = line.split('Model:')[1].split('Rev:')[0].strip()
+                if 'Model:' not in line or 'Rev:' not in line.split('Model:', 1)[1]:
+                    raise ParseError('running_config', 'line %d has no Model: or Rev: after Vendor: %r'
+                                     % (number, line[:120]))
+                current['vendor'] = line.split('Vendor:', 1)[1].split('Model:', 1)[0].strip()
+                current['model'] = line.split('Model:', 1)[1].split('Rev:', 1)[0].strip()
+            elif words and not line.startswith((' ', '\t', 'Attached devices:')):
+                raise ParseError('running_config', 'line %d is not /proc/scsi/scsi text: %r' % (number, line[:120]))
         return items
 
 
+# Numbers as the kernel prints them (%d and %02d): at most 10 digits each, so a hostile line stays linear.
+_HOST_LINE = re.compile(r'Host: scsi([0-9]{1,10}) Channel: ([0-9]{1,10}) Id: ([0-9]{1,10}) Lun: ([0-9]{1,20}) *$')
+NEVER = 'that is never removed, even with force'
 NO_DISK = 'the scsi_device %s is attached, but sd has not probed its disk yet (no block device)'
 
 

@@ -18,12 +18,25 @@ description:
     to appear, and verifies the declared identity. A device already there is no change. Nothing answering
     at the address is a failure, and a device whose identity differs from the declaration is reported,
     never accepted.
-  - Remove refuses while the disk or any of its partitions is mounted, used as swap, held by
-    device-mapper or md, held open by a process, or has I/O in flight, and lists the evidence. The disk
-    that holds C(/) or C(/boot) is always refused. I(force) overrides every refusal but that one.
+  - Remove decides from the whole stack above the disk. It follows C(holders/) of the disk and of each
+    partition recursively (device-mapper for LVM, multipath and dm-crypt; md; bcache) and adds loop devices
+    whose backing file lives on a file system of the stack. Every use anywhere up the stack counts against
+    the disk, matched by device number (major:minor), not by name. That covers mounts (C(/proc/self/mountinfo),
+    and the mount source for the anonymous numbers btrfs shows), swap (C(/proc/swaps)), file descriptors open
+    through any device node name, including udev aliases such as C(/dev/oracleasm/disks/DATA1), and btrfs
+    file systems that span devices (C(/sys/fs/btrfs/*/devices)). On the real root it also checks for
+    exclusive claims with an C(O_EXCL) open. A refusal lists the evidence with the chain, for example
+    C(protected: sdd1 -> dm-4 (vg0-pv) -> dm-5 (vg0-root) mounted on /).
+  - Whatever carries C(/), C(/boot), C(/boot/efi), C(/usr) or C(/var), or active swap, anywhere up the disk's stack
+    is never removed, with or without I(force). Anything the module cannot read (permissions, entries
+    that vanish, an unbound holder) also refuses the removal, and the refusal names what could not be
+    seen. An exclusive claim it cannot explain refuses too.
   - The removal sequence is flush (C(blockdev --flushbufs)), take the device offline (C(state) C(offline),
-    the nearest Linux has to SDI's SFB_PAUSE), check once more for I/O in flight, delete, wait for the
-    device to vanish, verify.
+    the nearest Linux has to SDI's SFB_PAUSE), then check everything once more, including I/O in flight
+    (C(device_busy) or C(inflight), either one alone). Then delete, wait for the device to vanish, and
+    verify. If the last check finds anything, the device goes back online and nothing is written to C(delete).
+  - A LUN without a designator (no C(wwid), as QEMU disks without a WWN and older arrays show it) is
+    reported with an empty wwid. It does not make the module fail for other devices.
   - C(offline) is not a pause. The kernel fails new I/O to an offline device instead of holding it, and
     commands already at the HBA are not aborted. That is why the removal checks for I/O again after it and
     puts the device back online when anything is still in flight.
@@ -67,8 +80,12 @@ options:
         type: str
       force:
         description:
-          - Remove the device even though it is in use (mounted, open, held, busy). Never overrides the
-            protection of the disk holding C(/) or C(/boot). Data on a mounted file system is lost.
+          - Remove the device even though something uses it that an administrator can judge. That covers
+            a holder (an idle dm or md device), a file system mounted anywhere other than the protected
+            mount points, a btrfs member, a process holding a node open (a stale open), and I/O in flight.
+            Data on a mounted file system is lost.
+          - Never overrides the protection of a stack carrying C(/), C(/boot), C(/boot/efi), C(/usr), C(/var) or active
+            swap. Never overrides evidence the module could not read, or an exclusive claim it cannot explain.
         type: bool
       readd:
         description:
@@ -83,7 +100,8 @@ options:
       - C(overridden) adds the listed devices and removes, on the hosts it names, every device it does not
         list (never with force).
       - C(gathered) returns the attached devices in the shape of I(config); C(rendered) returns the scan
-        writes an add would make; C(parsed) reads C(/proc/scsi/scsi) text in I(running_config).
+        writes an add would make; C(parsed) reads C(/proc/scsi/scsi) text in I(running_config) and fails,
+        naming the line, on text that is not in that format.
     type: str
     default: merged
     choices: [merged, replaced, overridden, deleted, gathered, rendered, parsed]
@@ -185,7 +203,7 @@ refused:
   sample:
     - address: "1:0:3:0"
       disk: sdb
-      evidence: ["mount: sdb1 is mounted on /data", "open: sdb is open by pid 40012 (dd)"]
+      evidence: ["mount: sdb1 is mounted on /data", "open: sdb is open by pid 40012 (dd) fd 3 through /dev/sdb"]
       forced: false
 gathered:
   description: The attached devices in the shape of I(config).

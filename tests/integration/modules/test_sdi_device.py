@@ -10,8 +10,8 @@ from ansible_collections.iofabric.core.plugins.module_utils._sdi import run_sdi
 SAN_LUN = '1:0:3:0'  # sdb, one partition sdb1
 USES = {
     'mount': ('mount', {'device': 'sdb1', 'target': '/data'}, 'mount: sdb1 is mounted on /data'),
-    'swap': ('swapon', {'device': 'sdb1'}, 'swap: sdb1 is used as swap'),
-    'holder': ('holder-add', {'holder': 'dm-0', 'device': 'sdb'}, 'holder: sdb is held by dm-0'),
+    'swap': ('swapon', {'device': 'sdb1'}, 'protected: sdb1 is active swap (/dev/sdb1)'),
+    'holder': ('dm-create', {'name': 'vg9-data', 'slaves': 'sdb'}, 'holder: sdb -> dm-0 (vg9-data) holds it'),
     'open': ('device-open', {'device': 'sdb', 'name': 'postgres'}, 'open: sdb is open by pid'),
     'io': ('io-start', {'device': 'sdb', 'count': '3', 'dir': 'write'}, 'io: 3 command(s) at the HBA'),
 }
@@ -47,15 +47,31 @@ def test_refusal_matrix(sim, uses):
     assert result['refused'][0]['evidence'] == failure['details']['evidence']
     assert SAN_LUN in devices(sim) and sim.write_count() == writes
     forced = sdi(sim, 'deleted', [item(SAN_LUN, force=True)])
+    if 'swap' in uses:   # active swap is never removed, force or not
+        assert 'never removed, even with force' in forced['failures'][0]['error']
+        assert SAN_LUN in devices(sim) and sim.write_count() == writes
+        return
     assert forced['failures'] == [] and SAN_LUN not in devices(sim)
     assert [a['action'] for a in forced['actions']] == ['flush', 'offline', 'delete']
     assert 'forced over' in forced['actions'][-1]['reason']
 
 
 def test_the_root_disk_is_refused_even_with_force(sim):
+    writes = sim.write_count()
     result = sdi(sim, 'deleted', [item('0:0:0:0', force=True)])
     assert 'never removed, even with force' in result['failures'][0]['error']
-    assert '0:0:0:0' in devices(sim)
+    assert result['failures'][0]['details']['evidence'] == ['protected: sda2 is mounted on /',
+                                                            'protected: sda1 is mounted on /boot']
+    assert '0:0:0:0' in devices(sim) and sim.write_count() == writes
+
+
+def test_a_holder_that_cannot_be_read_fails_closed_even_with_force(sim):
+    sim.event('holder-add', holder='dm-7', device='sdb')   # holders/dm-7 with no /sys/block/dm-7 behind it
+    writes = sim.write_count()
+    result = sdi(sim, 'deleted', [item(SAN_LUN, force=True)])
+    assert result['failures'][0]['details']['evidence'] == [
+        'unseen: sdb is held by dm-7, which has vanished or cannot be read']
+    assert SAN_LUN in devices(sim) and sim.write_count() == writes
 
 
 def test_an_unused_device_is_removed_in_order(sim):

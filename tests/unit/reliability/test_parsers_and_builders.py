@@ -32,6 +32,7 @@ from ansible_collections.iofabric.core.plugins.module_utils._mlx4_vnicd import c
 from ansible_collections.iofabric.core.plugins.module_utils._qlgc_createstr import CreateParams, build
 from ansible_collections.iofabric.core.plugins.module_utils._qlgc_query import parse as parse_query
 from ansible_collections.iofabric.core.plugins.module_utils._scsi_use import parse_mountinfo, parse_swaps
+from ansible_collections.iofabric.core.plugins.module_utils._sdi_kind import SdiKind
 from fabricsim.clock import ManualClock
 from fabricsim.drivers.qlgc_parser import CreateStringError, parse as kernel_parse
 from fabricsim.fabric import Fabric
@@ -121,6 +122,9 @@ PARSERS = {
     'libvirt domain XML': (lambda text: nics_from_xml('vm1', text), [LIBVIRT_XML], (ParseError, GuestSourceError)),
     'mountinfo': (parse_mountinfo, [MOUNTINFO], (ParseError,)),
     'swaps': (parse_swaps, [SWAPS], (ParseError,)),
+    # sdi_device state=parsed: /proc/scsi/scsi as fabricsim renders it (scsi_proc.c's format).
+    '/proc/scsi/scsi': (SdiKind(None, None).parse, [Fabric(load('small'), ManualClock()).read('/proc/scsi/scsi').decode()],
+                        (ParseError,)),
 }
 SPICE = ['"', ',', '=', '\n', '\r', '\t', '\0', '\\', ' ', '{', '}', ';', ':', '0x', 'ffff', '\u00e9', '\ufffd',
          '\x1b[31m', 'Status:', 'HCA No = ', '<', '>', '&', 'mlx4_vnicd=', ' - ']
