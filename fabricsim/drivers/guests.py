@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import os
 import subprocess
-from xml.sax.saxutils import quoteattr
+import uuid as _uuid
+from xml.sax.saxutils import escape, quoteattr
 
 from fabricsim import vfs
 
@@ -29,6 +30,7 @@ class Guest:
     def __init__(self, conf: dict, hypervisor: str):
         self.name = conf['name']
         self.hypervisor = hypervisor
+        self.uuid = str(_uuid.uuid5(_uuid.NAMESPACE_URL, 'fabricsim-guest:' + self.name))
         self.domid = int(conf.get('domid', 0))
         self.state = conf.get('state', 'running')  # running | shutoff | elsewhere (migrated away)
         self.transmitted = bool(conf.get('transmitted', True))  # has sent frames before the scenario starts
@@ -99,9 +101,12 @@ class GuestsDriver:
                 continue
             interfaces = ''.join(self._interface_xml(iface) for iface in guest.interfaces)
             runstate = '    <test:runstate>%d</test:runstate>\n' % SHUTOFF if guest.state == 'shutoff' else ''
-            domains.append("  <domain type='test' %s>\n    <name>%s</name>\n    <memory>1048576</memory>\n"
+            # A fixed UUID, as a real domain has: the test driver makes up a new one at every
+            # connection otherwise, and virsh looks domains up by UUID in a second connection.
+            domains.append("  <domain type='test' %s>\n    <name>%s</name>\n    <uuid>%s</uuid>\n"
+                           "    <memory>1048576</memory>\n"
                            "    <os><type>hvm</type></os>\n    <devices>\n%s    </devices>\n%s  </domain>\n"
-                           % (TEST_NS, guest.name, interfaces, runstate))
+                           % (TEST_NS, escape(guest.name), guest.uuid, interfaces, runstate))
         path = self.node_xml if self.libvirt_up else self.node_xml + '.down'
         temp = path + '.tmp'
         with open(temp, 'w', encoding='utf-8') as handle:
