@@ -13,6 +13,7 @@ vif MACs, read by xenstore-read/-list/-ls stand-ins; vif<dom>.<dev> taps in the 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import uuid as _uuid
 from xml.sax.saxutils import escape, quoteattr
@@ -324,8 +325,25 @@ class GuestsDriver:
         self.xenstore_up = up
         return {'xenstore': 'up' if up else 'down'}
 
+    @staticmethod
+    def tool_virsh(argv: list) -> tuple:
+        """The host's real virsh (libvirt-clients) against whatever URI it is given (the test
+        driver's node XML here): the path a host without libvirt-python takes, unsimulated."""
+        path = shutil.which('virsh')
+        if path is None:
+            return 127, '', 'virsh: not installed on the host running fabricsim\n'
+        try:
+            proc = subprocess.run([path] + list(argv), capture_output=True, timeout=30, check=False,
+                                  stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            return 124, '', 'virsh: no answer within 30 s\n'
+        return proc.returncode, proc.stdout.decode('utf-8', 'replace'), proc.stderr.decode('utf-8', 'replace')
+
     def tools(self) -> dict:
-        return {'xenstore-read': self.tool_read, 'xenstore-list': self.tool_list, 'xenstore-ls': self.tool_ls}
+        tools = {'xenstore-read': self.tool_read, 'xenstore-list': self.tool_list, 'xenstore-ls': self.tool_ls}
+        if shutil.which('virsh'):
+            tools['virsh'] = self.tool_virsh
+        return tools
 
     def state(self) -> dict:
         return {'libvirt_uri': self.uri,

@@ -171,11 +171,12 @@ class EoibKind(BaseKind):
             if mac in own:
                 self.kept.append(dict(entry, reason="the parent's own MAC"))
                 continue
-            if mac in view.macs:
-                self.kept.append(dict(entry, reason='attached', evidence=view.macs[mac]))
+            # A macvtap's MAC is its guest's: shown as attached, with the evidence.
+            if mac in view.local and not (mac in view.macs and view.local[mac].endswith('(macvtap)')):
+                self.kept.append(dict(entry, reason='the MAC of local link %s: never collected' % view.local[mac]))
                 continue
             if mac not in stale_macs:
-                self.kept.append(dict(entry, reason='the MAC of local link %s: never collected' % view.local[mac]))
+                self.kept.append(dict(entry, reason='attached', evidence=view.macs[mac]))
                 continue
             staleness = self.staleness[parent.name][mac]
             evidence = describe_stale(view)

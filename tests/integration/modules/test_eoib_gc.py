@@ -126,8 +126,8 @@ def test_the_bridge_table_alone_only_when_named(sim):
     auto = gc(sim, parents=['eth4'])
     assert auto['pending'][0]['reason'] == (
         'nothing removed under eth4: port vnet0 of br0 (a veth whose far end vnet0g is in no bridge) is accounted for '
-        'by no guest source in use (bridge, macvtap): a port must be named by libvirt or xenstore, or set source to '
-        'bridge to trust the bridge forwarding table')
+        'by no guest source in use (xenstore, bridge, macvtap): a port must be named by libvirt or xenstore, or set '
+        'source to bridge to trust the bridge forwarding table')
     assert auto['actions'] == [] and child_writes(sim) == []
     named = gc(sim, parents=['eth4'], source=['bridge'])
     assert named['kept'][0]['evidence'] == ['bridge br0 learned %s on port vnet0' % VM['vm1']]
