@@ -140,6 +140,9 @@ class Topology:
                 for port in self._ports(link):
                     role, why = self._port_role(port, found)
                     join(port, role, why, link.name)
+            lower = self._local(link.lower)
+            if link.kind in HOST_UPPERS and lower is not None and lower.kind == 'bridge':
+                join(lower, BRIDGE, 'bridge under %s %s' % (link.kind, link.name))  # its ports share this domain
             for upper in self._uppers(link):
                 role = GUEST_TAP if upper.kind == 'macvtap' else HOST
                 join(upper, role, '%s on %s' % (upper.kind, link.name))
@@ -176,8 +179,8 @@ class Topology:
             lower = self._local(port.lower)
             if lower is not None and (lower.index in found.members or lower.kind in ('dummy', 'bridge')):
                 return HOST, '%s on %s' % (kind, lower.name)
-            return NEEDS_SOURCE, 'a %s on %s, a link outside this domain' % (kind, lower.name if lower else 'a link '
-                                                                              'in another namespace')
+            outside = lower.name if lower is not None else 'a link in another namespace'
+            return NEEDS_SOURCE, 'a %s on %s, a link outside this domain' % (kind, outside)
         if kind == 'dummy':
             return HOST, 'a dummy link (the host\'s own)'
         if kind == 'tun':
