@@ -48,6 +48,7 @@ class EoibKind(BaseKind):
         self.now = clock()
         self.parents: dict = {}
         self.views: dict = {}
+        self.inventory: GuestInventory | None = None
         self.live_error = ''
         self.vendor_text = ''
         self.vendor_new: vendor.DaemonLine | None = None
@@ -88,8 +89,9 @@ class EoibKind(BaseKind):
                 self.views = {name: None for name in self.parents}
                 self.live_error = 'rtnetlink: %s' % exc
             else:
-                inventory = GuestInventory(self.sysroot, self.runner, topology, sources, self.settings['libvirt_uri'])
-                self.views = {name: inventory.view(name) for name in sorted(self.parents)}
+                self.inventory = GuestInventory(self.sysroot, self.runner, topology, sources,
+                                                self.settings['libvirt_uri'])
+                self.views = {name: self.inventory.view(name) for name in sorted(self.parents)}
         return {name: parent.shape() for name, parent in sorted(self.parents.items())}
 
     # -- plan ------------------------------------------------------------------------------
@@ -105,6 +107,8 @@ class EoibKind(BaseKind):
         for _name, parent in sorted(self.parents.items()):
             self._plan_parent(plan, parent, document, blocker, report_only)
         self._warn_shared_settings(plan, document)
+        if self.inventory is not None:
+            plan.warnings.extend(self.inventory.warnings)
         plan.predicted = {name: dict(shape, children=sorted(set(shape['children']) - {
             a.detail['mac'] for a in plan.actions if a.object == name and a.op == 'remove_child'}))
             for name, shape in have.items()}

@@ -10,7 +10,10 @@ is an error, so that the caller fails closed.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import tempfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
@@ -39,6 +42,47 @@ QUERY_KEYS = {'mode': ('auto', 'direct', 'legacy')}
 
 class GuestSourceError(IofabricError):
     """A guest inventory could not be read: nothing may be removed on its word."""
+
+    def __init__(self, message: str, notes: list | None = None):
+        super().__init__(message)
+        self.notes = list(notes or [])   # what libxml printed, as structured warnings
+
+
+_LIBXML = re.compile(r'^(I/O (?:warning|error)|parser (?:warning|error)|namespace (?:warning|error))\s*:\s*(.*)$')
+
+
+def split_libxml(text: str) -> tuple:
+    """(libvirt's own lines, libxml's lines as 'libxml: ...'): libxml prints straight to stderr,
+    with no priority, what libvirt then reports as an error of its own."""
+    own, notes = [], []
+    for line in text.splitlines():
+        match = _LIBXML.match(line.strip())
+        if match:
+            notes.append('libxml %s: %s' % (match.group(1), match.group(2)))
+        elif line.strip():
+            own.append(line.strip())
+    return own, notes
+
+
+@contextlib.contextmanager
+def _stderr_captured():
+    """fd 2 into a temporary file while libvirt runs, so libxml's raw lines do not reach the
+    module's or the service's output; what was written is yielded back as a list."""
+    lines: list = []
+    try:
+        saved = os.dup(2)
+    except OSError:  # no fd 2 at all: nothing to keep clean
+        yield lines
+        return
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield lines
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            lines.append(sink.read(65536).decode('utf-8', 'replace'))
 
 
 @dataclass
@@ -127,6 +171,16 @@ def active_nics(uri: str, runner) -> tuple:
 
 def _nics_binding(uri: str) -> list:
     libvirt.registerErrorHandler(lambda _ctx, _err: None, None)  # errors are raised, not printed
+    with _stderr_captured() as printed:
+        try:
+            return _read_binding(uri)
+        except GuestSourceError as exc:
+            failure = exc
+    _own, notes = split_libxml(''.join(printed))
+    raise GuestSourceError(str(failure), failure.notes + notes) from None
+
+
+def _read_binding(uri: str) -> list:
     try:
         conn = libvirt.openReadOnly(uri)
     except libvirt.libvirtError as exc:
@@ -152,20 +206,29 @@ def _nics_virsh(uri: str, runner) -> list:
     """Domains by UUID, never by name: virsh takes a digits-only name for an id, and a listing of
     names is one line per name, spaces included; a UUID is one token and unambiguous."""
     try:
-        listed = runner.run('virsh', ['-r', '-c', uri, 'list', '--uuid']).stdout
-    except ToolError as exc:
+        listing = runner.run('virsh', ['-r', '-c', uri, 'list', '--uuid'], check=False)
+    except ToolError as exc:  # not installed, or hung
         raise GuestSourceError('libvirt (%s) through virsh: %s' % (uri, exc)) from None
+    if listing.rc != 0:
+        own, notes = split_libxml(listing.stderr)
+        raise GuestSourceError('libvirt (%s) through virsh: virsh list exited %d: %s'
+                               % (uri, listing.rc, '; '.join(own) or 'no message'), notes)
+    listed = listing.stdout
     uuids = [line.strip() for line in listed.splitlines() if line.strip()]
     for uuid in uuids:
         if not _UUID.fullmatch(uuid.lower()):
             raise GuestSourceError('libvirt (%s): virsh list --uuid printed %r, which is not a UUID' % (uri, uuid[:80]))
     nics = []
     for uuid in uuids:
-        result = runner.run('virsh', ['-r', '-c', uri, 'dumpxml', '--domain', uuid], check=False)
+        try:
+            result = runner.run('virsh', ['-r', '-c', uri, 'dumpxml', '--domain', uuid], check=False)
+        except ToolError as exc:
+            raise GuestSourceError('libvirt (%s) through virsh: %s' % (uri, exc)) from None
         if result.rc != 0:
             if _NO_DOMAIN.search(result.stderr):
                 continue  # gone since the listing
-            raise GuestSourceError('libvirt (%s): virsh dumpxml %s failed: %s' % (uri, uuid, result.stderr.strip()))
+            own, notes = split_libxml(result.stderr)
+            raise GuestSourceError('libvirt (%s): virsh dumpxml %s failed: %s' % (uri, uuid, '; '.join(own)), notes)
         nics.extend(nics_from_xml(_domain_name(uuid, result.stdout), result.stdout))
     return nics
 

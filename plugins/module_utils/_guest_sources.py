@@ -60,6 +60,7 @@ class GuestInventory:
         self._nics: tuple | GuestSourceError | None = None
         self._xen_probe: GuestSourceError | bool | None = None
         self._sources: list | None = None   # (nics, how) or GuestSourceError
+        self.warnings: list = []             # what a source's libraries printed, structured
         self.libvirt_uri = libvirt_uri or glibvirt.configured_uri(sysroot) or glibvirt.DEFAULT_URI
 
     # -- which sources ---------------------------------------------------------------------
@@ -119,6 +120,7 @@ class GuestInventory:
                 self._nics = glibvirt.active_nics(self.libvirt_uri, self.runner)
             except GuestSourceError as exc:
                 self._nics = exc  # cached: one failed connection per pass, not one per parent
+                self.warnings.extend('libvirt (%s): %s' % (self.libvirt_uri, note) for note in exc.notes)
         if isinstance(self._nics, GuestSourceError):
             raise self._nics
         nics, how = self._nics

@@ -277,3 +277,12 @@ def test_only_local_read_only_libvirt_uris_are_used(sim, tmp_path, uri, why):
     assert info.value.field == 'uri_default in /etc/libvirt/libvirt.conf' and why in str(info.value)
     assert sim.write_count() == since and not os.path.exists(marker)
     assert not os.path.exists(sim.path('/var/lib/iofabric/eoib.json'))
+
+
+def test_libxml_noise_of_an_unreachable_libvirt_is_a_structured_warning(sim, tmp_path, capfd):
+    result = gc(sim, parents=['eth4'], libvirt_uri='test://%s' % (tmp_path / 'missing.xml'))
+    assert result['warnings'] == ['libvirt (test://%s): libxml I/O warning: failed to load external entity "%s"'
+                                  % (tmp_path / 'missing.xml', tmp_path / 'missing.xml')]
+    assert result['pending'][0]['reason'].startswith('nothing removed under eth4: libvirt (test://%s) is unreachable'
+                                                     % (tmp_path / 'missing.xml'))
+    assert 'I/O warning' not in capfd.readouterr().err

@@ -69,13 +69,21 @@ def test_virsh_gives_the_same_answer(uri, tmp_path):
     assert summary(glibvirt._nics_virsh(uri, runner)) == EXPECTED
     with pytest.raises(GuestSourceError) as info:
         glibvirt._nics_virsh('test:///nonexistent/node.xml', runner)
-    assert 'through virsh' in str(info.value)
+    assert str(info.value) == ("libvirt (test:///nonexistent/node.xml) through virsh: virsh list exited 1: error: "
+                               "failed to connect to the hypervisor; error: XML error: failed to parse xml document "
+                               "'/nonexistent/node.xml'")
+    assert info.value.notes == ['libxml I/O warning: failed to load external entity "/nonexistent/node.xml"']
 
 
-def test_unreachable_and_unparsable_are_errors(tmp_path):
+def test_unreachable_and_unparsable_are_errors(tmp_path, capfd):
+    """libxml's raw 'I/O warning : failed to load external entity' never reaches stderr: it comes
+    back as a structured note on the error."""
     with pytest.raises(GuestSourceError) as info:
         glibvirt.active_nics('test:///nonexistent/node.xml', None)
-    assert 'is unreachable' in str(info.value)
+    assert str(info.value) == ("libvirt (test:///nonexistent/node.xml) is unreachable: XML error: failed to parse xml "
+                               "document '/nonexistent/node.xml'")
+    assert info.value.notes == ['libxml I/O warning: failed to load external entity "/nonexistent/node.xml"']
+    assert capfd.readouterr() == ('', '')
     with pytest.raises(GuestSourceError):
         glibvirt.nics_from_xml('web', '<domain><devices>')
 
