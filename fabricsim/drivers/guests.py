@@ -13,8 +13,10 @@ vif MACs, read by xenstore-read/-list/-ls stand-ins; vif<dom>.<dev> taps in the 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
-from xml.sax.saxutils import quoteattr
+import uuid as _uuid
+from xml.sax.saxutils import escape, quoteattr
 
 from fabricsim import vfs
 
@@ -29,6 +31,7 @@ class Guest:
     def __init__(self, conf: dict, hypervisor: str):
         self.name = conf['name']
         self.hypervisor = hypervisor
+        self.uuid = str(_uuid.uuid5(_uuid.NAMESPACE_URL, 'fabricsim-guest:' + self.name))
         self.domid = int(conf.get('domid', 0))
         self.state = conf.get('state', 'running')  # running | shutoff | elsewhere (migrated away)
         self.transmitted = bool(conf.get('transmitted', True))  # has sent frames before the scenario starts
@@ -99,9 +102,12 @@ class GuestsDriver:
                 continue
             interfaces = ''.join(self._interface_xml(iface) for iface in guest.interfaces)
             runstate = '    <test:runstate>%d</test:runstate>\n' % SHUTOFF if guest.state == 'shutoff' else ''
-            domains.append("  <domain type='test' %s>\n    <name>%s</name>\n    <memory>1048576</memory>\n"
+            # A fixed UUID, as a real domain has: the test driver makes up a new one at every
+            # connection otherwise, and virsh looks domains up by UUID in a second connection.
+            domains.append("  <domain type='test' %s>\n    <name>%s</name>\n    <uuid>%s</uuid>\n"
+                           "    <memory>1048576</memory>\n"
                            "    <os><type>hvm</type></os>\n    <devices>\n%s    </devices>\n%s  </domain>\n"
-                           % (TEST_NS, guest.name, interfaces, runstate))
+                           % (TEST_NS, escape(guest.name), guest.uuid, interfaces, runstate))
         path = self.node_xml if self.libvirt_up else self.node_xml + '.down'
         temp = path + '.tmp'
         with open(temp, 'w', encoding='utf-8') as handle:
@@ -319,8 +325,25 @@ class GuestsDriver:
         self.xenstore_up = up
         return {'xenstore': 'up' if up else 'down'}
 
+    @staticmethod
+    def tool_virsh(argv: list) -> tuple:
+        """The host's real virsh (libvirt-clients) against whatever URI it is given (the test
+        driver's node XML here): the path a host without libvirt-python takes, unsimulated."""
+        path = shutil.which('virsh')
+        if path is None:
+            return 127, '', 'virsh: not installed on the host running fabricsim\n'
+        try:
+            proc = subprocess.run([path] + list(argv), capture_output=True, timeout=30, check=False,
+                                  stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            return 124, '', 'virsh: no answer within 30 s\n'
+        return proc.returncode, proc.stdout.decode('utf-8', 'replace'), proc.stderr.decode('utf-8', 'replace')
+
     def tools(self) -> dict:
-        return {'xenstore-read': self.tool_read, 'xenstore-list': self.tool_list, 'xenstore-ls': self.tool_ls}
+        tools = {'xenstore-read': self.tool_read, 'xenstore-list': self.tool_list, 'xenstore-ls': self.tool_ls}
+        if shutil.which('virsh'):
+            tools['virsh'] = self.tool_virsh
+        return tools
 
     def state(self) -> dict:
         return {'libvirt_uri': self.uri,

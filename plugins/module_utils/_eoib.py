@@ -11,6 +11,7 @@ from __future__ import annotations
 from ansible_collections.iofabric.core.plugins.module_utils import _eoib_spec as espec
 from ansible_collections.iofabric.core.plugins.module_utils import _validate as v
 from ansible_collections.iofabric.core.plugins.module_utils._eoib_kind import EoibKind
+from ansible_collections.iofabric.core.plugins.module_utils._guest_libvirt import configured_uri
 from ansible_collections.iofabric.core.plugins.module_utils._pipeline import Request, run
 from ansible_collections.iofabric.core.plugins.module_utils._runner import Runner
 from ansible_collections.iofabric.core.plugins.module_utils._store import StateStore
@@ -20,6 +21,8 @@ from ansible_collections.iofabric.core.plugins.module_utils._sysroot import Sysr
 def run_eoib(params: dict, check_mode: bool) -> dict:
     settings = espec.normalize(params)  # every field checked before the host is looked at
     sysroot = Sysroot(params.get('sysroot') or '/')
+    if settings['libvirt_uri'] is None and {'auto', 'libvirt'} & set(settings['source']):
+        configured_uri(sysroot)  # uri_default is checked like libvirt_uri, before the host is looked at
     netns = params.get('netns') or None
     kind = EoibKind(sysroot, Runner(sysroot, netns=netns), netns, settings)
     store = StateStore(sysroot, owner='iofabric.core.eoib_gc', lock_timeout=v.seconds(params.get('lock_timeout', 30.0), 'lock_timeout', 3600))

@@ -47,6 +47,7 @@ class EoibKind(BaseKind):
         self.now = clock()
         self.parents: dict = {}
         self.views: dict = {}
+        self.inventory: GuestInventory | None = None
         self.live_error = ''
         self.vendor_text = ''
         self.vendor_new: vendor.DaemonLine | None = None
@@ -83,8 +84,9 @@ class EoibKind(BaseKind):
                 self.views = {name: None for name in self.parents}
                 self.live_error = 'rtnetlink: %s' % exc
             else:
-                inventory = GuestInventory(self.sysroot, self.runner, topology, sources, self.settings['libvirt_uri'])
-                self.views = {name: inventory.view(name) for name in sorted(self.parents)}
+                self.inventory = GuestInventory(self.sysroot, self.runner, topology, sources,
+                                                self.settings['libvirt_uri'])
+                self.views = {name: self.inventory.view(name) for name in sorted(self.parents)}
         return {name: parent.shape() for name, parent in sorted(self.parents.items())}
 
     # -- plan ------------------------------------------------------------------------------
@@ -99,6 +101,9 @@ class EoibKind(BaseKind):
             plan.warnings.append('nothing to collect: %s' % self.live_error)
         for _name, parent in sorted(self.parents.items()):
             self._plan_parent(plan, parent, document, blocker, report_only)
+        self._warn_shared_settings(plan, document)
+        if self.inventory is not None:
+            plan.warnings.extend(self.inventory.warnings)
         plan.predicted = {name: dict(shape, children=sorted(set(shape['children']) - {
             a.detail['mac'] for a in plan.actions if a.object == name and a.op == 'remove_child'}))
             for name, shape in have.items()}
@@ -155,13 +160,19 @@ class EoibKind(BaseKind):
                                   'reason': 'guest source unreadable: %s' % why})
             return
         own = {mac for mac in (parent.mac, view.own_mac) if mac}
-        stale_macs = set(parent.children) - set(view.macs) - own
+        # The host's own links (bridges with their systemd-given MAC, bonds, VLANs, macvlans, any
+        # link in the namespace) are never guests: their MACs carry the host's own traffic.
+        stale_macs = set(parent.children) - set(view.macs) - own - set(view.local)
         previous = document.observation(parent.name).get('stale', {})
         self.staleness[parent.name] = observe(previous, stale_macs, grace, self.now)
         for mac, child in sorted(parent.children.items()):
             entry = {'parent': parent.name, 'mac': mac, 'child': child}
             if mac in own:
                 self.kept.append(dict(entry, reason="the parent's own MAC"))
+                continue
+            # A macvtap's MAC is its guest's: shown as attached, with the evidence.
+            if mac in view.local and not (mac in view.macs and view.local[mac].endswith('(macvtap)')):
+                self.kept.append(dict(entry, reason='the MAC of local link %s: never collected' % view.local[mac]))
                 continue
             if mac not in stale_macs:
                 self.kept.append(dict(entry, reason='attached', evidence=view.macs[mac]))
@@ -180,6 +191,22 @@ class EoibKind(BaseKind):
             else:
                 plan.add(parent.name, 'remove_child', evidence, mac=mac, child=child, file=parent.child_file,
                          write='-' + mac)
+
+    SHARED = ('source', 'libvirt_uri', 'grace', 'confirm_timeout')
+
+    def _warn_shared_settings(self, plan: Plan, document) -> None:
+        """The reconciler collects every declared parent with one set of settings; say so when
+        this run's differ from those of the parents it leaves declared as they were."""
+        if espec.ALL in self.settings['parents']:
+            return
+        ours = {key: self.settings[key] for key in self.SHARED}
+        others = sorted(object_id for object_id, entry in document.objects.items()
+                        if object_id not in self.settings['parents']
+                        and {key: entry['spec'].get(key) for key in self.SHARED} != ours)
+        if others:
+            plan.warnings.append('the reconciler keeps its EoIB declaration of %s; it collects every declared parent '
+                                 'with the settings (source, libvirt_uri, grace, confirm_timeout) of one of them, and '
+                                 'these differ from this run\'s' % ', '.join(others))
 
     def _vendor_report(self) -> dict:
         line = self.vendor_new or (vendor.current(self.vendor_text, vendor.CONFIG) if len(
@@ -259,11 +286,13 @@ class EoibKind(BaseKind):
 
     # -- the store ---------------------------------------------------------------------------
     def record(self, document, want: dict, deletes: list, state: str) -> None:
-        # The latest run's settings are the declaration the reconciler collects with; the
-        # grace observations are per parent and stay.
-        for object_id in list(document.objects):
-            if object_id not in want:
-                document.objects.pop(object_id)
+        # The run's declaration replaces the stored one only for the parents it names: an
+        # ad-hoc run on eth44 leaves the reconciler's eth4..eth6 as they were. Naming all
+        # replaces every declaration (all is every parent).
+        if espec.ALL in self.settings['parents']:
+            for object_id in list(document.objects):
+                if object_id not in want:
+                    document.objects.pop(object_id)
         for object_id, spec in want.items():
             document.declare(object_id, spec)
         unconfirmed = {}

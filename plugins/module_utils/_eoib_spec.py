@@ -13,6 +13,7 @@ import re
 
 from ansible_collections.iofabric.core.plugins.module_utils import _validate as v
 from ansible_collections.iofabric.core.plugins.module_utils._errors import ValidationError
+from ansible_collections.iofabric.core.plugins.module_utils._guest_libvirt import check_uri
 from ansible_collections.iofabric.core.plugins.module_utils._guest_sources import SOURCES
 from ansible_collections.iofabric.core.plugins.module_utils._mlx4_vnicd import STATES
 
@@ -20,7 +21,6 @@ ALL = 'all'
 LOG_LEVELS = ('debug', 'info', 'warning', 'error', 'critical')
 DEFAULT_GRACE = {'seconds': 120, 'observations': 2}
 DEFAULT_CONFIRM_TIMEOUT = 11.0  # mlx4_vnicd polls 11 times, 1 s apart
-_URI = re.compile(r'[a-z][a-z0-9+.-]*://[!-~]*')
 _PATH = re.compile(r'/[A-Za-z0-9_./+-]*')
 
 
@@ -87,9 +87,8 @@ def _vendor(value) -> dict:
 def normalize(params: dict) -> dict:
     """The module's options, validated; raises ValidationError naming the field."""
     uri = params.get('libvirt_uri')
-    if uri is not None and (not isinstance(uri, str) or not _URI.fullmatch(uri)):
-        raise ValidationError('libvirt_uri', '%r is not a libvirt URI (driver:///path or driver+transport://host/path, '
-                                             'printable, no spaces)' % (uri,))
+    if uri is not None:
+        check_uri(uri, 'libvirt_uri')  # local read-only transports only: a store must not run a command
     timeout = params.get('confirm_timeout')
     timeout = DEFAULT_CONFIRM_TIMEOUT if timeout is None else float(timeout)
     if not 0 <= timeout <= 600:

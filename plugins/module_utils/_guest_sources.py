@@ -3,18 +3,21 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Which guest MACs are attached to an EoIB parent now, with the evidence, from every source.
 
-PRIVATE to the collection. A guest NIC is attached to parent P when it sits in a bridge P
-is a port of (directly or through a bond), or is a macvtap on P. Sources:
+PRIVATE to the collection. A guest NIC is attached to parent P when it sits anywhere in P's
+L2 domain (_guest_topology: the bridges P, its bond or team, or their VLANs are in, bridges
+patched to those by veth pairs, macvtaps on any of them). Sources:
 
-- libvirt: active domains' NICs whose source bridge is such a bridge, whose target is one
-  of its ports or a macvtap on P, or which are direct on P;
-- xenstore: the backend MAC of each vif port of such a bridge;
-- bridge: what such a bridge learned on its guest ports (a silent guest ages out of it,
+- libvirt: active domains' NICs whose source bridge is a domain bridge, whose target is a
+  domain link, or which are direct on one;
+- xenstore: the backend MAC of each vif port of a domain bridge;
+- bridge: what the domain bridges learned on their ports (a silent guest ages out of it,
   so alone it is trusted only when asked for by name);
-- macvtap: the MAC of each macvtap on P (libvirt gives a direct NIC's macvtap the guest's MAC).
+- macvtap: the MAC of each macvtap/macvlan in the domain.
 
-The union is taken: a MAC any source places on P is kept. Every source in use must answer;
-one that cannot be read makes the whole answer an error, so the caller removes nothing.
+The union is taken: a MAC any source places on P is kept. Every source in use must answer,
+and every domain port where something the host does not own sends must be named by one
+(libvirt by target or by its tap MAC, xenstore by vif); otherwise the answer is an error
+naming the port, and the caller removes nothing under P. Other parents are unaffected.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ansible_collections.iofabric.core.plugins.module_utils import _guest_libvirt as glibvirt
+from ansible_collections.iofabric.core.plugins.module_utils import _guest_topology as topo
 from ansible_collections.iofabric.core.plugins.module_utils import _guest_xen as gxen
 from ansible_collections.iofabric.core.plugins.module_utils._eoib_live import normal_mac
 from ansible_collections.iofabric.core.plugins.module_utils._guest_libvirt import GuestSourceError
@@ -38,6 +42,8 @@ class GuestView:
     own_mac: str = ''                             # the parent netdev's current MAC: never a child
     macs: dict = field(default_factory=dict)      # mac -> [evidence]
     checked: list = field(default_factory=list)   # what was looked at, for a stale MAC's evidence
+    accounted: dict = field(default_factory=dict)  # guest port -> the source that names it
+    local: dict = field(default_factory=dict)     # mac -> the local link that has it: never collected
     error: str = ''
 
     def add(self, mac: str, evidence: str) -> None:
@@ -54,6 +60,7 @@ class GuestInventory:
         self._nics: tuple | GuestSourceError | None = None
         self._xen_probe: GuestSourceError | bool | None = None
         self._sources: list | None = None   # (nics, how) or GuestSourceError
+        self.warnings: list = []             # what a source's libraries printed, structured
         self.libvirt_uri = libvirt_uri or glibvirt.configured_uri(sysroot) or glibvirt.DEFAULT_URI
 
     # -- which sources ---------------------------------------------------------------------
@@ -81,51 +88,58 @@ class GuestInventory:
             view.error = 'no link named %s (rtnetlink)' % parent_name
             return view
         view.own_mac = normal_mac(parent.address or '') or ''
-        bridges = self.topology.bridges_of(parent)
-        ports = {bridge.name: self.topology.guest_ports(parent, bridge) for bridge in bridges}
-        taps = self.topology.macvtaps_on(parent)
-        sources = self.sources()
+        view.local = self.topology.local_macs()
+        domain = self.topology.domain(parent)
         try:
-            if 'auto' in self.requested:
-                self._check_coverage(ports, sources)
-            for source in sources:
-                getattr(self, '_from_' + source)(view, parent, bridges, ports, taps)
+            for source in self.sources():
+                getattr(self, '_from_' + source)(view, domain)
+            self._account(view, domain)
         except GuestSourceError as exc:
             view.error = str(exc)
         return view
 
-    @staticmethod
-    def _check_coverage(ports: dict, sources: list) -> None:
-        """auto never trusts a forwarding table alone: every guest port must belong to an
-        inventory that can name its guest (Xen ports to xenstore, any port to libvirt)."""
-        for bridge, group in sorted(ports.items()):
-            for port in group:
-                if 'libvirt' in sources or ('xenstore' in sources and gxen.backend_key(port.name)):
-                    continue
-                raise GuestSourceError(
-                    'no guest inventory (libvirt or xenstore) can name the guest on port %s of %s; set source to '
-                    'bridge to trust the bridge forwarding table alone' % (port.name, bridge))
+    def _account(self, view: GuestView, domain) -> None:
+        """Absence is proven, not assumed: every port of the parent's L2 domain where something
+        the host does not own sends must be named by a guest source that answered."""
+        for member in domain.of_role(topo.NEEDS_SOURCE):
+            if member.link.name in view.accounted:
+                continue
+            where = ' of %s' % member.bridge if member.bridge else ''
+            raise GuestSourceError(
+                'port %s%s (%s) is accounted for by no guest source in use (%s): a port must be named by libvirt '
+                'or xenstore, or set source to bridge to trust the bridge forwarding table'
+                % (member.link.name, where, member.why, ', '.join(self.sources())))
 
-    def _from_libvirt(self, view, parent, bridges, ports, taps) -> None:
+    @staticmethod
+    def _guest_ports(domain) -> list:
+        return [m for m in domain.of_role(topo.NEEDS_SOURCE) if m.bridge]
+
+    def _from_libvirt(self, view, domain) -> None:
         if self._nics is None:
             try:
                 self._nics = glibvirt.active_nics(self.libvirt_uri, self.runner)
             except GuestSourceError as exc:
                 self._nics = exc  # cached: one failed connection per pass, not one per parent
+                self.warnings.extend('libvirt (%s): %s' % (self.libvirt_uri, note) for note in exc.notes)
         if isinstance(self._nics, GuestSourceError):
             raise self._nics
         nics, how = self._nics
-        bridge_names = {bridge.name for bridge in bridges}
-        port_names = {port.name for group in ports.values() for port in group} | {tap.name for tap in taps}
-        for nic in nics:
-            if nic.bridge in bridge_names or nic.target in port_names or nic.device in parent.names:
-                view.add(nic.mac, 'libvirt domain %s: NIC %s, %s' % (nic.domain, nic.mac, nic.attachment()))
+        bridge_names = {bridge.name for bridge in domain.bridges}
+        names = domain.names
+        attached = [nic for nic in nics if nic.bridge in bridge_names or nic.target in names or nic.device in names]
+        for nic in attached:
+            view.add(nic.mac, 'libvirt domain %s: NIC %s, %s' % (nic.domain, nic.mac, nic.attachment()))
+        for member in domain.of_role(topo.NEEDS_SOURCE):
+            for nic in nics:
+                # libvirt names the host side <target dev>, and gives a bridged tap the guest's MAC
+                # with the first octet 0xfe (virNetDevTapCreateInBridgePort).
+                if nic.target in member.link.names or (nic.bridge and nic.bridge == member.bridge
+                                                       and glibvirt.tap_mac(nic.mac) == (member.link.address or '')):
+                    view.accounted[member.link.name] = 'libvirt domain %s' % nic.domain
         view.checked.append('libvirt %s (%s): %d active NIC(s) on %s' % (
-            self.libvirt_uri, how, sum(1 for nic in nics if nic.bridge in bridge_names or nic.target in port_names
-                                       or nic.device in parent.names),
-            ', '.join(sorted(bridge_names)) or 'no bridge'))
+            self.libvirt_uri, how, len(attached), ', '.join(sorted(bridge_names)) or 'no bridge'))
 
-    def _from_xenstore(self, view, parent, bridges, ports, taps) -> None:
+    def _from_xenstore(self, view, domain) -> None:
         if not gxen.available(self.sysroot):
             raise GuestSourceError('xenstore: neither xenstore-read nor xenstore is installed under %s'
                                    % self.sysroot.root)
@@ -138,32 +152,37 @@ class GuestInventory:
         if isinstance(self._xen_probe, GuestSourceError):
             raise self._xen_probe
         read = []
-        for bridge_name, group in ports.items():
-            for port in group:
-                key = gxen.backend_key(port.name)
-                if key is None:
-                    continue
-                mac = normal_mac(gxen.read_key(self.runner, self.sysroot, key))
-                if mac is None:
-                    raise GuestSourceError('xenstore: %s does not hold a MAC' % key)
-                view.add(mac, 'xenstore %s: vif %s in bridge %s' % (key, port.name, bridge_name))
-                read.append(port.name)
+        for member in self._guest_ports(domain):
+            key = gxen.backend_key(member.link.name)
+            if key is None:
+                continue
+            mac = normal_mac(gxen.read_key(self.runner, self.sysroot, key))
+            if mac is None:
+                raise GuestSourceError('xenstore: %s does not hold a MAC' % key)
+            view.add(mac, 'xenstore %s: vif %s in bridge %s' % (key, member.link.name, member.bridge))
+            view.accounted[member.link.name] = 'xenstore %s' % key
+            read.append(member.link.name)
         view.checked.append('xenstore: vif ports %s' % (', '.join(read) or 'none'))
 
-    def _from_bridge(self, view, parent, bridges, ports, taps) -> None:
-        for bridge in bridges:
-            learned = self.topology.learned(bridge, ports[bridge.name])
-            for mac, port in learned:
+    def _from_bridge(self, view, domain) -> None:
+        for bridge in domain.bridges:
+            ports = [m.link for m in domain.members.values() if m.bridge == bridge.name and m.role != topo.UPLINK]
+            for mac, port in self.topology.learned(bridge, ports):
                 view.add(mac, 'bridge %s learned %s on port %s' % (bridge.name, mac, port))
-            names = ', '.join(port.name for port in ports[bridge.name]) or 'none besides %s' % parent.name
+            names = ', '.join(sorted(port.name for port in ports)) or 'none besides %s' % view.parent
             view.checked.append('bridge %s: ports %s' % (bridge.name, names))
+        if 'bridge' in self.requested:  # named: the forwarding table speaks for its ports, risk accepted
+            for member in self._guest_ports(domain):
+                view.accounted.setdefault(member.link.name, 'bridge %s forwarding table' % member.bridge)
 
-    def _from_macvtap(self, view, parent, bridges, ports, taps) -> None:
-        for tap in taps:
+    def _from_macvtap(self, view, domain) -> None:
+        taps = [m.link for m in domain.members.values() if m.link.kind in ('macvtap', 'macvlan')]
+        for tap in sorted(taps, key=lambda link: link.name):
             mac = normal_mac(tap.address or '')
+            lower = self.topology.links.get(tap.lower)
             if mac:
-                view.add(mac, '%s %s on %s has this MAC' % (tap.kind, tap.name, parent.name))
-        view.checked.append('macvtaps on %s: %s' % (parent.name, ', '.join(t.name for t in taps) or 'none'))
+                view.add(mac, '%s %s on %s has this MAC' % (tap.kind, tap.name, lower.name if lower else '?'))
+        view.checked.append('macvtaps on %s: %s' % (view.parent, ', '.join(sorted(t.name for t in taps)) or 'none'))
 
 
 def describe_stale(view: GuestView) -> str:

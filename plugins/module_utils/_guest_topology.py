@@ -1,34 +1,92 @@
 # -*- coding: utf-8 -*-
 # Copyright: iofabric.core contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Where guests meet an EoIB parent: the bridges it is a port of, their other ports, and
-the macvtaps on it, from one rtnetlink dump.
+"""The whole L2 domain of an EoIB parent, from one rtnetlink dump, and what each of its
+ports is.
 
-PRIVATE to the collection. A parent reaches a bridge directly (it is a port) or through a
-bond that is a port (mlx4_vnicd expands bonds the same way). The bridge's other ports are
-where guests plug in; the parent's own path to the bridge is not a guest port.
+PRIVATE to the collection. Frames a guest sends reach the parent through any of: a bridge
+the parent (or its bond or team) is a port of; another bridge patched to that one by a veth
+pair; a VLAN sub-interface of the parent or of its bond/team (and the bridges that one is
+in); a macvtap, macvlan or ipvlan on any of these. The domain is the closure of those
+relations. Each port is then either the host's own (the parent's path, bridges, sub-
+interfaces, patch links, macvlans) or a port where something the host does not own sends
+(a tap, a veth whose far end is in no bridge or in another namespace, a physical link, a
+tunnel): that one must be named by a guest source, or nothing is removed under the parent.
 """
 
 from __future__ import annotations
 
+import errno as _errno
+import socket
+import struct
 from dataclasses import dataclass, field
 
-from ansible_collections.iofabric.core.plugins.module_utils._netlink import Netlink
+from ansible_collections.iofabric.core.plugins.module_utils import _rtnl as rtnl
+from ansible_collections.iofabric.core.plugins.module_utils._errors import NetlinkUnavailable
+from ansible_collections.iofabric.core.plugins.module_utils._netlink import Link, LinkError, Netlink
 
-UPPER_KINDS = ('macvtap', 'macvlan')
+AGGREGATES = ('bond', 'team')
+UPPERS = ('vlan', 'macvlan', 'macvtap', 'ipvlan', 'ipvtap')
+HOST_UPPERS = ('vlan', 'macvlan', 'ipvlan', 'ipvtap')   # the host's own: their MACs are local or the lower's
+IFLA_LINK_NETNSID = 37
+
+# Roles. HOST: the host's own link. GUEST_TAP: a macvtap, whose MAC is its guest's (kept as a
+# local link's). NEEDS_SOURCE: something the host does not own sends through it.
+UPLINK, BRIDGE, HOST, GUEST_TAP, NEEDS_SOURCE = 'uplink', 'bridge', 'host', 'macvtap', 'needs-source'
+
+
+@dataclass
+class Member:
+    link: Link
+    role: str
+    why: str                  # how it joined the domain, or what leads outside through it
+    bridge: str = ''          # the bridge it is a port of, if any
+
+
+@dataclass
+class Domain:
+    parent: Link
+    members: dict = field(default_factory=dict)   # index -> Member
+
+    def of_role(self, *roles) -> list:
+        return sorted((m for m in self.members.values() if m.role in roles), key=lambda m: m.link.name)
+
+    @property
+    def bridges(self) -> list:
+        return [m.link for m in self.of_role(BRIDGE)]
+
+    @property
+    def names(self) -> set:
+        return {name for m in self.members.values() for name in m.link.names}
 
 
 @dataclass
 class Topology:
-    links: dict = field(default_factory=dict)   # index -> Link
-    fdb: list = field(default_factory=list)     # (mac, port index, bridge index, permanent)
+    links: dict = field(default_factory=dict)     # index -> Link
+    fdb: list = field(default_factory=list)       # (mac, port index, bridge index, permanent)
+    netnsids: dict = field(default_factory=dict)  # index -> IFLA_LINK_NETNSID: its lower/peer is in another netns
 
     @classmethod
     def read(cls, netns: str | None, with_fdb: bool) -> Topology:
-        with Netlink(netns) as netlink:
-            links = {link.index: link for link in netlink.links()}
-            fdb = netlink.bridge_fdb() if with_fdb else []
-        return cls(links, fdb)
+        dumped = dump(netns)
+        fdb = []
+        if with_fdb:
+            with Netlink(netns) as netlink:
+                fdb = netlink.bridge_fdb()
+        return cls.from_dump(dumped, fdb)
+
+    @classmethod
+    def from_dump(cls, dumped: list, fdb: list | None = None) -> Topology:
+        """From link fields as _rtnl.parse_link gives them, plus ``netnsid`` (netlink-shaped data)."""
+        links, netnsids = {}, {}
+        for fields in dumped:
+            fields = dict(fields)
+            netnsid = fields.pop('netnsid', None)
+            link = Link(**fields)
+            links[link.index] = link
+            if netnsid is not None:
+                netnsids[link.index] = netnsid
+        return cls(links, list(fdb or []), netnsids)
 
     def by_name(self, name: str):
         for link in self.links.values():
@@ -36,31 +94,149 @@ class Topology:
                 return link
         return None
 
-    def uplink_path(self, parent) -> list:
-        """The parent and, when it is a bond slave, its bond: the links between it and a bridge."""
-        path = [parent]
-        master = self.links.get(parent.master) if parent.master else None
-        if master is not None and master.kind == 'bond':
-            path.append(master)
-        return path
+    def local_macs(self) -> dict:
+        """mac -> the local link that has it (current or permanent address): never a child to remove."""
+        macs = {}
+        for link in sorted(self.links.values(), key=lambda item: item.index):
+            for mac in (link.address, link.perm_address):
+                if mac and mac != '00:00:00:00:00:00':
+                    macs.setdefault(mac.lower(), '%s%s' % (link.name, ' (%s)' % link.kind if link.kind else ''))
+        return macs
 
-    def bridges_of(self, parent) -> list:
-        top = self.uplink_path(parent)[-1]
-        master = self.links.get(top.master) if top.master else None
-        return [master] if master is not None and master.kind == 'bridge' else []
+    # -- the domain ------------------------------------------------------------------------
+    def _local(self, index) -> Link | None:
+        """The link by index when it is in this namespace (IFLA_LINK may point into another)."""
+        return self.links.get(index) if index else None
 
-    def guest_ports(self, parent, bridge) -> list:
-        """The bridge's ports other than the parent's own path to it."""
-        own = {link.index for link in self.uplink_path(parent)}
-        return sorted((link for link in self.links.values() if link.master == bridge.index and link.index not in own),
-                      key=lambda link: link.name)
+    def _peer(self, link) -> Link | None:
+        if link.kind != 'veth' or link.index in self.netnsids:
+            return None
+        return self._local(link.lower)
 
-    def macvtaps_on(self, parent) -> list:
-        return sorted((link for link in self.links.values() if link.lower == parent.index and link.kind in UPPER_KINDS),
-                      key=lambda link: link.name)
+    def domain(self, parent) -> Domain:
+        found = Domain(parent)
+        queue = []
+
+        def join(link, role: str, why: str, bridge: str = '') -> None:
+            if link.index not in found.members:
+                found.members[link.index] = Member(link, role, why, bridge)
+                queue.append(link)
+
+        join(parent, UPLINK, 'the EoIB parent')
+        top = parent
+        while self._local(top.master) is not None and self._local(top.master).kind in AGGREGATES:
+            master = self._local(top.master)
+            join(master, UPLINK, '%s of %s' % (master.kind, top.name))
+            top = master
+        while queue:
+            link = queue.pop(0)
+            master = self._local(link.master)
+            if master is not None and master.kind == 'bridge':
+                join(master, BRIDGE, 'bridge of %s' % link.name)
+            elif master is not None and master.kind not in AGGREGATES:
+                join(master, NEEDS_SOURCE, 'a %s that %s is enslaved to: its other ports are not resolved'
+                     % (master.kind or 'device', link.name))
+            if link.kind == 'bridge':
+                for port in self._ports(link):
+                    role, why = self._port_role(port, found)
+                    join(port, role, why, link.name)
+            lower = self._local(link.lower)
+            if link.kind in HOST_UPPERS and lower is not None and lower.kind == 'bridge':
+                join(lower, BRIDGE, 'bridge under %s %s' % (link.kind, link.name))  # its ports share this domain
+            for upper in self._uppers(link):
+                role = GUEST_TAP if upper.kind == 'macvtap' else HOST
+                join(upper, role, '%s on %s' % (upper.kind, link.name))
+            # A patch link leads on to its peer's bridge; the parent's path leads to the fabric
+            # (in fabricsim the parent is a veth whose peer stands for the IB side).
+            peer = self._peer(link)
+            if peer is not None and found.members[link.index].role not in (NEEDS_SOURCE, UPLINK):
+                join(peer, HOST if self._local(peer.master) is not None else NEEDS_SOURCE,
+                     'veth peer of %s' % link.name if self._local(peer.master) is not None
+                     else 'veth peer of %s, in no bridge' % link.name)
+        return found
+
+    def _ports(self, bridge) -> list:
+        return sorted((link for link in self.links.values() if link.master == bridge.index), key=lambda link: link.name)
+
+    def _uppers(self, link) -> list:
+        return sorted((up for up in self.links.values() if up.lower == link.index and up.kind in UPPERS
+                       and up.index not in self.netnsids), key=lambda up: up.name)
+
+    def _port_role(self, port, found: Domain) -> tuple:
+        """(role, why) of a bridge port that is not on the parent's path."""
+        kind = port.kind
+        if kind == 'veth':
+            if port.index in self.netnsids:
+                return NEEDS_SOURCE, 'a veth whose far end is in another network namespace (netnsid %d)' % (
+                    self.netnsids[port.index])
+            peer = self._local(port.lower)
+            if peer is None:
+                return NEEDS_SOURCE, 'a veth whose far end is not visible'
+            if self._local(peer.master) is not None and self._local(peer.master).kind == 'bridge':
+                return HOST, 'a patch link: veth to %s in bridge %s' % (peer.name, self._local(peer.master).name)
+            return NEEDS_SOURCE, 'a veth whose far end %s is in no bridge' % peer.name
+        if kind in HOST_UPPERS:
+            lower = self._local(port.lower)
+            if lower is not None and (lower.index in found.members or lower.kind in ('dummy', 'bridge')):
+                return HOST, '%s on %s' % (kind, lower.name)
+            outside = lower.name if lower is not None else 'a link in another namespace'
+            return NEEDS_SOURCE, 'a %s on %s, a link outside this domain' % (kind, outside)
+        if kind == 'dummy':
+            return HOST, 'a dummy link (the host\'s own)'
+        if kind == 'tun':
+            return NEEDS_SOURCE, 'a tap: only the process holding it knows what sends through it'
+        if kind in AGGREGATES:
+            return NEEDS_SOURCE, 'a %s of other links: frames from outside the host' % kind
+        return NEEDS_SOURCE, ('a %s link' % kind if kind else 'a physical (or Xen netback) link') + \
+            ': frames from outside the host'
 
     def learned(self, bridge, ports: list) -> list:
         """(mac, port) the bridge learned (or was told, static) on the given ports."""
         names = {link.index: link.name for link in ports}
         return sorted((mac, names[port]) for mac, port, master, permanent in self.fdb
                       if master == bridge.index and port in names and not permanent)
+
+
+def dump(netns: str | None) -> list:
+    """Every link in the namespace as _rtnl.parse_link fields, plus ``netnsid``
+    (IFLA_LINK_NETNSID: the lower or veth peer IFLA_LINK names is in another namespace)."""
+    try:
+        sock = rtnl.open_socket(netns)
+    except OSError as exc:
+        raise NetlinkUnavailable('cannot open rtnetlink%s: %s' % (' in network namespace %s' % netns if netns else '',
+                                                                  exc.strerror or exc)) from None
+    try:
+        return _dump(sock)
+    except OSError as exc:
+        raise LinkError('dump', '*', exc.errno or _errno.EIO) from None
+    finally:
+        sock.close()
+
+
+def _dump(sock: socket.socket, sequence: int = 1) -> list:
+    body = rtnl._IFINFO.pack(socket.AF_UNSPEC, 0, 0, 0, 0)
+    body += rtnl._ATTR.pack(rtnl._ATTR.size + 4, rtnl.IFLA_EXT_MASK) + rtnl._U32.pack(rtnl.RTEXT_FILTER_SKIP_STATS)
+    header = rtnl._HEADER
+    sock.sendto(header.pack(header.size + len(body), rtnl.RTM_GETLINK, rtnl.NLM_F_REQUEST | rtnl.NLM_F_DUMP,
+                            sequence, 0) + body, (0, 0))
+    links = []
+    while True:
+        data = sock.recv(1 << 20)
+        offset = 0
+        while offset + header.size <= len(data):
+            length, kind, _flags, seq, _port = header.unpack_from(data, offset)
+            if length < header.size:
+                raise rtnl.RtnlError(_errno.EPROTO, 'malformed netlink message')
+            if seq == sequence:
+                if kind == rtnl.NLMSG_DONE:
+                    return links
+                if kind == rtnl.NLMSG_ERROR:
+                    code = -struct.unpack_from('=i', data, offset + header.size)[0]
+                    raise rtnl.RtnlError(code, 'link dump failed: %s' % (code,))
+                if kind == rtnl.RTM_NEWLINK:
+                    fields = rtnl.parse_link(data, offset + header.size, offset + length)
+                    found = rtnl.attrs(data, offset + header.size + rtnl._IFINFO.size, offset + length)
+                    netnsid = found.get(IFLA_LINK_NETNSID)
+                    fields['netnsid'] = struct.unpack('=i', netnsid[:4])[0] if netnsid and len(netnsid) >= 4 else None
+                    links.append(fields)
+            offset += (length + 3) & ~3

@@ -16,13 +16,24 @@ description:
     C(mlx4_vnic) logs the guest's MAC in as a I(child) of that vNic. The kernel never ages these out; a
     child MAC whose guest has stopped or migrated must be removed by writing C(-<mac>) to the parent's
     C(/sys/module/mlx4_vnic/vnic<N>-child).
-  - A child MAC under parent P is I(stale) when it is the MAC of no guest NIC currently attached to P,
-    through any bridge P is a port of (directly or through a bond) or as a macvtap on P, across all
-    guests; P's own MAC is never stale. mlx4_vnicd 1.2.2310 stopped at the first guest it found on a
-    bridge and so destroyed the MACs of the other guests on it; this module takes the union of every
-    guest on every source.
-  - It fails closed. When a guest source cannot be read (libvirt unreachable, a xenstore error, XML that does
-    not parse), nothing under the affected parents is removed, and C(pending) and C(kept) say why.
+  - A child MAC under parent P is I(stale) when it is the MAC of no guest NIC currently attached to P's
+    L2 domain, across all guests and all sources, and not the MAC of any local link. mlx4_vnicd 1.2.2310
+    stopped at the first guest it found on a bridge and so destroyed the MACs of the other guests on it;
+    this module takes the union of every guest on every source.
+  - P's L2 domain is resolved from rtnetlink. It holds the bridges P, its bond or team, or their VLAN
+    sub-interfaces are ports of, bridges joined to those by veth pairs (patch links), and the macvtaps,
+    macvlans and ipvlans on any of them.
+  - Absence is proven, not assumed. Every port of that domain is either the host's own (P's path, bridges,
+    sub-interfaces, patch links, macvlans, macvtaps) or a port where something the host does not own sends
+    (a tap, a veth whose far end is in no bridge or in another network namespace, a physical link, a
+    tunnel). Each port of the second kind must be named by a guest source (libvirt by its target device or
+    by the MAC libvirt gives its tap, xenstore by its vif name). If one is not, nothing is removed under P,
+    and C(pending) names the port. Other parents are collected as usual.
+  - The MACs of local links (P itself, bridges including the persistent MAC systemd gives them, bonds,
+    VLANs, macvlans, every link in the namespace) are never collected.
+  - It fails closed. When a guest source cannot be read, or reads only in part (libvirt unreachable, one
+    domain's XML unreadable, a xenstore error), nothing under the affected parents is removed. C(pending)
+    and C(kept) say why, and the grace records stay as they were.
   - A stale MAC is removed only after its I(grace) is over, tracked in the state store under
     C(/var/lib/iofabric), so that a migration window or a guest reboot does not lose it.
   - Removal is confirmed by polling the C(vnic-*-cmd) files, because the kernel accepts every child write.
@@ -37,7 +48,9 @@ author:
 requirements:
   - pyroute2 (bridges, bonds and macvtaps over rtnetlink)
   - jsonschema (the state store)
-  - libvirt-python, or C(virsh) under I(sysroot), to read libvirt guests
+  - libvirt-python, or else C(virsh) under I(sysroot), to read libvirt guests. C(virsh) is asked for the UUIDs
+    of the active domains and reads each domain by UUID. Names are never split or looked up, so names with
+    spaces and digits-only names (which C(virsh) would take for ids) are read correctly.
 attributes:
   check_mode:
     description:
@@ -57,6 +70,11 @@ options:
     description:
       - The EoIB vNics (parent netdevs) whose child MACs are collected, or C(all) for every vNic that
         C(mlx4_vnic) shows.
+      - The run is recorded as the reconciler's EoIB declaration for the parents it names only. A run on
+        C([eth44]) leaves the declarations of other parents as they were. C(all) replaces the whole
+        declaration. The reconciler collects every declared parent with one set of I(source),
+        I(libvirt_uri), I(grace) and I(confirm_timeout). When a run's settings differ from those of the
+        parents it leaves declared, a warning says so.
       - A named parent that does not exist is a failure. With C(all), a host without C(mlx4_vnic) is no
         change, with a warning.
     type: list
@@ -69,9 +87,10 @@ options:
         for each C(vif<dom>.<dev>) port. C(bridge) trusts the bridge's forwarding table on the guest ports.
         C(macvtap) takes the MAC of every macvtap on the parent.
       - C(auto) uses libvirt when I(libvirt_uri) is set, C(/etc/libvirt/libvirt.conf) has C(uri_default), or a
-        libvirt socket exists; xenstore when its tools are installed; and always bridge and macvtap. If a
-        parent is in a bridge with guest ports and neither libvirt nor xenstore is available, auto removes
-        nothing there, because a silent guest ages out of a forwarding table. Name C(bridge) to accept that.
+        libvirt socket exists; xenstore in a Xen dom0 with its tools installed; and always bridge and macvtap.
+        Being chosen is not coverage. Each guest port of a parent's domain must be named by a source that
+        answered, or nothing is removed under that parent, because a silent guest ages out of a forwarding
+        table. Naming C(bridge) accepts the forwarding table for the ports no inventory names.
       - A MAC that any source in use places on the parent is kept.
     type: list
     elements: str
@@ -81,6 +100,11 @@ options:
     description:
       - The libvirt connection, opened read-only. The default is C(uri_default) from
         C(<sysroot>/etc/libvirt/libvirt.conf), otherwise C(qemu:///system).
+      - Only local connections are accepted, from this option and from C(uri_default) alike. Allowed are a
+        driver with no transport or C(+unix), no host, user or port, and no parameter but C(mode). C(ext)
+        runs a command, and C(ssh), C(libssh), C(libssh2), C(tcp) and C(tls) reach other hosts. Anything
+        else fails before the host is looked at, and the error names the field (C(libvirt_uri), or
+        C(uri_default in /etc/libvirt/libvirt.conf)).
     type: str
   grace:
     description:

@@ -4,6 +4,8 @@ import pytest
 
 from ansible_collections.iofabric.core.plugins.module_utils._eoib_spec import normalize
 from ansible_collections.iofabric.core.plugins.module_utils._errors import ValidationError
+from ansible_collections.iofabric.core.plugins.module_utils._reconcile_kinds import eoib_settings
+from ansible_collections.iofabric.core.plugins.module_utils._store import StoreDocument
 
 
 def field_of(**params):
@@ -46,3 +48,19 @@ def test_names_are_sorted_and_all_stands_alone():
     assert normalize({'parents': ['eth5', 'eth4']})['parents'] == ['eth4', 'eth5']
     assert normalize({'parents': 'all'})['parents'] == ['all']
     assert normalize({'source': 'libvirt'})['source'] == ['libvirt']
+
+
+def test_a_libvirt_uri_that_could_run_a_command_or_leave_the_host_is_refused():
+    assert field_of(libvirt_uri='qemu+ext:///system?command=/tmp/x') == 'libvirt_uri'
+    assert field_of(libvirt_uri='qemu+ssh://root@elsewhere/system') == 'libvirt_uri'
+    assert normalize({'libvirt_uri': 'test:///var/lib/node.xml'})['libvirt_uri'] == 'test:///var/lib/node.xml'
+
+
+def test_a_stored_declaration_is_validated_like_the_option():
+    """Someone who can drop eoib.json must not get a command run by the next reconciler pass."""
+    document = StoreDocument('eoib', {'objects': {'eth4': {'spec': {
+        'parent': 'eth4', 'source': ['libvirt'], 'libvirt_uri': 'qemu+ext:///system?command=/tmp/x',
+        'grace': {'seconds': 0, 'observations': 1}, 'confirm_timeout': 1}}}})
+    with pytest.raises(ValidationError) as info:
+        eoib_settings(document)
+    assert info.value.field == 'libvirt_uri' and 'uses transport ext' in info.value.message
