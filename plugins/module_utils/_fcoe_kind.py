@@ -25,11 +25,11 @@ from ansible_collections.iofabric.core.plugins.module_utils._fcoe_decide import 
     CREATE,
     DESTROY,
     KEEP,
-    MAX_RETRIES,
     WAIT,
     Inputs,
     decide,
-    retry_delay,
+    retries_due,
+    retry_offset,
 )
 from ansible_collections.iofabric.core.plugins.module_utils._fcoe_live import (
     BUS,
@@ -44,6 +44,18 @@ from ansible_collections.iofabric.core.plugins.module_utils._plan import Action,
 from ansible_collections.iofabric.core.plugins.module_utils._sysfs import list_dir, write_attr
 
 KERNEL_MODE = {'fabric': 'Fabric', 'vn2vn': 'VN2VN'}
+
+
+@dataclass
+class RetryState:
+    """Where an interface is in the retry discipline: retries due, since when its conditions are unmet."""
+    count: int = 0
+    since: float | None = None   # wall clock of the first failed step; None while nothing fails
+    decision: object = None
+
+    def next_retry(self) -> float | None:
+        retrying = self.since is not None and self.decision is not None and self.decision.retry
+        return self.since + retry_offset(self.count + 1) if retrying else None
 
 
 @dataclass
@@ -176,23 +188,28 @@ class FcoeKind(BaseKind):
                       dcb=dcb, retries=retries)
 
     def decide(self, interface: str, spec: dict, document):
-        """Decide; in a real run, retry (0.2 s x count) within dcb_timeout while DCB may still settle."""
-        retries = int(document.observation(interface).get('retries', 0))
+        """Decide; in a real run, retry within dcb_timeout at the retry times (0.2 s x n after the one before)
+        counted from the first failed step, which the store keeps across runs and passes."""
+        since = document.observation(interface).get('unmet_since')
+        since = float(since) if isinstance(since, (int, float)) else None
+        retries = retries_due(time.time() - since) if since is not None else 0
         inputs = self._inputs(interface, spec, retries)
         decision = decide(inputs)
+        if decision.retry and since is None:
+            since = time.time()
         deadline = time.monotonic() + self.options.dcb_timeout
         while decision.retry and not self.options.check_mode:
-            delay = retry_delay(retries + 1)
-            if time.monotonic() + delay > deadline:
+            wait = since + retry_offset(retries + 1) - time.time()
+            if time.monotonic() + max(wait, 0.0) > deadline:
                 break
-            time.sleep(delay)
-            retries += 1
+            if wait > 0:
+                time.sleep(wait)
+            retries = retries_due(time.time() - since)
             inputs = self._inputs(interface, spec, retries)
             decision = decide(inputs)
-        if decision.retry and not self.options.check_mode:
-            retries += 1
-        self.retries[interface] = (0 if decision.action in (CREATE, KEEP) or not inputs.link_up else retries,
-                                   decision)
+        # A flap (link down) or conditions met end the trouble: the count starts over next time.
+        trouble = (decision.retry or decision.exhausted) and inputs.link_up
+        self.retries[interface] = RetryState(retries if trouble else 0, since if trouble else None, decision)
         if inputs.dcb is not None:
             self.dcb_states[interface] = dict(inputs.dcb.as_dict(), device=inputs.real)
         return decision
@@ -357,11 +374,13 @@ class FcoeKind(BaseKind):
             document.forget(interface)
         for interface, spec in want.items():
             document.declare(interface, spec)
-            retries, decision = self.retries.get(interface, (0, None))
-            document.observe(interface, retries=retries or None,
+            retry = self.retries.get(interface, RetryState())
+            decision = retry.decision
+            # next_retry is due for every retry up to the last (the tenth, 11 s after the first failed
+            # step): the pass at that time destroys when the conditions are still unmet.
+            document.observe(interface, retries=retry.count or None, unmet_since=retry.since,
                              waiting=decision.reason if decision is not None and decision.action == WAIT else None,
-                             next_retry=(time.time() + retry_delay(retries + 1)) if retries and retries < MAX_RETRIES
-                             else None)
+                             next_retry=retry.next_retry())
 
     # -- offline states ----------------------------------------------------------------
     def render(self, specs: list) -> dict:

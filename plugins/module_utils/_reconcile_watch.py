@@ -60,9 +60,13 @@ class LinkEvents:
 
 
 def dcb_ready_for_fcoe(name: str, state) -> bool:
-    """Whether the FCoE kind's own rules (_fcoe_decide) keep an existing instance on this DCB state.
-    An unreadable state is not news: the pass would only wait too."""
-    return not state.readable or decide(Inputs(name, instance=True, dcb=state)).action == KEEP
+    """Whether the FCoE kind's own rules (_fcoe_decide) keep an existing instance on this DCB state
+    without a retry. A query that fails (dcbtool errors or garbage, lldpad restarting) or a feature not
+    synchronised is a failed step of fcoemon's sequence: a pass must start the retry timer for it."""
+    if state is None:
+        return False
+    decision = decide(Inputs(name, instance=True, dcb=state))
+    return decision.action == KEEP and not decision.retry
 
 
 class Watcher:
@@ -147,7 +151,7 @@ class Watcher:
         name = in_service[self.in_service_turn % len(in_service)]
         self.in_service_turn += 1
         state = self._dcb_state(self._reader(), name, raw=True)
-        return None if state is None or dcb_ready_for_fcoe(name, state) else name
+        return None if dcb_ready_for_fcoe(name, state) else name
 
     def fcoe_retry_due(self) -> float | None:
         """Seconds until the earliest FCoE retry the FCoE kind recorded (wall clock), or None."""

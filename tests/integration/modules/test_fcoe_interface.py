@@ -79,13 +79,60 @@ def test_link_down_keeps_and_link_delete_removes(sim, playbook):
 def test_destroyed_after_the_maximum_retries(sim, playbook):
     assert playbook.run([task([{'interface': 'eth1'}])], sim=sim).rc == 0
     sim.event('dcb-set', iface='eth1', **{'app.oper': 'false'})  # unmet, but not a destroy condition
-    loop = dict(task([{'interface': 'eth1'}], dcb_timeout=0), loop='{{ range(11) | list }}')
-    run = playbook.run([loop], sim=sim)
+    # A run whose DCB wait covers the seed's window (11 s) makes the ten retries itself, then destroys.
+    run = playbook.run([task([{'interface': 'eth1'}], dcb_timeout=12)], sim=sim)
     assert run.rc == 0, run.stdout
-    actions = [a for item in run.task('fcoe')['results'] for a in item['actions']]
+    actions = run.task('fcoe')['actions']
     assert [a['action'] for a in actions] == ['destroy']
     assert 'App:FCoE is not operational on eth1, still after 10 retries' == actions[0]['reason']
     assert hosts(sim) == []
+    observed = sim.store('fcoe')['observations']['eth1']
+    assert observed['retries'] == 10 and 'next_retry' not in observed   # exhausted: no more retries
+    again = playbook.run([task([{'interface': 'eth1'}], dcb_timeout=0)], sim=sim)
+    assert again.task('fcoe')['actions'] == [] and 'still after 10 retries' in again.task('fcoe')['pending'][0]['reason']
+
+
+def test_the_retry_schedule_is_counted_from_the_first_failed_step(sim, playbook):
+    assert playbook.run([task([{'interface': 'eth1'}])], sim=sim).rc == 0
+    sim.event('dcb-set', iface='eth1', **{'pfc.oper': 'false'})
+    run = playbook.run([task([{'interface': 'eth1'}], dcb_timeout=0)], sim=sim)
+    assert run.rc == 0 and run.task('fcoe')['actions'] == [] and over(sim) == {'eth1'}
+    observed = sim.store('fcoe')['observations']['eth1']
+    # The first failed step: no retry made yet, the first one due 0.2 s after it (not one ahead).
+    assert 'retries' not in observed and round(observed['next_retry'] - observed['unmet_since'], 3) == 0.2
+    # A flap inside the window destroys nothing and resets the count.
+    sim.event('link-down', name='eth1')
+    run = playbook.run([task([{'interface': 'eth1'}], dcb_timeout=0)], sim=sim)
+    assert run.task('fcoe')['actions'] == [] and over(sim) == {'eth1'}
+    observed = sim.store('fcoe')['observations']['eth1']
+    assert not {'retries', 'unmet_since', 'next_retry'} & set(observed)
+    sim.event('link-up', name='eth1')
+    sim.event('dcb-set', iface='eth1', **{'pfc.oper': 'true'})
+    run = playbook.run([task([{'interface': 'eth1'}], dcb_timeout=0)], sim=sim)
+    assert run.task('fcoe')['actions'] == [] and run.task('fcoe')['pending'] == [] and over(sim) == {'eth1'}
+
+
+def test_dcb_not_synchronised_is_retried_not_created(sim, playbook):
+    sim.event('dcb-set', iface='eth1', **{'pfc.syncd': 'false', 'app.syncd': 'false'})
+    run = playbook.run([task([{'interface': 'eth1'}])], sim=sim)
+    assert run.rc == 0, run.stdout
+    result = run.task('fcoe')
+    assert [(p['object'], p['reason'], p['waiting_for']) for p in result['pending']] == [
+        ('eth1', 'PFC is not synchronised with the peer, App:FCoE is not synchronised with the peer on eth1', 'dcb')]
+    assert hosts(sim) == [] and [a['action'] for a in result['actions']] == ['write-config']
+    assert result['dcb']['eth1']['pfc']['syncd'] is False
+    assert sim.store('fcoe')['observations']['eth1']['next_retry']
+
+
+def test_a_failing_dcb_query_is_a_failed_step(sim, playbook):
+    assert playbook.run([task([{'interface': 'eth1'}])], sim=sim).rc == 0
+    sim.fault(kind='tool', target='dcbtool', mode='garbage')
+    run = playbook.run([task([{'interface': 'eth1'}], dcb_timeout=0)], sim=sim)
+    assert run.rc == 0, run.stdout
+    pending = run.task('fcoe')['pending']
+    assert [(p['object'], p['waiting_for']) for p in pending] == [('eth1', 'dcb')]
+    assert pending[0]['reason'].startswith('DCB state of eth1 is unknown: DCB query failed')
+    assert over(sim) == {'eth1'} and sim.store('fcoe')['observations']['eth1']['next_retry']
 
 
 def test_a_macvlan_stands_for_a_vlan_and_dcb_is_read_on_its_real_device(sim, playbook):
