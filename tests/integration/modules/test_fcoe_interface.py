@@ -154,6 +154,24 @@ def test_overridden_and_deleted(sim, playbook):
     assert run.rc == 0 and hosts(sim) == [] and os.listdir(sim.path('/etc/fcoe')) == []
 
 
+def test_destroy_on_one_netdev_and_create_on_another_in_one_run(sim, playbook):
+    """The new instance is found by its netdev even when the kernel hands it the host number just freed."""
+    assert playbook.run([task([{'interface': 'eth1'}])], sim=sim).rc == 0
+    freed = hosts(sim)
+    run = playbook.run([task([{'interface': 'eth2', 'mode': 'vn2vn'}], state='overridden')], sim=sim)
+    assert run.rc == 0, run.stdout
+    result = run.task('fcoe')
+    assert [(a['object'], a['action'], a['status']) for a in result['actions'] if a['object'] == 'eth2'] == [
+        ('eth2', 'write-config', 'done'), ('eth2', 'create', 'done'), ('eth2', 'set-mode', 'done'),
+        ('eth2', 'enable', 'done')]
+    assert over(sim) == {'eth2'} and list(result['instances']) == ['eth2'], (freed, hosts(sim))
+    host = result['instances']['eth2']['host']
+    assert sim.read('/sys/class/fc_host/%s/symbolic_name' % host).split()[-1] == 'eth2'
+    ctlr = result['instances']['eth2']['ctlr']
+    assert sim.read('/sys/bus/fcoe/devices/%s/mode' % ctlr) == 'VN2VN\n'
+    assert sim.read('/sys/bus/fcoe/devices/%s/enabled' % ctlr) == '1\n'
+
+
 def test_fcoemon_is_detected(sim, playbook):
     sim.event('process-start', name='fcoemon', argv='/usr/sbin/fcoemon --foreground')
     run = playbook.run([task([{'interface': 'eth1'}])], sim=sim)
