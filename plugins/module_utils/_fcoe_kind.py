@@ -20,7 +20,7 @@ from ansible_collections.iofabric.core.plugins.module_utils import _fcoe_cfg as 
 from ansible_collections.iofabric.core.plugins.module_utils import _fcoe_spec as fspec
 from ansible_collections.iofabric.core.plugins.module_utils._atomic import atomic_write
 from ansible_collections.iofabric.core.plugins.module_utils._dcb import DcbReader
-from ansible_collections.iofabric.core.plugins.module_utils._errors import IofabricError, SysfsError
+from ansible_collections.iofabric.core.plugins.module_utils._errors import IofabricError, SysfsError, ValidationError
 from ansible_collections.iofabric.core.plugins.module_utils._fcoe_decide import (
     CREATE,
     DESTROY,
@@ -38,6 +38,7 @@ from ansible_collections.iofabric.core.plugins.module_utils._fcoe_live import (
     fcoemon_pids,
     read_instances,
 )
+from ansible_collections.iofabric.core.plugins.module_utils._fcoe_netif import missing
 from ansible_collections.iofabric.core.plugins.module_utils._kind import BaseKind, wait_until
 from ansible_collections.iofabric.core.plugins.module_utils._netlink import Netlink
 from ansible_collections.iofabric.core.plugins.module_utils._plan import Action, Failure, Pending, Plan
@@ -85,11 +86,14 @@ class FcoeKind(BaseKind):
         self.parse_interface = ''
         self.document = None
         self._config_text: dict = {}
+        self.fields: dict = {}
 
     # -- validation and resource states --------------------------------------------------
     def validate(self, config: list, state: str, fields: list) -> list:
         self.state = state
-        return [fspec.normalize(item, field) for field, item in zip(fields, config)]
+        items = [fspec.normalize(item, field) for field, item in zip(fields, config)]
+        self.fields = {interface: field for field, (interface, _spec) in zip(fields, items)}
+        return items
 
     def defaults(self, spec: dict) -> dict:
         return dict(fspec.DEFAULTS)
@@ -149,6 +153,7 @@ class FcoeKind(BaseKind):
         for interface in list(document.observations):
             if interface not in self.instances and document.observation(interface).get('destroying'):
                 document.observe(interface, destroying=None)  # the asynchronous destroy completed
+        self._check_netdevs(plan, want, document)
         fcoemon = fcoemon_pids(self.sysroot)
         for interface in sorted(deletes):
             self._plan_removal(plan, interface, 'state=%s' % self.state)
@@ -175,6 +180,19 @@ class FcoeKind(BaseKind):
         for interface, spec in want.items():
             plan.predicted[interface] = self._predict(interface, spec, have.get(interface))
         return plan
+
+    def _check_netdevs(self, plan: Plan, want: dict, document) -> None:
+        """A declared netdev that is missing: a VLAN that FIP VLAN discovery can still create waits, with a
+        warning naming it; anything else, declared for the first time, is an error before anything changes
+        (a netdev already declared that went away, a driver unloaded, waits: it was real)."""
+        for interface in sorted(want):
+            if interface in self.links:
+                continue
+            can_appear, message = missing(interface, self.links)
+            if can_appear:
+                plan.warnings.append(message)
+            elif interface not in document.objects:
+                raise ValidationError(self.fields.get(interface, 'config') + '.interface', message)
 
     def _inputs(self, interface: str, spec: dict, retries: int) -> Inputs:
         link, real = self.links.get(interface, (None, None))

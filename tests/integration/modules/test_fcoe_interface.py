@@ -172,6 +172,29 @@ def test_destroy_on_one_netdev_and_create_on_another_in_one_run(sim, playbook):
     assert sim.read('/sys/bus/fcoe/devices/%s/enabled' % ctlr) == '1\n'
 
 
+def test_a_netdev_that_cannot_appear_fails_before_anything_changes(sim, playbook):
+    writes = sim.write_count()
+    run = playbook.run([task([{'interface': 'eth1'}, {'interface': 'eth9'}])], sim=sim)
+    assert run.rc == 2 and run.recap['changed'] == 0, run.stdout
+    message = run.task('fcoe')['msg']
+    assert message.startswith('config[1].interface: eth9 does not exist'), message
+    assert hosts(sim) == [] and sim.write_count() == writes and not os.path.exists(sim.path('/etc/fcoe'))
+    run = playbook.run([task([{'interface': 'eth9.101'}])], sim=sim)
+    assert run.rc == 2 and 'neither does eth9' in run.task('fcoe')['msg']
+
+
+def test_a_vlan_that_fip_discovery_creates_waits_with_a_warning(sim, playbook):
+    run = playbook.run([task([{'interface': 'eth2.101-fcoe'}])], sim=sim)
+    assert run.rc == 0, run.stdout
+    warning = 'eth2.101-fcoe does not exist yet: it waits for the VLAN on eth2 that FIP VLAN discovery'
+    assert warning in ' '.join((run.stdout + run.stderr).split()), run.stdout + run.stderr   # the default output
+    assert [(p['object'], p['waiting_for']) for p in run.task('fcoe')['pending']] == [('eth2.101-fcoe', 'netif')]
+    # Once it appears (a stand-in for the VLAN fipvlan creates), it is served.
+    sim.event('link-add', name='eth2.101-fcoe', kind='macvlan', lower='eth2')
+    run = playbook.run([task([{'interface': 'eth2.101-fcoe'}])], sim=sim)
+    assert run.rc == 0 and over(sim) == {'eth2.101-fcoe'}, run.stdout
+
+
 def test_fcoemon_is_detected(sim, playbook):
     sim.event('process-start', name='fcoemon', argv='/usr/sbin/fcoemon --foreground')
     run = playbook.run([task([{'interface': 'eth1'}])], sim=sim)
