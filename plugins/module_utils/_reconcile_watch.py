@@ -69,6 +69,13 @@ def dcb_ready_for_fcoe(name: str, state) -> bool:
     return decision.action == KEEP and not decision.retry
 
 
+def _dcb_seen(report) -> dict:
+    """The DCB states the FCoE kind read in a pass (its result's ``dcb``), by interface."""
+    kinds = getattr(report, 'kinds', None) or {}
+    seen = kinds.get('fcoe', {}).get('dcb') if isinstance(kinds.get('fcoe'), dict) else None
+    return seen if isinstance(seen, dict) else {}
+
+
 class Watcher:
     def __init__(self, sysroot: str, netns: str | None, run_pass, log, interval: float = 300.0,
                  poll: float = 5.0):
@@ -130,14 +137,25 @@ class Watcher:
     def _reader(self) -> DcbReader:
         return DcbReader(Runner(self.root, timeout=10, netns=self.netns), self.netns)
 
-    def dcb_fingerprint(self) -> str | None:
-        """A digest of the DCB state of the FCoE interfaces that wait; None when none waits."""
+    def dcb_fingerprint(self, seen: dict | None = None) -> dict | None:
+        """The DCB state of each FCoE interface that waits, by name; None when none waits.
+
+        ``seen``: the states a pass read (its report's ``dcb``), used as they are for the interfaces it read, so
+        that a change between the pass's reading and this one is not taken for the baseline and lost.
+        """
         waiting = self._fcoe_interfaces()[0]
         if not waiting:
             return None
-        reader = self._reader()
-        states = [(name, self._dcb_state(reader, name)) for name in waiting]
-        return hashlib.sha256(json.dumps(states, sort_keys=True).encode('utf-8')).hexdigest()
+        seen = seen or {}
+        reader = None
+        states = {}
+        for name in waiting:
+            if name in seen:
+                states[name] = {key: value for key, value in seen[name].items() if key != 'device'}
+                continue
+            reader = reader or self._reader()
+            states[name] = self._dcb_state(reader, name)
+        return states
 
     def in_service_dcb_changed(self) -> str | None:
         """Polls the next interface in service; its name when its DCB is no longer ready for FCoE.
@@ -198,11 +216,11 @@ class Watcher:
                 if now >= next_full:
                     reasons.append('interval')
                 if reasons:
-                    self.run_pass(', '.join(dict.fromkeys(reasons)))
+                    report = self.run_pass(', '.join(dict.fromkeys(reasons)))
                     reasons = []
                     next_full = time.monotonic() + self.interval
                     retry = self.fcoe_retry_due()
-                    dcb = self.dcb_fingerprint()   # what waits now, after the pass
+                    dcb = self.dcb_fingerprint(_dcb_seen(report))   # what waits now, as the pass saw it
                 wait = min(next_full, next_poll) - time.monotonic()
                 if retry is not None:
                     wait = min(wait, retry)
