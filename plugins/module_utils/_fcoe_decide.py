@@ -10,6 +10,13 @@ App:FCoE is off, or PFC and App:FCoE are operational with disjoint priorities; o
 conditions are still unmet after the maximum number of retries. A link that is down keeps
 an existing interface (a flap must not tear it down). Otherwise: pending, naming the
 condition that is not met.
+
+The retry discipline (fcoemon's "dcbd query sequence"): a failed step (a query that fails, a
+feature not synchronised with the peer, a condition unmet) starts a timer; retry n comes
+n x 0.2 s after retry n-1, so retry n is due retry_offset(n) after the first failed step and the
+tenth at 11 s. Still unmet at the tenth: destroyed. The count is that of the retry times that
+have passed since the first failed step (retries_due), so passes in between neither hasten nor
+delay the destroy.
 """
 
 from __future__ import annotations
@@ -41,11 +48,25 @@ class Decision:
     reason: str
     retry: bool = False    # the condition may resolve by itself: count a retry and ask again later
     waiting: bool = False  # declared but not serving (yet): report it as pending
+    exhausted: bool = False  # unmet after the last retry: no more retries until the conditions change
 
 
 def retry_delay(retries: int) -> float:
     """fcoemon's timer: 0.2 s times the retry count."""
     return RETRY_STEP * max(retries, 1)
+
+
+def retry_offset(retry: int) -> float:
+    """When retry ``retry`` is due, in seconds after the first failed step: 0.2 + 0.4 + ... + 0.2 x retry."""
+    return RETRY_STEP * retry * (retry + 1) / 2
+
+
+def retries_due(elapsed: float) -> int:
+    """How many retries are due ``elapsed`` seconds after the first failed step (at most MAX_RETRIES)."""
+    count = 0
+    while count < MAX_RETRIES and retry_offset(count + 1) <= elapsed + 1e-3:
+        count += 1
+    return count
 
 
 def decide(inputs: Inputs) -> Decision:
@@ -71,7 +92,7 @@ def decide(inputs: Inputs) -> Decision:
     if not app.enable:
         return Decision(gone, 'App:FCoE is disabled on %s' % real, waiting=not inputs.instance)
     intersect = pfc.priorities & app.priorities
-    if pfc.oper and app.oper and not intersect:
+    if pfc.oper and app.oper and pfc.syncd and app.syncd and not intersect:  # unsynchronised values are not final
         return Decision(gone, 'App:FCoE priorities 0x%02x and PFC priorities 0x%02x do not intersect on %s'
                         % (app.priorities, pfc.priorities, real), waiting=not inputs.instance)
     unmet = []
@@ -81,6 +102,11 @@ def decide(inputs: Inputs) -> Decision:
         unmet.append('PFC is not operational')
     if not app.oper:
         unmet.append('App:FCoE is not operational')
+    # fcoemon's GET_PFC_OPER/GET_APP_OPER: a feature not synchronised with the peer is an error (a retry)
+    if pfc.oper and not pfc.syncd:
+        unmet.append('PFC is not synchronised with the peer')
+    if app.oper and not app.syncd:
+        unmet.append('App:FCoE is not synchronised with the peer')
     if unmet:
         return _unmet(inputs, '%s on %s' % (', '.join(unmet), real))
     return _ready(inputs, 'link up; DCB, PFC and App:FCoE on and operational; priorities 0x%02x' % intersect)
@@ -93,5 +119,6 @@ def _ready(inputs: Inputs, reason: str) -> Decision:
 def _unmet(inputs: Inputs, reason: str) -> Decision:
     if inputs.retries >= MAX_RETRIES:
         return Decision(DESTROY if inputs.instance else WAIT,
-                        '%s, still after %d retries' % (reason, MAX_RETRIES), waiting=not inputs.instance)
+                        '%s, still after %d retries' % (reason, MAX_RETRIES), waiting=not inputs.instance,
+                        exhausted=True)
     return Decision(WAIT, reason, retry=True, waiting=True)

@@ -20,16 +20,16 @@ from ansible_collections.iofabric.core.plugins.module_utils import _cfgfile as c
 from ansible_collections.iofabric.core.plugins.module_utils import _fcoe_cfg as cfg
 from ansible_collections.iofabric.core.plugins.module_utils import _fcoe_spec as fspec
 from ansible_collections.iofabric.core.plugins.module_utils._dcb import DcbReader
-from ansible_collections.iofabric.core.plugins.module_utils._errors import IofabricError, SysfsError
+from ansible_collections.iofabric.core.plugins.module_utils._errors import IofabricError, SysfsError, ValidationError
 from ansible_collections.iofabric.core.plugins.module_utils._fcoe_decide import (
     CREATE,
     DESTROY,
     KEEP,
-    MAX_RETRIES,
     WAIT,
     Inputs,
     decide,
-    retry_delay,
+    retries_due,
+    retry_offset,
 )
 from ansible_collections.iofabric.core.plugins.module_utils._fcoe_live import (
     BUS,
@@ -38,12 +38,25 @@ from ansible_collections.iofabric.core.plugins.module_utils._fcoe_live import (
     fcoemon_pids,
     read_instances,
 )
+from ansible_collections.iofabric.core.plugins.module_utils._fcoe_netif import missing
 from ansible_collections.iofabric.core.plugins.module_utils._kind import BaseKind, wait_until
 from ansible_collections.iofabric.core.plugins.module_utils._netlink import Netlink
 from ansible_collections.iofabric.core.plugins.module_utils._plan import Action, Failure, Pending, Plan
 from ansible_collections.iofabric.core.plugins.module_utils._sysfs import list_dir, write_attr
 
 KERNEL_MODE = {'fabric': 'Fabric', 'vn2vn': 'VN2VN'}
+
+
+@dataclass
+class RetryState:
+    """Where an interface is in the retry discipline: retries due, since when its conditions are unmet."""
+    count: int = 0
+    since: float | None = None   # wall clock of the first failed step; None while nothing fails
+    decision: object = None
+
+    def next_retry(self) -> float | None:
+        retrying = self.since is not None and self.decision is not None and self.decision.retry
+        return self.since + retry_offset(self.count + 1) if retrying else None
 
 
 @dataclass
@@ -74,11 +87,14 @@ class FcoeKind(BaseKind):
         self.document = None
         self._config_text: dict = {}
         self._cfg_files: dict = {}   # interface -> _cfgfile.CfgFile as read
+        self.fields: dict = {}
 
     # -- validation and resource states --------------------------------------------------
     def validate(self, config: list, state: str, fields: list) -> list:
         self.state = state
-        return [fspec.normalize(item, field) for field, item in zip(fields, config)]
+        items = [fspec.normalize(item, field) for field, item in zip(fields, config)]
+        self.fields = {interface: field for field, (interface, _spec) in zip(fields, items)}
+        return items
 
     def defaults(self, spec: dict) -> dict:
         return dict(fspec.DEFAULTS)
@@ -138,6 +154,7 @@ class FcoeKind(BaseKind):
         for interface in list(document.observations):
             if interface not in self.instances and document.observation(interface).get('destroying'):
                 document.observe(interface, destroying=None)  # the asynchronous destroy completed
+        self._check_netdevs(plan, want, document)
         fcoemon = fcoemon_pids(self.sysroot)
         for interface in sorted(deletes):
             self._plan_removal(plan, interface, 'state=%s' % self.state)
@@ -165,6 +182,19 @@ class FcoeKind(BaseKind):
             plan.predicted[interface] = self._predict(interface, spec, have.get(interface))
         return plan
 
+    def _check_netdevs(self, plan: Plan, want: dict, document) -> None:
+        """A declared netdev that is missing: a VLAN that FIP VLAN discovery can still create waits, with a
+        warning naming it; anything else, declared for the first time, is an error before anything changes
+        (a netdev already declared that went away, a driver unloaded, waits: it was real)."""
+        for interface in sorted(want):
+            if interface in self.links:
+                continue
+            can_appear, message = missing(interface, self.links)
+            if can_appear:
+                plan.warnings.append(message)
+            elif interface not in document.objects:
+                raise ValidationError(self.fields.get(interface, 'config') + '.interface', message)
+
     def _inputs(self, interface: str, spec: dict, retries: int) -> Inputs:
         link, real = self.links.get(interface, (None, None))
         real = real or link
@@ -177,23 +207,28 @@ class FcoeKind(BaseKind):
                       dcb=dcb, retries=retries)
 
     def decide(self, interface: str, spec: dict, document):
-        """Decide; in a real run, retry (0.2 s x count) within dcb_timeout while DCB may still settle."""
-        retries = int(document.observation(interface).get('retries', 0))
+        """Decide; in a real run, retry within dcb_timeout at the retry times (0.2 s x n after the one before)
+        counted from the first failed step, which the store keeps across runs and passes."""
+        since = document.observation(interface).get('unmet_since')
+        since = float(since) if isinstance(since, (int, float)) else None
+        retries = retries_due(time.time() - since) if since is not None else 0
         inputs = self._inputs(interface, spec, retries)
         decision = decide(inputs)
+        if decision.retry and since is None:
+            since = time.time()
         deadline = time.monotonic() + self.options.dcb_timeout
         while decision.retry and not self.options.check_mode:
-            delay = retry_delay(retries + 1)
-            if time.monotonic() + delay > deadline:
+            wait = since + retry_offset(retries + 1) - time.time()
+            if time.monotonic() + max(wait, 0.0) > deadline:
                 break
-            time.sleep(delay)
-            retries += 1
+            if wait > 0:
+                time.sleep(wait)
+            retries = retries_due(time.time() - since)
             inputs = self._inputs(interface, spec, retries)
             decision = decide(inputs)
-        if decision.retry and not self.options.check_mode:
-            retries += 1
-        self.retries[interface] = (0 if decision.action in (CREATE, KEEP) or not inputs.link_up else retries,
-                                   decision)
+        # A flap (link down) or conditions met end the trouble: the count starts over next time.
+        trouble = (decision.retry or decision.exhausted) and inputs.link_up
+        self.retries[interface] = RetryState(retries if trouble else 0, since if trouble else None, decision)
         if inputs.dcb is not None:
             self.dcb_states[interface] = dict(inputs.dcb.as_dict(), device=inputs.real)
         return decision
@@ -359,11 +394,13 @@ class FcoeKind(BaseKind):
             document.forget(interface)
         for interface, spec in want.items():
             document.declare(interface, spec)
-            retries, decision = self.retries.get(interface, (0, None))
-            document.observe(interface, retries=retries or None,
+            retry = self.retries.get(interface, RetryState())
+            decision = retry.decision
+            # next_retry is due for every retry up to the last (the tenth, 11 s after the first failed
+            # step): the pass at that time destroys when the conditions are still unmet.
+            document.observe(interface, retries=retry.count or None, unmet_since=retry.since,
                              waiting=decision.reason if decision is not None and decision.action == WAIT else None,
-                             next_retry=(time.time() + retry_delay(retries + 1)) if retries and retries < MAX_RETRIES
-                             else None)
+                             next_retry=retry.next_retry())
 
     # -- offline states ----------------------------------------------------------------
     def render(self, specs: list) -> dict:

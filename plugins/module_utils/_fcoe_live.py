@@ -46,31 +46,36 @@ def bus_available(sysroot) -> bool:
 
 
 def read_instances(sysroot, known: dict | None = None) -> dict:
-    """Every FCoE instance by interface; with ``known``, instances of fc_hosts already read are taken
-    from it, and only new fc_hosts are read (after a create, among hundreds)."""
+    """Every FCoE instance by the netdev it runs over (never by its SCSI host: the kernel gives a new
+    instance the lowest free host number, so a destroy on eth1 and a create on eth2 in one run can leave
+    host1 over eth2). With ``known``, an instance already read is reused only when the same host still
+    runs over the same netdev under the same controller; only the others are read in full (after a
+    create, among hundreds)."""
     base = sysroot.path(FC_HOST)
     found = {}
-    by_host = {instance.host: instance for instance in (known or {}).values()}
+    known = known or {}
     for host in list_dir(base):
-        if host in by_host:
-            found[by_host[host].interface] = by_host[host]
-            continue
         interface = interface_of(read_attr_or('%s/%s/symbolic_name' % (base, host)))
         if interface is None:
             continue
-        instance = LiveFcoe(interface, host, port_state=read_attr_or('%s/%s/port_state' % (base, host)) or '')
         try:
             match = _CTLR.search(os.readlink('%s/%s' % (base, host)))
         except OSError:
             match = None
-        if match:
-            ctlr = sysroot.path(BUS + '/devices', match.group(1))
-            instance.ctlr = match.group(1)
-            enabled = read_attr_or(ctlr + '/enabled')
+        ctlr = match.group(1) if match else None
+        cached = known.get(interface)
+        if cached is not None and cached.host == host and cached.ctlr == ctlr:
+            found[interface] = cached
+            continue
+        instance = LiveFcoe(interface, host, port_state=read_attr_or('%s/%s/port_state' % (base, host)) or '')
+        if ctlr:
+            path = sysroot.path(BUS + '/devices', ctlr)
+            instance.ctlr = ctlr
+            enabled = read_attr_or(path + '/enabled')
             instance.enabled = None if enabled is None else enabled == '1'
-            mode = read_attr_or(ctlr + '/mode')
+            mode = read_attr_or(path + '/mode')
             instance.mode = mode.lower() if mode else None
-            responder = read_attr_or(ctlr + '/fip_vlan_responder')
+            responder = read_attr_or(path + '/fip_vlan_responder')
             instance.fip_resp = None if responder is None else responder == '1'
         found[interface] = instance
     return found

@@ -60,9 +60,20 @@ class LinkEvents:
 
 
 def dcb_ready_for_fcoe(name: str, state) -> bool:
-    """Whether the FCoE kind's own rules (_fcoe_decide) keep an existing instance on this DCB state.
-    An unreadable state is not news: the pass would only wait too."""
-    return not state.readable or decide(Inputs(name, instance=True, dcb=state)).action == KEEP
+    """Whether the FCoE kind's own rules (_fcoe_decide) keep an existing instance on this DCB state
+    without a retry. A query that fails (dcbtool errors or garbage, lldpad restarting) or a feature not
+    synchronised is a failed step of fcoemon's sequence: a pass must start the retry timer for it."""
+    if state is None:
+        return False
+    decision = decide(Inputs(name, instance=True, dcb=state))
+    return decision.action == KEEP and not decision.retry
+
+
+def _dcb_seen(report) -> dict:
+    """The DCB states the FCoE kind read in a pass (its result's ``dcb``), by interface."""
+    kinds = getattr(report, 'kinds', None) or {}
+    seen = kinds.get('fcoe', {}).get('dcb') if isinstance(kinds.get('fcoe'), dict) else None
+    return seen if isinstance(seen, dict) else {}
 
 
 class Watcher:
@@ -126,14 +137,25 @@ class Watcher:
     def _reader(self) -> DcbReader:
         return DcbReader(Runner(self.root, timeout=10, netns=self.netns), self.netns)
 
-    def dcb_fingerprint(self) -> str | None:
-        """A digest of the DCB state of the FCoE interfaces that wait; None when none waits."""
+    def dcb_fingerprint(self, seen: dict | None = None) -> dict | None:
+        """The DCB state of each FCoE interface that waits, by name; None when none waits.
+
+        ``seen``: the states a pass read (its report's ``dcb``), used as they are for the interfaces it read, so
+        that a change between the pass's reading and this one is not taken for the baseline and lost.
+        """
         waiting = self._fcoe_interfaces()[0]
         if not waiting:
             return None
-        reader = self._reader()
-        states = [(name, self._dcb_state(reader, name)) for name in waiting]
-        return hashlib.sha256(json.dumps(states, sort_keys=True).encode('utf-8')).hexdigest()
+        seen = seen or {}
+        reader = None
+        states = {}
+        for name in waiting:
+            if name in seen:
+                states[name] = {key: value for key, value in seen[name].items() if key != 'device'}
+                continue
+            reader = reader or self._reader()
+            states[name] = self._dcb_state(reader, name)
+        return states
 
     def in_service_dcb_changed(self) -> str | None:
         """Polls the next interface in service; its name when its DCB is no longer ready for FCoE.
@@ -147,7 +169,7 @@ class Watcher:
         name = in_service[self.in_service_turn % len(in_service)]
         self.in_service_turn += 1
         state = self._dcb_state(self._reader(), name, raw=True)
-        return None if state is None or dcb_ready_for_fcoe(name, state) else name
+        return None if dcb_ready_for_fcoe(name, state) else name
 
     def fcoe_retry_due(self) -> float | None:
         """Seconds until the earliest FCoE retry the FCoE kind recorded (wall clock), or None."""
@@ -194,11 +216,11 @@ class Watcher:
                 if now >= next_full:
                     reasons.append('interval')
                 if reasons:
-                    self.run_pass(', '.join(dict.fromkeys(reasons)))
+                    report = self.run_pass(', '.join(dict.fromkeys(reasons)))
                     reasons = []
                     next_full = time.monotonic() + self.interval
                     retry = self.fcoe_retry_due()
-                    dcb = self.dcb_fingerprint()   # what waits now, after the pass
+                    dcb = self.dcb_fingerprint(_dcb_seen(report))   # what waits now, as the pass saw it
                 wait = min(next_full, next_poll) - time.monotonic()
                 if retry is not None:
                     wait = min(wait, retry)

@@ -79,13 +79,60 @@ def test_link_down_keeps_and_link_delete_removes(sim, playbook):
 def test_destroyed_after_the_maximum_retries(sim, playbook):
     assert playbook.run([task([{'interface': 'eth1'}])], sim=sim).rc == 0
     sim.event('dcb-set', iface='eth1', **{'app.oper': 'false'})  # unmet, but not a destroy condition
-    loop = dict(task([{'interface': 'eth1'}], dcb_timeout=0), loop='{{ range(11) | list }}')
-    run = playbook.run([loop], sim=sim)
+    # A run whose DCB wait covers the seed's window (11 s) makes the ten retries itself, then destroys.
+    run = playbook.run([task([{'interface': 'eth1'}], dcb_timeout=12)], sim=sim)
     assert run.rc == 0, run.stdout
-    actions = [a for item in run.task('fcoe')['results'] for a in item['actions']]
+    actions = run.task('fcoe')['actions']
     assert [a['action'] for a in actions] == ['destroy']
     assert 'App:FCoE is not operational on eth1, still after 10 retries' == actions[0]['reason']
     assert hosts(sim) == []
+    observed = sim.store('fcoe')['observations']['eth1']
+    assert observed['retries'] == 10 and 'next_retry' not in observed   # exhausted: no more retries
+    again = playbook.run([task([{'interface': 'eth1'}], dcb_timeout=0)], sim=sim)
+    assert again.task('fcoe')['actions'] == [] and 'still after 10 retries' in again.task('fcoe')['pending'][0]['reason']
+
+
+def test_the_retry_schedule_is_counted_from_the_first_failed_step(sim, playbook):
+    assert playbook.run([task([{'interface': 'eth1'}])], sim=sim).rc == 0
+    sim.event('dcb-set', iface='eth1', **{'pfc.oper': 'false'})
+    run = playbook.run([task([{'interface': 'eth1'}], dcb_timeout=0)], sim=sim)
+    assert run.rc == 0 and run.task('fcoe')['actions'] == [] and over(sim) == {'eth1'}
+    observed = sim.store('fcoe')['observations']['eth1']
+    # The first failed step: no retry made yet, the first one due 0.2 s after it (not one ahead).
+    assert 'retries' not in observed and round(observed['next_retry'] - observed['unmet_since'], 3) == 0.2
+    # A flap inside the window destroys nothing and resets the count.
+    sim.event('link-down', name='eth1')
+    run = playbook.run([task([{'interface': 'eth1'}], dcb_timeout=0)], sim=sim)
+    assert run.task('fcoe')['actions'] == [] and over(sim) == {'eth1'}
+    observed = sim.store('fcoe')['observations']['eth1']
+    assert not {'retries', 'unmet_since', 'next_retry'} & set(observed)
+    sim.event('link-up', name='eth1')
+    sim.event('dcb-set', iface='eth1', **{'pfc.oper': 'true'})
+    run = playbook.run([task([{'interface': 'eth1'}], dcb_timeout=0)], sim=sim)
+    assert run.task('fcoe')['actions'] == [] and run.task('fcoe')['pending'] == [] and over(sim) == {'eth1'}
+
+
+def test_dcb_not_synchronised_is_retried_not_created(sim, playbook):
+    sim.event('dcb-set', iface='eth1', **{'pfc.syncd': 'false', 'app.syncd': 'false'})
+    run = playbook.run([task([{'interface': 'eth1'}])], sim=sim)
+    assert run.rc == 0, run.stdout
+    result = run.task('fcoe')
+    assert [(p['object'], p['reason'], p['waiting_for']) for p in result['pending']] == [
+        ('eth1', 'PFC is not synchronised with the peer, App:FCoE is not synchronised with the peer on eth1', 'dcb')]
+    assert hosts(sim) == [] and [a['action'] for a in result['actions']] == ['write-config']
+    assert result['dcb']['eth1']['pfc']['syncd'] is False
+    assert sim.store('fcoe')['observations']['eth1']['next_retry']
+
+
+def test_a_failing_dcb_query_is_a_failed_step(sim, playbook):
+    assert playbook.run([task([{'interface': 'eth1'}])], sim=sim).rc == 0
+    sim.fault(kind='tool', target='dcbtool', mode='garbage')
+    run = playbook.run([task([{'interface': 'eth1'}], dcb_timeout=0)], sim=sim)
+    assert run.rc == 0, run.stdout
+    pending = run.task('fcoe')['pending']
+    assert [(p['object'], p['waiting_for']) for p in pending] == [('eth1', 'dcb')]
+    assert pending[0]['reason'].startswith('DCB state of eth1 is unknown: DCB query failed')
+    assert over(sim) == {'eth1'} and sim.store('fcoe')['observations']['eth1']['next_retry']
 
 
 def test_a_macvlan_stands_for_a_vlan_and_dcb_is_read_on_its_real_device(sim, playbook):
@@ -105,6 +152,47 @@ def test_overridden_and_deleted(sim, playbook):
     assert run.rc == 0 and over(sim) == {'eth1'} and not os.path.exists(sim.path('/etc/fcoe/cfg-eth2'))
     run = playbook.run([task([{'interface': 'eth1'}], state='deleted')], sim=sim)
     assert run.rc == 0 and hosts(sim) == [] and os.listdir(sim.path('/etc/fcoe')) == []
+
+
+def test_destroy_on_one_netdev_and_create_on_another_in_one_run(sim, playbook):
+    """The new instance is found by its netdev even when the kernel hands it the host number just freed."""
+    assert playbook.run([task([{'interface': 'eth1'}])], sim=sim).rc == 0
+    freed = hosts(sim)
+    run = playbook.run([task([{'interface': 'eth2', 'mode': 'vn2vn'}], state='overridden')], sim=sim)
+    assert run.rc == 0, run.stdout
+    result = run.task('fcoe')
+    assert [(a['object'], a['action'], a['status']) for a in result['actions'] if a['object'] == 'eth2'] == [
+        ('eth2', 'write-config', 'done'), ('eth2', 'create', 'done'), ('eth2', 'set-mode', 'done'),
+        ('eth2', 'enable', 'done')]
+    assert over(sim) == {'eth2'} and list(result['instances']) == ['eth2'], (freed, hosts(sim))
+    host = result['instances']['eth2']['host']
+    assert sim.read('/sys/class/fc_host/%s/symbolic_name' % host).split()[-1] == 'eth2'
+    ctlr = result['instances']['eth2']['ctlr']
+    assert sim.read('/sys/bus/fcoe/devices/%s/mode' % ctlr) == 'VN2VN\n'
+    assert sim.read('/sys/bus/fcoe/devices/%s/enabled' % ctlr) == '1\n'
+
+
+def test_a_netdev_that_cannot_appear_fails_before_anything_changes(sim, playbook):
+    writes = sim.write_count()
+    run = playbook.run([task([{'interface': 'eth1'}, {'interface': 'eth9'}])], sim=sim)
+    assert run.rc == 2 and run.recap['changed'] == 0, run.stdout
+    message = run.task('fcoe')['msg']
+    assert message.startswith('config[1].interface: eth9 does not exist'), message
+    assert hosts(sim) == [] and sim.write_count() == writes and not os.path.exists(sim.path('/etc/fcoe'))
+    run = playbook.run([task([{'interface': 'eth9.101'}])], sim=sim)
+    assert run.rc == 2 and 'neither does eth9' in run.task('fcoe')['msg']
+
+
+def test_a_vlan_that_fip_discovery_creates_waits_with_a_warning(sim, playbook):
+    run = playbook.run([task([{'interface': 'eth2.101-fcoe'}])], sim=sim)
+    assert run.rc == 0, run.stdout
+    warning = 'eth2.101-fcoe does not exist yet: it waits for the VLAN on eth2 that FIP VLAN discovery'
+    assert warning in ' '.join((run.stdout + run.stderr).split()), run.stdout + run.stderr   # the default output
+    assert [(p['object'], p['waiting_for']) for p in run.task('fcoe')['pending']] == [('eth2.101-fcoe', 'netif')]
+    # Once it appears (a stand-in for the VLAN fipvlan creates), it is served.
+    sim.event('link-add', name='eth2.101-fcoe', kind='macvlan', lower='eth2')
+    run = playbook.run([task([{'interface': 'eth2.101-fcoe'}])], sim=sim)
+    assert run.rc == 0 and over(sim) == {'eth2.101-fcoe'}, run.stdout
 
 
 def test_fcoemon_is_detected(sim, playbook):

@@ -9,6 +9,8 @@ import threading
 
 from ansible_collections.iofabric.core.plugins.module_utils._fcoe import run_fcoe
 from ansible_collections.iofabric.core.plugins.module_utils._reconcile_watch import Watcher
+from ansible_collections.iofabric.core.plugins.module_utils._store import StateStore
+from ansible_collections.iofabric.core.plugins.module_utils._sysroot import Sysroot
 from ansible_collections.iofabric.core.plugins.module_utils._vnic import run_vnic
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
@@ -76,6 +78,8 @@ def test_watch_notices_dcb_becoming_ready_without_an_event(sim):
     assert waiting is not None and watcher.dcb_fingerprint() == waiting
     sim.event('dcb-set', iface='eth2', dcb='on')
     assert watcher.dcb_fingerprint() not in (None, waiting)
+    # After a pass, the baseline is what the pass read, not a later reading: a change in between is not lost.
+    assert watcher.dcb_fingerprint({'eth2': dict(waiting['eth2'], device='eth2')}) == waiting
     sim.event('dcb-set', iface='eth2', dcb='off')
     # End to end: with an hour-long interval, DCB coming back is acted on by the poll.
     watch = Watch(sim)
@@ -120,5 +124,66 @@ def test_watch_notices_dcb_going_off_on_an_interface_in_service(sim):
             sim.event('dcb-set', iface='eth2', dcb='on')
             watch.wait_for('fcoe eth2 create done')
         assert 'DCB changed on eth2' in reasons[-1], watch.log
+    finally:
+        assert watch.stop() == 0
+
+
+def fcoe_params(sim, config, **values):
+    return dict({'state': 'merged', 'config': config, 'sysroot': sim.root, 'netns': sim.netns, 'dcb_timeout': 0,
+                 'destroy_timeout': 5, 'persist': True, 'fcoemon_policy': 'refuse', 'lock_timeout': 30}, **values)
+
+
+def test_a_failed_dcb_step_on_an_interface_in_service_is_not_ready(sim):
+    """A DCB query that fails, and DCB not synchronised, are failed steps of fcoemon's sequence: the poll of an
+    interface in service reports them, so that a pass starts the retry timer."""
+    assert run_fcoe(fcoe_params(sim, [{'interface': 'eth1'}]), False)['pending'] == []
+    watcher = Watcher(sim.root, sim.netns, None, None)
+    assert watcher.in_service_dcb_changed() is None
+    fault = sim.fault(kind='tool', target='dcbtool', mode='garbage')
+    assert watcher.in_service_dcb_changed() == 'eth1'
+    sim.request({'op': 'fault', 'action': 'clear', 'id': fault['id']})
+    assert watcher.in_service_dcb_changed() is None
+    sim.event('dcb-set', iface='eth1', **{'pfc.syncd': 'false', 'app.syncd': 'false'})
+    assert watcher.in_service_dcb_changed() == 'eth1'
+
+
+def test_watch_destroys_when_the_retries_run_out(sim):
+    """DCB not ready on an interface in service: the watch starts the retries and runs each one when it is due,
+    the last included (11 s after the first failed step), which destroys; nothing waits for the interval."""
+    assert run_fcoe(fcoe_params(sim, [{'interface': 'eth1'}]), False)['pending'] == []
+    watch = Watch(sim)
+    try:
+        watch.wait_for('pass done')
+        sim.event('dcb-set', iface='eth1', **{'app.oper': 'false'})   # unmet, not a destroy condition
+        line = watch.wait_for('fcoe eth1 destroy done')
+        assert 'App:FCoE is not operational on eth1, still after 10 retries' in line, line
+        reasons = [entry for entry in watch.log if entry.startswith('pass (')]
+        assert 'FCoE retry due' in reasons[-1], reasons
+        assert not any('interval' in entry for entry in reasons[1:]), reasons
+        observed = StateStore(Sysroot(sim.root)).load('fcoe').observations['eth1']
+        assert observed['retries'] == 10 and 'next_retry' not in observed
+        # Exhausted, it waits for DCB to change; ready again, it is created again, and the count starts over.
+        sim.event('dcb-set', iface='eth1', **{'app.oper': 'true'})
+        watch.wait_for('fcoe eth1 create done')
+    finally:
+        assert watch.stop() == 0
+    observed = StateStore(Sysroot(sim.root)).load('fcoe').observations['eth1']
+    assert not {'retries', 'unmet_since', 'next_retry'} & set(observed), observed
+
+
+def test_watch_retries_a_failing_dcb_query_to_the_end(sim):
+    """dcbtool printing garbage on an interface in service: a failed step each time, retried by the watch's timer;
+    still failing after the tenth retry, the interface is destroyed."""
+    assert run_fcoe(fcoe_params(sim, [{'interface': 'eth1'}]), False)['pending'] == []
+    watch = Watch(sim)
+    try:
+        watch.wait_for('pass done')
+        sim.fault(kind='tool', target='dcbtool', mode='garbage')
+        line = watch.wait_for('fcoe eth1 destroy done')
+        assert 'DCB state of eth1 is unknown' in line and 'still after 10 retries' in line, line
+        reasons = [entry for entry in watch.log if entry.startswith('pass (')]
+        assert any('DCB changed on eth1' in entry for entry in reasons), reasons
+        assert sum('FCoE retry due' in entry for entry in reasons) >= 2 and not any(
+            'interval' in entry for entry in reasons[1:]), reasons
     finally:
         assert watch.stop() == 0

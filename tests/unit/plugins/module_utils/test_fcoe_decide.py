@@ -13,7 +13,9 @@ from ansible_collections.iofabric.core.plugins.module_utils._fcoe_decide import 
     WAIT,
     Inputs,
     decide,
+    retries_due,
     retry_delay,
+    retry_offset,
 )
 
 NAMES = ('link', 'dcb_on', 'pfc_enable', 'pfc_oper', 'app_enable', 'app_oper', 'intersect', 'exhausted')
@@ -90,3 +92,43 @@ def test_not_capable_counts_retries_then_gives_up():
 
 def test_retry_timer_grows_in_fifths_of_a_second():
     assert [retry_delay(n) for n in (1, 2, 10)] == pytest.approx([0.2, 0.4, 2.0])
+
+
+def _synced(pfc_syncd: bool, app_syncd: bool) -> DcbState:
+    return DcbState('test', dcb_on=True, pfc=Feature(enable=True, oper=True, priorities=0x08, syncd=pfc_syncd),
+                    app=Feature(enable=True, oper=True, priorities=0x08, syncd=app_syncd))
+
+
+@pytest.mark.parametrize('instance', [False, True])
+def test_dcb_not_synchronised_is_a_failed_step_not_ready(instance):
+    decision = decide(Inputs('eth2', instance=instance, dcb=_synced(False, False), retries=0))
+    assert (decision.action, decision.retry, decision.waiting) == (WAIT, True, True)
+    assert decision.reason == ('PFC is not synchronised with the peer, App:FCoE is not synchronised with the peer '
+                               'on eth2')
+    assert decide(Inputs('eth2', instance=instance, dcb=_synced(True, False))).retry
+    exhausted = decide(Inputs('eth2', instance=instance, dcb=_synced(False, True), retries=MAX_RETRIES))
+    assert exhausted.action == (DESTROY if instance else WAIT) and exhausted.exhausted
+    assert decide(Inputs('eth2', instance=instance, dcb=_synced(True, True))).action == (KEEP if instance else CREATE)
+
+
+def test_unsynchronised_disjoint_priorities_are_retried_not_destroyed():
+    dcb = _synced(False, True)
+    dcb.app.priorities = 0x10
+    assert decide(Inputs('eth2', instance=True, dcb=dcb)).action == WAIT
+    dcb.pfc.syncd = True
+    assert decide(Inputs('eth2', instance=True, dcb=dcb)).action == DESTROY
+
+
+def test_a_failed_query_is_a_failed_step():
+    decision = decide(Inputs('eth2', instance=True, dcb=DcbState('test', readable=False, reason='garbage')))
+    assert (decision.action, decision.retry) == (WAIT, True)
+
+
+def test_the_retry_times_are_the_seeds():
+    """Retry n is due 0.2 s x n after retry n-1: the tenth 11 s after the first failed step."""
+    assert [round(retry_offset(n), 3) for n in range(1, MAX_RETRIES + 1)] == [
+        0.2, 0.6, 1.2, 2.0, 3.0, 4.2, 5.6, 7.2, 9.0, 11.0]
+    assert [round(retry_offset(n) - retry_offset(n - 1), 3) for n in range(1, 11)] == [
+        round(retry_delay(n), 3) for n in range(1, 11)]
+    assert retries_due(0.0) == 0 and retries_due(0.19) == 0 and retries_due(0.2) == 1
+    assert retries_due(10.99) == 9 and retries_due(11.0) == MAX_RETRIES and retries_due(3600) == MAX_RETRIES
