@@ -19,8 +19,9 @@ def build_drivers(fabric, scenario: dict) -> None:
 
     add(Netdevs(fabric, (scenario.get('netns') or {}).get('links', [])))
     add(Processes(fabric, scenario.get('processes', [])))
-    if 'scsi' in scenario:
-        add(ScsiDriver(fabric, scenario['scsi'] or {}))  # first: its hosts get the low numbers
+    if 'scsi' in scenario or 'fcoe' in scenario:
+        # First: its hosts get the low numbers. FCoE hosts are SCSI hosts, so fcoe brings the mid layer.
+        add(ScsiDriver(fabric, scenario.get('scsi') or {}))
     if 'qlgc' in scenario:
         add(QlgcDriver(fabric, scenario['qlgc'] or {}))
     if 'fcoe' in scenario:
