@@ -8,7 +8,6 @@ copy of exactly those files before the change is acknowledged.
 from __future__ import annotations
 
 import errno
-import itertools
 import threading
 import time
 from collections import Counter
@@ -41,12 +40,14 @@ class Fabric:
         self.drivers: dict = {}
         self.tools: dict = {}
         self.events: dict = {}
-        self._hosts = itertools.count(int(scenario.get('first_host', 0)))
+        self._first_host = int(scenario.get('first_host', 0))
+        self._hosts_used: set = set()
         from fabricsim.drivers import build_drivers  # late import: drivers import this module's names
         build_drivers(self, scenario)
         for driver in self.drivers.values():
             self.tools.update(driver.tools())
             self.events.update(driver.events())
+        self.events['clock-advance'] = self._ev_clock_advance
 
     def start(self) -> None:
         """Run the drivers' boot hooks (plug guests, ...) once links and mounts exist."""
@@ -57,8 +58,25 @@ class Fabric:
         self.notify()
 
     def next_host(self) -> int:
-        """SCSI host numbers are one global sequence, whatever the HBA (FCoE, SAS, ...)."""
-        return next(self._hosts)
+        """A SCSI host number, whatever the HBA (FCoE, SAS, ...): the lowest free one, as
+        scsi_host_alloc() takes it with ida_alloc(&host_index_ida) (drivers/scsi/hosts.c)."""
+        number = self._first_host
+        while number in self._hosts_used:
+            number += 1
+        self._hosts_used.add(number)
+        return number
+
+    def release_host(self, number: int) -> None:
+        """scsi_host_dev_release() frees the number (ida_free) once the host is gone."""
+        self._hosts_used.discard(number)
+
+    def _ev_clock_advance(self, args: dict) -> dict:
+        """clock-advance seconds=N: let N seconds pass at once for the timers (a heartbeat timeout, ...)."""
+        seconds = float(args['seconds'])
+        if seconds < 0:
+            raise ValueError('seconds must not be negative')
+        self.clock.advance(seconds)
+        return {'advanced': seconds, 'pending': self.clock.pending}
 
     # -- change tracking -------------------------------------------------------------
     def mark_dirty(self, path: str) -> None:

@@ -20,8 +20,9 @@ def build_drivers(fabric, scenario: dict) -> None:
 
     add(Netdevs(fabric, (scenario.get('netns') or {}).get('links', [])))
     add(Processes(fabric, scenario.get('processes', [])))
-    if 'scsi' in scenario:
-        add(ScsiDriver(fabric, scenario['scsi'] or {}))  # first: its hosts get the low numbers
+    if 'scsi' in scenario or 'fcoe' in scenario:
+        # First: its hosts get the low numbers. FCoE hosts are SCSI hosts, so fcoe brings the mid layer.
+        add(ScsiDriver(fabric, scenario.get('scsi') or {}))
         add(BlockDriver(fabric, scenario.get('block') or {}))  # the stacks above its disks
     if 'qlgc' in scenario:
         add(QlgcDriver(fabric, scenario['qlgc'] or {}))

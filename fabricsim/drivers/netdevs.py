@@ -24,6 +24,9 @@ class Netdev:
     mtu: int = 1500
     master: int | None = None   # IFLA_MASTER: the bridge or bond this device is a port of
     promisc: bool = False       # promiscuity > 0 (a bridge port always is)
+    # ethtool speed in Mb/s, which fcoe reports as its fc_host speed: veth's get_link_ksettings says
+    # 10000; guess: the same for the bridges and macvlans of a scenario unless it says otherwise.
+    speed: int = 10000
 
 
 class Netdevs:
@@ -41,7 +44,8 @@ class Netdevs:
         for index, link in enumerate(links or [], 2):
             self.devices[link['name']] = Netdev(link['name'], index, link.get('state', 'up') == 'up',
                                                 link.get('kind', 'veth'),
-                                                address=link.get('address') or '02:00:00:00:00:%02x' % index)
+                                                address=link.get('address') or '02:00:00:00:00:%02x' % index,
+                                                mtu=int(link.get('mtu', 1500)), speed=int(link.get('speed', 10000)))
         for link in links or []:
             master = self.devices.get(link.get('master') or '')
             if master is not None:

@@ -26,6 +26,10 @@ IDLING = 'LINK_IDLING'
 MULTICAST_JOINED = 'state=Joined & Attached MGID:ff12:401b:ffff:0000:0000:0000:ffff:ffff MLID:C001'
 CONNECT_DELAY = 0.05
 IFNAMSIZ = 16
+# The viport learns that its IOC is gone only when heartbeats stop being answered: hb_timeout is
+# 64 heartbeat intervals (the reference, §1.4: heartbeat=v gives hb_timeout = v*64*10 ms; 64 s by
+# default), measured on the real driver as a hot swap noticed that late, not at once.
+HEARTBEAT_TIMEOUT_BEATS = 64
 
 
 def einval(message: str) -> OSError:
@@ -73,6 +77,12 @@ class VPath:
         self.viport_state = DISCONNECTED
         self.link_state = FIRSTCONNECT
         self.generation = 0
+        self.unnoticed_until: float | None = None   # a hot swap not yet noticed: heartbeats time out then
+
+    @property
+    def heartbeat_timeout(self) -> float:
+        """Seconds: heartbeat is in 1/100 s, hb_timeout = 64 heartbeats."""
+        return self.heartbeat * HEARTBEAT_TIMEOUT_BEATS / 100.0
 
     @property
     def complete(self) -> bool:
@@ -147,6 +157,8 @@ class QlgcDriver:
 
     def refresh(self, path: VPath) -> None:
         """Re-evaluate a path after a change: drop it, or start an asynchronous connect."""
+        if path.viport_state == CONNECTED and not self.matches(path) and self._unnoticed(path):
+            return  # the IOC was swapped out, but its heartbeats have not timed out yet
         if path.viport_state == CONNECTED and not self.matches(path):
             path.viport_state = DISCONNECTED
             path.link_state = RETRYWAIT
@@ -163,6 +175,17 @@ class QlgcDriver:
                     self.fabric.schedule(RETRY_SECONDS, lambda: self._retry(path, generation))
                 else:
                     self.fabric.schedule(delay, lambda: self._connect(path, generation))
+
+    def _unnoticed(self, path: VPath) -> bool:
+        """A hot swap the driver has not noticed: the heartbeat window is open and the port is up
+        (a port going down is an IB event the driver sees at once)."""
+        return path.unnoticed_until is not None and path.port.active and self.fabric.clock.time() < path.unnoticed_until
+
+    def _heartbeat_timeout(self, path: VPath) -> None:
+        if path.unnoticed_until is not None and self.fabric.clock.time() >= path.unnoticed_until:
+            path.unnoticed_until = None
+            if self.vnics.get(path.vnic.name) is path.vnic:
+                self.refresh(path)
 
     def _retry(self, path: VPath, generation: int) -> None:
         """The attempt was lost: try again, unless the path changed or went away meanwhile."""
@@ -341,8 +364,17 @@ class QlgcDriver:
                 member.guid = int(args['guid'], 16)
             else:
                 member.guid += 0x1000000
+        self._start_heartbeat_windows(old_gid=old['dgid'])
         self.refresh_all()
         return {'ioc': ioc.id, 'old': old, 'new': {'guid': '%016x' % ioc.guid, 'dgid': unit.port_gid}}
+
+    def _start_heartbeat_windows(self, old_gid: str) -> None:
+        """Paths connected to the swapped unit keep VIPORT_CONNECTED until their heartbeats time out."""
+        for vnic in self.vnics.values():
+            for path in vnic.paths.values():
+                if path.viport_state == CONNECTED and path.dgid == old_gid and path.unnoticed_until is None:
+                    path.unnoticed_until = self.fabric.clock.time() + path.heartbeat_timeout
+                    self.fabric.schedule(path.heartbeat_timeout, lambda p=path: self._heartbeat_timeout(p))
 
     def ev_port(self, args: dict, state: str) -> dict:
         key = args.get('port') if ':' in str(args.get('port', '')) else '%s:%s' % (args.get('hca'), args.get('port'))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import errno
 import string
 
-from fabricsim import vfs
+from fabricsim import kparse, vfs
 from fabricsim.drivers import scsi_proc
 
 TYPE_NAMES = ['Direct-Access    ', 'Sequential-Access', 'Printer          ', 'Processor        ',
@@ -22,6 +22,8 @@ TYPE_NAMES = ['Direct-Access    ', 'Sequential-Access', 'Printer          ', 'Pr
               'Bridge controller', 'Object storage   ', 'Automation/Drive ', 'Security Manager ',
               'Direct-Access-ZBC']
 WILD = None
+SCAN_WILD_CARD = 0xffffffff   # ~0: a value that reads as it after truncation to unsigned int is a wildcard too
+PLATFORM = 'devices/platform'
 ATTACH_DELAY = 0.02
 HOST_TRANSITIONS = {'running': {'created', 'recovery'}, 'recovery': {'running'},
                     'cancel': {'created', 'running', 'cancel/recovery'}, 'deleted': {'cancel', 'deleted/recovery'},
@@ -57,16 +59,10 @@ class Lu:
         self.partitions = int(conf.get('partitions', 0))
         self.present = bool(conf.get('present', True))
         self.scsi_level = int(conf.get('scsi_level', 7))
-
-
-def wwid_attr(lu: Lu) -> vfs.Attr:
-    """scsi_sysfs.c sdev_show_wwid(): -EINVAL when VPD 0x83 has no designator scsi_vpd_lun_id() takes
-    (QEMU disks without a WWN, older arrays); a scenario says so with ``wwid: null``."""
-    def read() -> str:
-        if lu.wwid == 'None':   # Lu keeps str(conf['wwid']); YAML null becomes 'None'
-            raise OSError(errno.EINVAL, 'scsi: no designator in VPD page 0x83')
-        return lu.wwid + '\n'
-    return vfs.Attr(read=read)
+        # VPD page 0x83 as the LU reports it: 'none' (no NAA/EUI/T10 designator: a QEMU disk without a
+        # WWN, many older arrays) or 'no-vpd' (no page 0x83 at all); a wwid read then fails.
+        # ``wwid: null`` in a scenario is shorthand for 'none'.
+        self.designator = str(conf.get('designator', 'none' if 'wwid' in conf and conf['wwid'] is None else 'yes'))
 
 
 class Sdev:
@@ -78,6 +74,7 @@ class Sdev:
         self.iorequest = self.iodone = self.ioerr = 0
         self.block_ready = False
         self.holders: dict = {}  # name -> None (whole disk) or partition name
+        self.timeout, self.eh_timeout, self.queue_depth = 30, 10, 32
 
     @property
     def address(self) -> str:
@@ -92,8 +89,10 @@ class Sdev:
 
 
 class Host:
-    def __init__(self, number: int, conf: dict):
+    def __init__(self, number: int, conf: dict, parent: str = PLATFORM):
         self.number = number
+        self.parent = parent   # the sysfs directory the host device sits in (an FCoE host: its ctlr)
+        self.transport = conf.get('transport', '')   # 'fc': fc_user_scan() does the range checks
         self.proc_name = conf.get('proc_name', 'scsi_debug')
         self.state = conf.get('state', 'running')
         self.max_channel = int(conf.get('max_channel', 0))
@@ -101,7 +100,12 @@ class Host:
         self.max_lun = int(conf.get('max_lun', 256))
         self.this_id = int(conf.get('this_id', 7))
         self.hotplug = bool(conf.get('hotplug', True))  # False: no writable scan attribute
+        self.can_queue = int(conf.get('can_queue', 1024))
         self.lus = [Lu(lu) for lu in conf.get('luns', [])]
+
+    @property
+    def path(self) -> str:
+        return '%s/host%d' % (self.parent, self.number)
 
     def lu(self, channel: int, target: int, lun: int) -> Lu | None:
         for lu in self.lus:
@@ -126,6 +130,7 @@ class ScsiDriver:
         self.dm: dict = {}             # dm name -> list of (disk, partition or None) it holds
         self.processes = fabric.drivers['processes']
         self.flushes = 0
+        self.deleted_swaps: set = set()   # swap areas whose device node went with a removed disk
         for device in config.get('attached', []):
             self._attach(*self._locate(device)).block_ready = True  # attached at boot
         for mount in config.get('mounts', []):
@@ -135,11 +140,12 @@ class ScsiDriver:
                                              child=self._host_link))
         sys.mount('class/scsi_device', vfs.Dir(names=lambda: sorted(self.devices, key=_sort_key),
                                                child=self._class_device))
-        sys.mount('bus/scsi/devices', vfs.Dir(names=lambda: sorted(self.devices, key=_sort_key), child=self._bus_link))
+        sys.mount('bus/scsi/devices', vfs.Dir(names=self._bus_names, child=self._bus_link))
         sys.mount('block', vfs.Dir(names=self._block_names, child=self._block_link))
-        sys.mount('devices/platform', vfs.Dir(names=lambda: ['host%d' % n for n in sorted(self.hosts)],
-                                              child=self._host_dir))
-        scsi_proc.mount(self, fabric.root.get('proc'))
+        sys.mount(PLATFORM, vfs.Dir(names=lambda: ['host%d' % n for n, h in sorted(self.hosts.items())
+                                                   if h.parent == PLATFORM], child=self._platform_host))
+        # Debian's 6.1 kernel is built without CONFIG_SCSI_PROC_FS: no /proc/scsi/scsi unless asked for.
+        scsi_proc.mount(self, fabric.root.get('proc'), scsi_file=bool(config.get('proc_fs', False)))
 
     # -- lookups ---------------------------------------------------------------------
     def _locate(self, address: str) -> tuple:
@@ -152,6 +158,23 @@ class ScsiDriver:
             if sdev.disk == name or name in sdev.partition_names():
                 return sdev
         return None
+
+    # -- hosts other drivers add (FCoE) -------------------------------------------------
+    def add_host(self, conf: dict, parent: str) -> Host:
+        """scsi_host_alloc() + scsi_add_host() for another driver: the lowest free number."""
+        host = Host(self.fabric.next_host(), conf, parent)
+        self.hosts[host.number] = host
+        self.fabric.mark_dirty('/sys/class/scsi_host/host%d' % host.number)
+        return host
+
+    def remove_host(self, host: Host) -> None:
+        """scsi_remove_host(), then the release that frees the number for the next host."""
+        if self.hosts.get(host.number) is host:
+            del self.hosts[host.number]
+            self.fabric.release_host(host.number)
+            for path in ('/sys/class/scsi_host/host%d' % host.number, '/sys/bus/scsi/devices/host%d' % host.number,
+                         '/sys/' + host.path):
+                self.fabric.mark_dirty(path)
 
     # -- attach / detach ---------------------------------------------------------------
     def _attach(self, host: Host, lu: Lu) -> Sdev:
@@ -178,8 +201,9 @@ class ScsiDriver:
             raise einval('channel %d > max_channel %d' % (channel, host.max_channel))
         if target is not WILD and target >= host.max_id:
             raise einval('id %d >= max_id %d' % (target, host.max_id))
-        if lun is not WILD and lun >= host.max_lun:
-            raise einval('lun %d >= max_lun %d' % (lun, host.max_lun))
+        # fc_user_scan() compares lun > max_lun; scsi_scan_host_selected() lun >= max_lun.
+        if lun is not WILD and (lun > host.max_lun if host.transport == 'fc' else lun >= host.max_lun):
+            raise einval('lun %d out of range (max_lun %d)' % (lun, host.max_lun))
         if host.state not in ('running', 'recovery'):
             return  # scsi_host_scan_allowed() is false: success, no scan
         for lu in host.lus:
@@ -201,6 +225,14 @@ class ScsiDriver:
         sdev.inflight, sdev.busy = [0, 0], 0
         del self.devices[sdev.address]
         self._dirty(sdev)
+        self._swap_nodes_deleted(sdev)
+
+    def _swap_nodes_deleted(self, sdev: Sdev) -> None:
+        """devtmpfs removes the disk's nodes; a swap area on one now prints as '<path> (deleted)'."""
+        if sdev.disk:
+            gone = {'/dev/' + name for name in [sdev.disk] + sdev.partition_names()}
+            self.deleted_swaps |= gone & set(self.swaps)
+            self.fabric.mark_dirty('/proc/swaps')
 
     def _dirty(self, sdev: Sdev) -> None:
         # The device's own directory and its host's attributes (host_busy), not the whole host: a dirty
@@ -208,8 +240,8 @@ class ScsiDriver:
         # invalidated every other device's files. Directory listings are never cached (opendir is
         # answered), so a device appearing needs no parent invalidated.
         for path in ('/sys/class/scsi_device/' + sdev.address, '/sys/bus/scsi/devices/' + sdev.address,
-                     '/' + self._device_path(sdev), '/sys/devices/platform/host%d/scsi_host' % sdev.host.number,
-                     '/proc/scsi/scsi'):
+                     '/sys/bus/scsi/devices/' + _target_name(sdev), '/' + self._device_path(sdev),
+                     '/sys/%s/scsi_host' % sdev.host.path, '/proc/scsi/scsi'):
             self.fabric.mark_dirty(path)
         if self.devices.get(sdev.address) is not sdev:   # removed: its target directory may be gone too
             self.fabric.mark_dirty('/' + self._device_path(sdev).rsplit('/', 1)[0])
@@ -218,34 +250,39 @@ class ScsiDriver:
 
     # -- sysfs writes ------------------------------------------------------------------
     def write_scan(self, host: Host, data: bytes) -> None:
-        tokens = data.decode('latin-1').split()
-        if len(tokens) != 3 or any(len(token) > 16 for token in tokens):
+        """scsi_scan() (scsi_sysfs.c): sscanf(buf, "%10s %10s %16s %c") must convert exactly three
+        tokens; each is "-" or a whole simple_strtoull(.., 0) number: no sign, 0x hex, 0 octal."""
+        tokens = kparse.sscanf_strings(data.decode('latin-1'), [10, 10, 16])
+        if len(tokens) != 3:
             raise einval('scan takes exactly "C T L"')
         values = []
         for token in tokens:
             if token == '-':
                 values.append(WILD)
                 continue
-            try:
-                values.append(int(token, 0))
-            except ValueError:
-                raise einval('bad scan token %r' % token) from None
-        self.scan(host, *values)
+            value, rest = kparse.simple_strtoull(token)
+            if rest:
+                raise einval('bad scan token %r' % token)
+            values.append(value)
+        channel, target, lun = values
+        self.scan(host, _as_uint(channel), _as_uint(target), lun)
 
     def write_host_state(self, host: Host, data: bytes) -> None:
+        """store_shost_state(): a state name followed by a newline; what follows is ignored."""
         text = data.decode('latin-1')
         for name in HOST_TRANSITIONS:
-            if text == name + '\n':
+            if text.startswith(name + '\n'):
                 if host.state != name and host.state not in HOST_TRANSITIONS[name]:
                     raise einval('illegal host state transition %s -> %s' % (host.state, name))
                 host.state = name
-                self.fabric.mark_dirty('/sys/devices/platform/host%d' % host.number)
+                self.fabric.mark_dirty('/sys/' + host.path)
                 return
         raise einval('unknown host state %r (a name followed by a newline)' % text)
 
     def write_state(self, sdev: Sdev, data: bytes) -> None:
+        """store_state_field(): strncmp(name, buf, len) and buf[len] == '\\n'; trailing bytes are ignored."""
         text = data.decode('latin-1')
-        wanted = {'running\n': 'running', 'offline\n': 'offline'}.get(text)
+        wanted = next((name for name in ('running', 'offline') if text.startswith(name + '\n')), None)
         if wanted is None:
             raise einval('state takes "running\\n" or "offline\\n"')
         if sdev.state not in ('running', 'offline'):
@@ -256,22 +293,62 @@ class ScsiDriver:
     def write_delete(self, sdev: Sdev, data: bytes) -> None:
         self.remove(sdev)
 
+    def write_timeout(self, sdev: Sdev, data: bytes) -> None:
+        """sdev_store_timeout(): sscanf("%d\\n") and never an error. Guess: text that is no number leaves
+        the timeout as it was (the kernel then uses an uninitialised int)."""
+        text = data.decode('latin-1').lstrip(kparse.SPACES)
+        sign = -1 if text[:1] == '-' else 1
+        digits = text[1:] if text[:1] in '+-' else text
+        count = len(digits) - len(digits.lstrip('0123456789'))
+        if count:
+            sdev.timeout = sign * int(digits[:count])
+            self._dirty(sdev)
+
+    def write_eh_timeout(self, sdev: Sdev, data: bytes) -> None:
+        """sdev_store_eh_timeout(): kstrtouint(buf, 10) (EINVAL, ERANGE)."""
+        sdev.eh_timeout = kparse.kstrtouint(data.decode('latin-1'), 10)
+        self._dirty(sdev)
+
+    def write_queue_depth(self, sdev: Sdev, data: bytes) -> None:
+        """sdev_store_queue_depth(): simple_strtoul(buf, NULL, 0), EINVAL outside 1..can_queue."""
+        depth, _rest = kparse.simple_strtoull(data.decode('latin-1'))
+        if depth < 1 or depth > sdev.host.can_queue:
+            raise einval('queue_depth must be 1..%d' % sdev.host.can_queue)
+        sdev.queue_depth = depth
+        self._dirty(sdev)
+
+    def read_wwid(self, lu: Lu) -> str:
+        """sdev_show_wwid(): scsi_vpd_lun_id() is ENXIO without VPD page 0x83, EINVAL without a designator."""
+        if lu.designator == 'no-vpd':
+            raise OSError(errno.ENXIO, 'No such device or address')
+        if lu.designator == 'none':
+            raise OSError(errno.EINVAL, 'Invalid argument')
+        return lu.wwid + '\n'
+
     # -- the sysfs tree ----------------------------------------------------------------
-    def _host_link(self, name: str):
-        if name.startswith('host') and name[4:].isdigit() and int(name[4:]) in self.hosts:
-            return vfs.Link('../../devices/platform/%s/scsi_host/%s' % (name, name))
+    def _named_host(self, name: str) -> Host | None:
+        if name.startswith('host') and name[4:].isdigit():
+            return self.hosts.get(int(name[4:]))
         return None
 
-    def _host_dir(self, name: str):
-        if not (name.startswith('host') and name[4:].isdigit() and int(name[4:]) in self.hosts):
-            return None
-        host = self.hosts[int(name[4:])]
+    def _host_link(self, name: str):
+        host = self._named_host(name)
+        return vfs.Link('../../%s/scsi_host/%s' % (host.path, name)) if host else None
+
+    def _platform_host(self, name: str):
+        host = self._named_host(name)
+        return self.host_dir(host) if host is not None and host.parent == PLATFORM else None
+
+    def host_dir(self, host: Host, extra: dict | None = None) -> vfs.Dir:
+        """The hostN device directory (its scsi_host class directory and targets); ``extra`` adds what the
+        transport puts there (an FC host's fc_host/)."""
+        name = 'host%d' % host.number
         attrs = {
             'proc_name': vfs.text_attr(lambda: host.proc_name),
             'state': vfs.Attr(read=lambda: host.state + '\n', write=lambda data: self.write_host_state(host, data)),
             'unique_id': vfs.text_attr(lambda: host.number),
             'host_busy': vfs.text_attr(lambda: sum(s.busy for s in self.devices.values() if s.host is host)),
-            'can_queue': vfs.text_attr(lambda: 1024),
+            'can_queue': vfs.text_attr(lambda: host.can_queue),
             'cmd_per_lun': vfs.text_attr(lambda: 32),
             'supported_mode': vfs.text_attr(lambda: 'Initiator'),
             'active_mode': vfs.text_attr(lambda: 'Initiator'),
@@ -280,8 +357,8 @@ class ScsiDriver:
             attrs['scan'] = vfs.Attr(write=lambda data: self.write_scan(host, data))
         # Targets and devices are computed on lookup: a lookup then builds the one device directory
         # on its path, not every device's (which made reading a thousand LUNs quadratic).
-        return vfs.Dir({'scsi_host': vfs.Dir({name: vfs.Dir(attrs)})}, names=lambda: self._target_names(host),
-                       child=lambda target: self._target_dir(host, target))
+        return vfs.Dir({'scsi_host': vfs.Dir({name: vfs.Dir(attrs)}), **(extra or {})},
+                       names=lambda: self._target_names(host), child=lambda target: self._target_dir(host, target))
 
     def _target_names(self, host: Host) -> list:
         return sorted({'target%d:%d:%d' % (host.number, sdev.lu.channel, sdev.lu.target)
@@ -312,18 +389,30 @@ class ScsiDriver:
         yield from self.devices
 
     def _device_path(self, sdev: Sdev) -> str:
-        return 'devices/platform/host%d/target%d:%d:%d/%s' % (sdev.host.number, sdev.host.number, sdev.lu.channel,
-                                                              sdev.lu.target, sdev.address)
+        return '%s/%s/%s' % (sdev.host.path, _target_name(sdev), sdev.address)
+
+    def _bus_names(self) -> list:
+        """The scsi bus holds hosts and targets as well as devices (scsi_sysfs.c: scsi_bus_type)."""
+        return (['host%d' % n for n in sorted(self.hosts)]
+                + sorted({_target_name(s) for s in self.devices.values()}, key=lambda t: _sort_key(t[6:]))
+                + sorted(self.devices, key=_sort_key))
 
     def _bus_link(self, name: str):
+        host = self._named_host(name)
+        if host is not None:
+            return vfs.Link('../../../' + host.path)
+        if name.startswith('target'):
+            for sdev in self.devices.values():
+                if _target_name(sdev) == name:
+                    return vfs.Link('../../../%s/%s' % (sdev.host.path, name))
+            return None
         sdev = self.devices.get(name)
         return vfs.Link('../../../' + self._device_path(sdev)) if sdev else None
 
     def _class_device(self, name: str):
+        """/sys/class/scsi_device/H:C:T:L is a link to the scsi_device class directory in the device."""
         sdev = self.devices.get(name)
-        if sdev is None:
-            return None
-        return vfs.Dir({'device': vfs.Link('../../../' + self._device_path(sdev))})
+        return vfs.Link('../../%s/scsi_device/%s' % (self._device_path(sdev), name)) if sdev else None
 
     def _device_dir(self, sdev: Sdev) -> vfs.Dir:
         lu = sdev.lu
@@ -333,21 +422,26 @@ class ScsiDriver:
             'state': vfs.Attr(read=lambda: sdev.state + '\n', write=lambda data: self.write_state(sdev, data)),
             'device_busy': vfs.text_attr(lambda: sdev.busy),
             'device_blocked': vfs.text_attr(lambda: 0),
-            'queue_depth': vfs.text_attr(lambda: 32),
+            # 0644 as in scsi_sysfs.c: queue_depth, timeout and eh_timeout are writable.
+            'queue_depth': vfs.Attr(read=lambda: '%d\n' % sdev.queue_depth,
+                                    write=lambda data: self.write_queue_depth(sdev, data)),
             'type': vfs.text_attr(lambda: lu.type),
             'scsi_level': vfs.text_attr(lambda: lu.scsi_level),
             'vendor': vfs.Attr(read=lambda: '%-8.8s\n' % lu.vendor),
             'model': vfs.Attr(read=lambda: '%-16.16s\n' % lu.model),
             'rev': vfs.Attr(read=lambda: '%-4.4s\n' % lu.rev),
-            'wwid': wwid_attr(lu),
+            'wwid': vfs.Attr(read=lambda: self.read_wwid(lu)),
             'modalias': vfs.text_attr(lambda: 'scsi:t-0x%02x' % lu.type),
             'iorequest_cnt': vfs.text_attr(lambda: '0x%x' % sdev.iorequest),
             'iodone_cnt': vfs.text_attr(lambda: '0x%x' % sdev.iodone),
             'ioerr_cnt': vfs.text_attr(lambda: '0x%x' % sdev.ioerr),
             'iocounterbits': vfs.text_attr(lambda: 32),
-            'timeout': vfs.text_attr(lambda: 30),
+            'timeout': vfs.Attr(read=lambda: '%d\n' % sdev.timeout, write=lambda data: self.write_timeout(sdev, data)),
+            'eh_timeout': vfs.Attr(read=lambda: '%u\n' % sdev.eh_timeout,
+                                   write=lambda data: self.write_eh_timeout(sdev, data)),
             'vpd_pg80': vfs.Attr(read=lambda: bytes([0, 0x80, 0, len(lu.serial)]) + lu.serial.encode('ascii')),
             'scsi_generic': vfs.Dir({sdev.sg: vfs.Dir({'dev': vfs.text_attr(lambda: '21:%s' % sdev.sg[2:])})}),
+            'scsi_device': vfs.Dir({sdev.address: vfs.Dir({'device': vfs.Link('../../../' + sdev.address)})}),
         }
         if sdev.disk and sdev.block_ready:
             entries['block'] = vfs.Dir({sdev.disk: self._disk_dir(sdev)})
@@ -478,11 +572,13 @@ class ScsiDriver:
 
     def ev_swapon(self, args: dict) -> dict:
         self.swaps.append('/dev/' + args['device'].replace('/dev/', ''))
+        self.deleted_swaps.discard(self.swaps[-1])
         self.fabric.mark_dirty('/proc/swaps')
         return {'swaps': self.swaps}
 
     def ev_swapoff(self, args: dict) -> dict:
         self.swaps = [s for s in self.swaps if s != '/dev/' + args['device'].replace('/dev/', '')]
+        self.deleted_swaps &= set(self.swaps)
         self.fabric.mark_dirty('/proc/swaps')
         return {'swaps': self.swaps}
 
@@ -505,7 +601,7 @@ class ScsiDriver:
     def ev_host_state(self, args: dict) -> dict:
         host = self.hosts[int(args['host'])]
         host.state = args['state']
-        self.fabric.mark_dirty('/sys/devices/platform/host%d' % host.number)
+        self.fabric.mark_dirty('/sys/' + host.path)
         return {'host': host.number, 'state': host.state}
 
     # -- tools and state ---------------------------------------------------------------
@@ -535,3 +631,15 @@ class ScsiDriver:
 
 def _sort_key(address: str) -> tuple:
     return tuple(int(part) for part in address.split(':'))
+
+
+def _as_uint(value):
+    """scsi_scan_host_selected() takes channel and id as unsigned int, where ~0 is SCAN_WILD_CARD."""
+    if value is WILD:
+        return WILD
+    value &= 0xffffffff
+    return WILD if value == SCAN_WILD_CARD else value
+
+
+def _target_name(sdev: Sdev) -> str:
+    return 'target%d:%d:%d' % (sdev.host.number, sdev.lu.channel, sdev.lu.target)

@@ -13,9 +13,11 @@ from fabricsim import vfs
 PAGE_SIZE = 4096
 
 
-def mount(driver, proc: vfs.Dir) -> None:
-    proc.entries['scsi'] = vfs.Dir({'scsi': vfs.Attr(read=lambda: scsi_text(driver), write=lambda data: scsi_write(
-        driver, data), mode=0o644)})
+def mount(driver, proc: vfs.Dir, scsi_file: bool = False) -> None:
+    """``scsi_file``: /proc/scsi/scsi exists only in kernels built with CONFIG_SCSI_PROC_FS (not Debian's 6.1)."""
+    if scsi_file:
+        proc.entries['scsi'] = vfs.Dir({'scsi': vfs.Attr(read=lambda: scsi_text(driver),
+                                                         write=lambda data: scsi_write(driver, data), mode=0o644)})
     proc.entries['self'] = vfs.Dir({'mountinfo': vfs.Attr(read=lambda: mountinfo(driver))})
     proc.entries['swaps'] = vfs.Attr(read=lambda: swaps(driver))
 
@@ -81,8 +83,22 @@ def mountinfo(driver) -> str:
     return ''.join(lines)
 
 
+SWAP_ESCAPES = ' \t\n\\'
+
+
+def swap_path(path: str) -> str:
+    """seq_file_path(m, file, " \\t\\n\\\\"): octal escapes, d_path's " (deleted)" included."""
+    return ''.join('\\%03o' % ord(char) if char in SWAP_ESCAPES else char for char in path)
+
+
 def swaps(driver) -> str:
+    """swap_show() (mm/swapfile.c, 6.1): the path, then 40 - len spaces (at least one), then
+    "partition" (or "file\\t"), and a second TAB after Size and Used when they are under 10000000."""
     rows = ['Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n']
     for priority, name in enumerate(driver.swaps, 1):
-        rows.append('%-40s%s\t%d\t%s%d\t%s%d\n' % (name, 'partition', 2097148, '\t', 0, '\t\t', -1 - priority))
+        path = swap_path(name + (' (deleted)' if name in driver.deleted_swaps else ''))
+        size, used = 2097148, 0   # guess: every simulated swap area is 2 GiB and unused
+        padding = ' ' * max(40 - len(path), 1)
+        rows.append('%s%s%s\t%d\t%s%d\t%s%d\n' % (path, padding, 'partition', size, '\t' if size < 10000000 else '',
+                                                  used, '\t' if used < 10000000 else '', -1 - priority))
     return ''.join(rows)

@@ -56,6 +56,9 @@ def test_hot_swap_event_changes_the_query_and_drops_the_path(sim):
     new = json.loads(swap.stdout)['new']
     after = sim.tool('ib_qlgc_vnic_query', '-es').stdout
     assert before != after and 'ioc_guid=%s,dgid=%s' % (new['guid'], new['dgid']) in after
+    assert open(state).read() == 'VIPORT_CONNECTED\n'  # not noticed until 64 heartbeats go unanswered
+    advance = fabricsim('event', sim.root, 'clock-advance', 'seconds=64')
+    assert advance.returncode == 0, advance.stderr
     assert open(state).read() == 'VIPORT_DISCONNECTED\n'  # read through the kernel's cache
     assert S1 in after
 

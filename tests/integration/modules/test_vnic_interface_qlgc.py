@@ -53,6 +53,7 @@ def test_late_ioc_then_hot_swap_are_repaired(sim, playbook):
     assert playbook.run([task()], sim=sim).rc == 0
     sim.event('ioc-add', ioc='late')
     swap = sim.event('hot-swap', ioc='ioc1')
+    sim.event('clock-advance', seconds=64)  # the driver notices a swap after 64 heartbeats (100 = 1 s)
     assert viport(sim, 'veth1') == 'VIPORT_DISCONNECTED'
     run = playbook.run([task()], sim=sim)
     assert run.rc == 0, run.stdout

@@ -48,6 +48,7 @@ def test_a_late_ioc_and_a_hot_swap_are_repaired(sim):
     assert lines(waiting, 'qlgc') == ['qlgc veth2 pending: primary path: IOC "%s" is not visible on mlx4_0:1 yet' % LATE]
     sim.event('ioc-add', ioc='late')
     sim.event('hot-swap', ioc='ioc1')
+    sim.event('clock-advance', seconds=64)  # the driver notices a swap after 64 heartbeats (100 = 1 s)
     repaired = run_pass(sim.root, sim.netns)
     assert repaired.exit_code == CHANGED
     assert [a['object'] for a in repaired.kinds['qlgc']['actions']] == ['veth1', 'veth2']

@@ -110,10 +110,40 @@ def test_hot_swap_drops_connected_paths_and_keeps_the_string(fabric):
     write(fabric, '/vnic-mlx4_0-1/create_primary', IOC1 + ',ioc_string="%s",name=veth1' % S1)
     fabric.clock.settle()
     result = fabric.event('hot-swap', {'ioc': 'ioc1'})
+    fabric.clock.advance(64)
     assert read(fabric, '/interfaces/veth1/primary_path/viport_state') == 'VIPORT_DISCONNECTED\n'
     ioc = [i for i in fabric.state()['drivers']['qlgc']['iocs'] if i['id'] == 'ioc1'][0]
     assert ioc['string'] == S1 and ioc['guid'] == result['new']['guid'] != result['old']['guid']
     assert ioc['dgid'] == result['new']['dgid'] != result['old']['dgid']
+
+
+def test_a_hot_swap_is_noticed_only_when_the_heartbeats_time_out(fabric):
+    # 64 heartbeats: 64 s at the default heartbeat=100 (1/100 s), 6.4 s at heartbeat=10.
+    write(fabric, '/vnic-mlx4_0-1/create_primary', IOC1 + ',name=veth1')
+    write(fabric, '/vnic-mlx4_0-2/create_primary',
+          'ioc_guid=00066a02de000070,dgid=fe8000000000000000066a21de000070,pkey=ffff,name=veth2')
+    write(fabric, '/vnic-mlx4_1-2/create_primary', IOC1 + ',name=veth3,instance=1,heartbeat=10')
+    fabric.clock.settle()
+    fabric.event('hot-swap', {'ioc': 'ioc1'})
+    state = '/interfaces/%s/primary_path/viport_state'
+    assert read(fabric, state % 'veth1') == read(fabric, state % 'veth3') == 'VIPORT_CONNECTED\n'
+    fabric.clock.advance(6.3)
+    assert read(fabric, state % 'veth3') == 'VIPORT_CONNECTED\n'
+    fabric.clock.advance(0.2)
+    assert read(fabric, state % 'veth3') == 'VIPORT_DISCONNECTED\n'
+    fabric.clock.advance(57.4)
+    assert read(fabric, state % 'veth1') == 'VIPORT_CONNECTED\n'
+    fabric.event('clock-advance', {'seconds': '0.2'})
+    assert read(fabric, state % 'veth1') == 'VIPORT_DISCONNECTED\n'
+    assert read(fabric, state % 'veth2') == 'VIPORT_CONNECTED\n'   # another unit: untouched
+
+
+def test_a_port_going_down_is_noticed_at_once_even_after_a_hot_swap(fabric):
+    write(fabric, '/vnic-mlx4_0-1/create_primary', IOC1 + ',name=veth1')
+    fabric.clock.settle()
+    fabric.event('hot-swap', {'ioc': 'ioc1'})
+    fabric.event('port-down', {'port': 'mlx4_0:1'})
+    assert read(fabric, '/interfaces/veth1/primary_path/viport_state') == 'VIPORT_DISCONNECTED\n'
 
 
 def test_late_ioc_connects_configured_paths_by_itself(fabric):
