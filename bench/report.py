@@ -143,7 +143,7 @@ def reaction_section(case: dict) -> list:
 def fleet_section(case: dict) -> list:
     one = case['hosts'][min(case['hosts'], key=int)]['first']['median']
     lines = ['## 4. Fleet', '',
-             'The VNIC declaration of `playbooks/group_vars/iofabric_hosts.yml` on N simulated hosts at once (each its own '
+             'The VNIC declaration of `docs/examples/inventory/group_vars/iofabric_hosts.yml` on N simulated hosts at once (each its own '
              'fabricsim root and network namespace, `ansible_connection: local`), forks %d, on this %d-core machine. '
              'Produced by `make bench` (`bench/cases/fleet.py`).' % (case['forks'], case['cores']), '',
              '| Hosts | First run | Re-run | First run vs one host |', '|---|---|---|---|']

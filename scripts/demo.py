@@ -24,6 +24,7 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(REPO, 'build', 'demo')
 VENV_BIN = os.path.join(REPO, '.venv', 'bin')
+EXAMPLE_GROUP_VARS = os.path.join(REPO, 'docs', 'examples', 'inventory', 'group_vars', 'iofabric_hosts.yml')
 sys.path.insert(0, os.path.join(REPO, '.venv', 'collections'))
 
 from ansible_collections.iofabric.core.plugins.module_utils._eoib_live import children_of  # noqa: E402
@@ -85,20 +86,26 @@ class Host:
 
 
 def inventory(hosts: list) -> str:
-    """The demo inventory: the site's group, each host on its own simulated root."""
+    """The demo inventory: the site's group, each host on its own simulated root.
+
+    The declaration is the example one (docs/examples/inventory/group_vars), copied beside the
+    inventory as its group_vars: the shipped playbooks carry none.
+    """
     path = os.path.join(BUILD, 'inventory.yml')
-    # Host vars, because they rank above the playbooks' group_vars, which the demo overrides here.
+    os.makedirs(os.path.join(BUILD, 'group_vars'), exist_ok=True)
+    shutil.copyfile(EXAMPLE_GROUP_VARS, os.path.join(BUILD, 'group_vars', 'iofabric_hosts.yml'))
+    # Host vars, because they rank above the inventory's group_vars, which the demo overrides here.
     overrides = {
         # The reconciler runs with this venv's Python, which has its dependencies.
         'reconciler_python': '{{ ansible_playbook_python }}',
         'reconciler_dependencies': 'none',
         # A demo cannot wait two minutes: two consecutive observations are the whole grace.
-        'iofabric_eoib': {'parents': ['all'], 'source': ['auto'], 'grace': {'seconds': 0, 'observations': 2},
-                          'vendor_daemon': {'state': 'collector_off'}},
+        'fabric_eoib': {'parents': ['all'], 'source': ['auto'], 'grace': {'seconds': 0, 'observations': 2},
+                        'vendor_daemon': {'state': 'collector_off'}},
     }
     lines = ['# Written by scripts/demo.py: one host per simulated fabric root.', 'iofabric_hosts:', '  hosts:']
     for host in hosts:
-        values = dict(iofabric_sysroot=host.root, iofabric_netns=host.netns, reconciler_root=host.root, **overrides)
+        values = dict(fabric_sysroot=host.root, fabric_netns=host.netns, reconciler_root=host.root, **overrides)
         lines.append('    %s:' % host.name)
         lines += ['      %s: %s' % (key, json.dumps(value)) for key, value in values.items()]
     lines += [
@@ -176,7 +183,8 @@ def story(hosts: list, forks: int) -> None:
     say('1. Drift report before anything is applied (check mode: nothing changes)')
     report(inv, hosts, forks, 'before')
 
-    say('2. Apply playbooks/site.yml: VNICs, FCoE, SAN LUNs, EoIB collection, and the reconciler role')
+    say('2. Apply playbooks/site.yml (the iofabric.core.fabric role): VNICs, FCoE, SAN LUNs, EoIB collection, '
+        'and the reconciler')
     playbook(inv, 'site.yml', forks)
     pending = hosts[0].reconcile('--check')
     print('What waits on hardware (iofabric-reconcile --check on %s):' % hosts[0].name)

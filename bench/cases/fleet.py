@@ -18,8 +18,8 @@ from bench.lib.plays import inventory, playbook, write
 
 
 def declaration() -> list:
-    with open(os.path.join(REPO, 'playbooks', 'group_vars', 'iofabric_hosts.yml'), encoding='utf-8') as handle:
-        return yaml.safe_load(handle)['iofabric_vnics']
+    with open(os.path.join(REPO, 'docs', 'examples', 'inventory', 'group_vars', 'iofabric_hosts.yml'), encoding='utf-8') as handle:
+        return yaml.safe_load(handle)['fabric_vnics']
 
 
 def measure(repeats: int, quick: bool = False) -> dict:

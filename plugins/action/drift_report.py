@@ -22,16 +22,26 @@ except ImportError:  # pragma: no cover - the schema check is skipped, the repor
     HAS_JSONSCHEMA = False
 
 FORMATS = {'json': ('json', None), 'markdown': ('md', report_lib.markdown), 'junit': ('xml', report_lib.junit)}
-DEFAULT_RESULTS = ['iofabric_drift_vnics', 'iofabric_drift_fcoe', 'iofabric_drift_scsi', 'iofabric_drift_eoib']
+# The results the iofabric.core.fabric role registers.
+DEFAULT_RESULTS = ['fabric_vnics_result', 'fabric_fcoe_result', 'fabric_luns_result', 'fabric_eoib_result']
 
 ARGUMENT_SPEC = dict(
-    dest=dict(type='path', required=True),
+    dest=dict(type='path'),
     results=dict(type='list', elements='str', default=DEFAULT_RESULTS),
     hosts=dict(type='list', elements='str'),
     formats=dict(type='list', elements='str', choices=list(FORMATS), default=list(FORMATS)),
     basename=dict(type='str', default='drift-report'),
     fail_on=dict(type='list', elements='str', choices=['drift', 'pending', 'failed'], default=[]),
 )
+
+
+def default_dest(environ=None) -> str:
+    """A directory the user running the playbook owns: never the installed collection, which may be read-only."""
+    environ = os.environ if environ is None else environ
+    cache = environ.get('XDG_CACHE_HOME') or ''
+    if not os.path.isabs(cache):  # the XDG spec: a relative value is invalid and ignored
+        cache = os.path.join(os.path.expanduser('~'), '.cache')
+    return os.path.join(cache, 'iofabric', 'reports')
 
 
 def _write(path: str, text: str) -> None:
@@ -74,15 +84,16 @@ class ActionModule(ActionBase):
         if HAS_JSONSCHEMA:
             from ansible_collections.iofabric.core.plugins.plugin_utils._drift_report_schema import SCHEMA
             jsonschema.validate(report, SCHEMA)
-        os.makedirs(args['dest'], exist_ok=True)
+        dest = args['dest'] or default_dest()
+        os.makedirs(dest, exist_ok=True)
         files = {}
         for name in args['formats']:
             extension, render = FORMATS[name]
-            path = os.path.join(args['dest'], '%s.%s' % (args['basename'], extension))
+            path = os.path.join(dest, '%s.%s' % (args['basename'], extension))
             _write(path, render(report) if render else json.dumps(report, indent=1, sort_keys=True) + '\n')
             files[name] = path
-        lines = report_lib.summary_lines(report)
-        result.update(changed=False, report=report, files=files, summary=lines, status=report['status'],
+        lines = report_lib.summary_lines(report, where=dest)
+        result.update(changed=False, report=report, files=files, dest=dest, summary=lines, status=report['status'],
                       msg='\n'.join(lines))
         if report['status'] in args['fail_on'] or any(report['totals'][status] for status in args['fail_on']):
             result['failed'] = True

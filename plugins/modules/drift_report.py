@@ -48,14 +48,19 @@ attributes:
     platforms: posix
 options:
   dest:
-    description: The directory on the controller where the report files are written (created if needed).
+    description:
+      - The directory on the controller where the report files are written (created if needed).
+      - Without it, a directory of the user running the playbook, C($XDG_CACHE_HOME/iofabric/reports) or
+        C(~/.cache/iofabric/reports); never the installed collection, which may be read-only. The summary
+        and RV(dest) say where.
     type: path
-    required: true
   results:
-    description: The names of the variables the module tasks registered their results in.
+    description:
+      - The names of the variables the module tasks registered their results in. The default names are those
+        the M(iofabric.core.fabric) role registers.
     type: list
     elements: str
-    default: [iofabric_drift_vnics, iofabric_drift_fcoe, iofabric_drift_scsi, iofabric_drift_eoib]
+    default: [fabric_vnics_result, fabric_fcoe_result, fabric_luns_result, fabric_eoib_result]
   hosts:
     description: The hosts to report on. Defaults to every host of the play (C(ansible_play_hosts_all)), failed ones included.
     type: list
@@ -78,26 +83,42 @@ options:
     default: []
 notes:
   - "Register the module results with C(failed_when: false), so that a failing object becomes part of the
-    report instead of ending the host's play."
+    report instead of ending the host's play (the M(iofabric.core.fabric) role does)."
 seealso:
   - module: iofabric.core.fabric_info
 '''
 
 EXAMPLES = r'''
-- name: Declarations in check mode, then the report
+- name: The iofabric.core.fabric declaration in check mode, then the report
+  hosts: ib_hosts
+  gather_facts: false
+  tasks:
+    - name: The whole host's declaration (the inventory's fabric_* variables), changing nothing
+      ansible.builtin.import_role:
+        name: iofabric.core.fabric
+      vars:
+        fabric_fail_on_failure: false
+      check_mode: true
+
+    - name: Write the report (to ~/.cache/iofabric/reports)
+      iofabric.core.drift_report: {}
+      register: report
+
+- name: Module tasks of your own, in check mode, then the report
   hosts: ib_hosts
   gather_facts: false
   tasks:
     - name: VNICs
       iofabric.core.vnic_interface:
-        config: "{{ iofabric_vnics }}"
+        config: "{{ my_vnics }}"
       check_mode: true
       failed_when: false
-      register: iofabric_drift_vnics
+      register: my_vnics_drift
 
     - name: Write the report
       iofabric.core.drift_report:
-        dest: "{{ playbook_dir }}/reports"
+        dest: /var/tmp/iofabric-reports
+        results: [my_vnics_drift]
       register: report
 
     - name: Summary
@@ -112,13 +133,20 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+dest:
+  description: The directory the report files were written to.
+  returned: always
+  type: str
+  sample: /home/admin/.cache/iofabric/reports
 files:
   description: The files written, by format.
   returned: always
   type: dict
   sample: {json: reports/drift-report.json, markdown: reports/drift-report.md, junit: reports/drift-report.xml}
 status:
-  description: The worst status over all hosts, C(in_sync), C(pending), C(drift) or C(failed).
+  description:
+    - The worst status over all hosts, C(in_sync), C(pending), C(drift) or C(failed); C(nothing_declared)
+      when no host declares any object.
   returned: always
   type: str
 summary:

@@ -18,6 +18,7 @@ from xml.etree import ElementTree
 FORMAT = 'iofabric.core/drift-report'
 VERSION = 1
 STATUSES = ('in_sync', 'drift', 'pending', 'failed')
+NOTHING_DECLARED = 'nothing_declared'
 NO_RESULTS = 'no results: the host was unreachable, or failed before the report'
 
 
@@ -70,7 +71,8 @@ def _worst(counts: dict) -> str:
     for status in ('failed', 'drift', 'pending'):
         if counts[status]:
             return status
-    return 'in_sync'
+    # Nothing to be in sync with is not "in sync": a host without a declaration says so.
+    return 'in_sync' if counts['in_sync'] else NOTHING_DECLARED
 
 
 def _cell(value) -> str:
@@ -143,15 +145,18 @@ def junit(report: dict) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(top, encoding='unicode') + '\n'
 
 
-def summary_lines(report: dict) -> list:
-    """The readable summary the playbook prints at the end, a block per host."""
-    lines = ['IO fabric drift report: %s (%s)' % (report['status'], ', '.join(
-        '%d %s' % (report['totals'][status], status.replace('_', ' ')) for status in STATUSES))]
+def summary_lines(report: dict, where: str | None = None) -> list:
+    """The readable summary the playbook prints at the end, a block per host.
+
+    where: the directory the report files were written to, said on the first line.
+    """
+    lines = ['IO fabric drift report: %s (%s)%s' % (report['status'].replace('_', ' '), ', '.join(
+        '%d %s' % (report['totals'][status], status.replace('_', ' ')) for status in STATUSES),
+        ', written to %s' % where if where else '')]
     for host, entry in report['hosts'].items():
-        counts = entry['summary']
-        lines.append('%s: %s, %s' % (host, entry['status'].replace('_', ' '), ', '.join(
-            '%d %s' % (counts[status], status.replace('_', ' ')) for status in STATUSES if counts[status])
-            or 'nothing declared'))
+        counts = ', '.join('%d %s' % (entry['summary'][status], status.replace('_', ' '))
+                           for status in STATUSES if entry['summary'][status])
+        lines.append('%s: %s%s' % (host, entry['status'].replace('_', ' '), ', ' + counts if counts else ''))
         for error in entry['errors']:
             lines.append('  failed  %s: %s' % (error['task'], error['error']))
         for row in entry['objects']:

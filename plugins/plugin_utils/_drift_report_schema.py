@@ -15,10 +15,12 @@ _COUNTS = {
     'properties': {key: {'type': 'integer', 'minimum': 0} for key in ('in_sync', 'drift', 'pending', 'failed')},
 }
 _STATUS = {'enum': ['in_sync', 'drift', 'pending', 'failed']}
+# A host (or a whole report) with no declared object is not in sync: it declares nothing.
+_HOST_STATUS = {'enum': ['in_sync', 'drift', 'pending', 'failed', 'nothing_declared']}
 
 SCHEMA = {
     '$schema': 'https://json-schema.org/draft/2020-12/schema',
-    '$id': 'https://example.invalid/iofabric/core/drift-report.schema.json',
+    '$id': 'urn:iofabric.core:drift-report:1',
     'title': 'iofabric.core drift report',
     'type': 'object',
     'required': ['format', 'version', 'generated', 'status', 'totals', 'hosts'],
@@ -27,7 +29,7 @@ SCHEMA = {
         'format': {'const': 'iofabric.core/drift-report'},
         'version': {'const': 1},
         'generated': {'type': 'string', 'pattern': r'^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$'},
-        'status': _STATUS,
+        'status': _HOST_STATUS,
         'totals': _COUNTS,
         'hosts': {
             'type': 'object',
@@ -36,7 +38,7 @@ SCHEMA = {
                 'required': ['status', 'summary', 'objects', 'errors'],
                 'additionalProperties': False,
                 'properties': {
-                    'status': _STATUS,
+                    'status': _HOST_STATUS,
                     'summary': _COUNTS,
                     'errors': {'type': 'array', 'items': {
                         'type': 'object', 'required': ['task', 'error'], 'additionalProperties': False,
