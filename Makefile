@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.venv/collections
 
-.PHONY: all bootstrap demo test check sanity units integration lint molecule build bench soak clean
+.PHONY: all bootstrap demo test check sanity units integration lint molecule vm build bench soak clean
 
 all: test
 
@@ -22,7 +22,7 @@ test: bootstrap
 check: bootstrap
 	@scripts/test.sh check
 
-sanity units integration lint molecule: bootstrap
+sanity units integration lint molecule vm: bootstrap
 	@scripts/test.sh $@
 
 # Speed and scale against the baselines (docs/performance.md); under 15 minutes on 2 cores.

@@ -34,6 +34,8 @@ run_step() {
         integration) python -m pytest tests/integration -q -n "${IOFABRIC_TEST_WORKERS:-2}" ;;
         lint) lint ;;
         molecule) scripts/molecule.sh ;;
+        # The real Debian 12 kernel in a QEMU VM (image built once, cached by recipe): docs/testing.md.
+        vm) scripts/vm/lane.sh ;;
         style) style ;;
         # The long variants of the crash, concurrency and fuzzing suites, each on its own worker.
         soak) IOFABRIC_CRASH_ITERATIONS="${IOFABRIC_CRASH_ITERATIONS:-10000}" \
@@ -47,7 +49,7 @@ run_step() {
 }
 
 case "${1:-all}" in
-    all) steps=(sanity units integration lint molecule) ;;
+    all) steps=(sanity units integration lint molecule vm) ;;
     check) steps=(style units) ;;
     *) steps=("$1") ;;
 esac
