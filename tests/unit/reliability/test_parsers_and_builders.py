@@ -102,6 +102,13 @@ def _dump_bytes() -> list:
         sock.close()
 
 
+def _proc_scsi_scsi() -> str:
+    """/proc/scsi/scsi as fabricsim renders it (scsi_proc.c's format), from a kernel built with CONFIG_SCSI_PROC_FS."""
+    scenario = load('small')
+    scenario['scsi'] = dict(scenario['scsi'], proc_fs=True)
+    return Fabric(scenario, ManualClock()).read('/proc/scsi/scsi').decode()
+
+
 SIM = _simulated_outputs()
 # name: (the parser as the engine calls it, its seeds, the errors it may raise)
 PARSERS = {
@@ -123,8 +130,7 @@ PARSERS = {
     'mountinfo': (parse_mountinfo, [MOUNTINFO], (ParseError,)),
     'swaps': (parse_swaps, [SWAPS], (ParseError,)),
     # sdi_device state=parsed: /proc/scsi/scsi as fabricsim renders it (scsi_proc.c's format).
-    '/proc/scsi/scsi': (SdiKind(None, None).parse, [Fabric(load('small'), ManualClock()).read('/proc/scsi/scsi').decode()],
-                        (ParseError,)),
+    '/proc/scsi/scsi': (SdiKind(None, None).parse, [_proc_scsi_scsi()], (ParseError,)),
 }
 SPICE = ['"', ',', '=', '\n', '\r', '\t', '\0', '\\', ' ', '{', '}', ';', ':', '0x', 'ffff', '\u00e9', '\ufffd',
          '\x1b[31m', 'Status:', 'HCA No = ', '<', '>', '&', 'mlx4_vnicd=', ' - ']
