@@ -240,11 +240,11 @@ class ScsiDriver:
         # invalidated every other device's files. Directory listings are never cached (opendir is
         # answered), so a device appearing needs no parent invalidated.
         for path in ('/sys/class/scsi_device/' + sdev.address, '/sys/bus/scsi/devices/' + sdev.address,
-                     '/sys/bus/scsi/devices/' + _target_name(sdev), '/' + self._device_path(sdev),
+                     '/sys/bus/scsi/devices/' + _target_name(sdev), '/sys/' + self._device_path(sdev),
                      '/sys/%s/scsi_host' % sdev.host.path, '/proc/scsi/scsi'):
             self.fabric.mark_dirty(path)
         if self.devices.get(sdev.address) is not sdev:   # removed: its target directory may be gone too
-            self.fabric.mark_dirty('/' + self._device_path(sdev).rsplit('/', 1)[0])
+            self.fabric.mark_dirty('/sys/' + self._device_path(sdev).rsplit('/', 1)[0])
         if sdev.disk:
             self.fabric.mark_dirty('/sys/block/' + sdev.disk)
 
