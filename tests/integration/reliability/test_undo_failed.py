@@ -37,6 +37,9 @@ def test_a_port_typo_vnic_is_visible_then_deleted_from_the_store(sim, playbook):
     assert run.status('vnics') == 'failed' or result['failures'], run.stdout
     assert 'veth9' in stored(sim, 'qlgc')                                   # what the failed task recorded ...
     assert [row['status'] for row in result['objects'] if row['object'] == 'veth9'] == ['failed']   # ... is visible
+    info = playbook.run([{'name': 'info', 'iofabric.core.fabric_info': {}, 'register': 'out'}], sim=sim).task('info')
+    rows = {(row['kind'], row['object']): row for row in info['objects']}
+    assert rows[('qlgc', 'veth9')]['status'] != 'in_sync', rows            # fabric_info shows it too
     check = playbook.run([vnic([{'type': 'qlgc', 'name': 'veth9'}], state='deleted')], sim=sim, check=True)
     assert forgets(check.task('vnics')) == [('veth9', 'planned')] and 'veth9' in stored(sim, 'qlgc')
     run = playbook.run([vnic([{'type': 'qlgc', 'name': 'veth9'}], state='deleted')], sim=sim)
