@@ -23,9 +23,11 @@ removal takes the device offline and checks again.
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
 import posixpath
 import stat
+import struct
 from dataclasses import dataclass, field
 
 from ansible_collections.iofabric.core.plugins.module_utils._errors import IofabricError, ParseError, SysfsError
@@ -221,6 +223,25 @@ def _read_btrfs(sysroot, reader: _Reader, use: HostUse) -> None:
             use.btrfs[fsid] = reader.entries(devices, '/sys/fs/btrfs/%s/devices' % fsid)
 
 
+LOOP_GET_STATUS64 = 0x4C05   # include/uapi/linux/loop.h; struct loop_info64 starts with __u64 lo_device
+
+
+def _loop_device_number(name: str) -> tuple | None:
+    """st_dev of a loop's backing file as the kernel keeps it (lo_device), for a file that was deleted or renamed."""
+    try:
+        fd = os.open('/dev/' + name, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        info = fcntl.ioctl(fd, LOOP_GET_STATUS64, bytes(232))
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    number = struct.unpack_from('=Q', info)[0]
+    return os.major(number), os.minor(number)
+
+
 def _read_loops(sysroot, reader: _Reader, use: HostUse) -> None:
     """Bound loop devices and the st_dev of their backing file (drivers/block/loop.c loop/backing_file)."""
     for name in reader.entries(sysroot.path(BLOCK), '/sys/block'):
@@ -230,7 +251,15 @@ def _read_loops(sysroot, reader: _Reader, use: HostUse) -> None:
         if not backing:
             continue   # unbound
         backing = backing.strip()
-        use.loops.append((name, backing, _stdev(reader.stat(backing, 'backing file of %s' % name))))
+        try:
+            dev = _stdev(os.stat(reader.node(backing)))
+        except (OSError, IofabricError) as exc:
+            # "<path> (deleted)", or renamed since: the real root asks the loop driver itself.
+            dev = _loop_device_number(name) if sysroot.is_host_root else None
+            if dev is None:
+                reader.unseen.append('could not tell where the backing file of %s (%s) lives: %s'
+                                     % (name, backing, getattr(exc, 'strerror', None) or exc))
+        use.loops.append((name, backing, dev))
 
 
 def read_host_use(sysroot) -> HostUse:
