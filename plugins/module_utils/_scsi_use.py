@@ -58,6 +58,8 @@ class Mount:
     source: str
     target: str
     fstype: str
+    mount_id: int = -1
+    nodev: bool = False   # a device node on this mount cannot be opened as a device (fs/namei.c may_open)
 
 
 @dataclass
@@ -115,7 +117,8 @@ def parse_mountinfo(text: str) -> list:
         fields, after = head.split(), tail.split()
         if not sep or len(fields) < 6 or len(after) < 2:
             continue
-        mounts.append(Mount(_dev_pair(fields[2]), _unescape(after[1]), _unescape(fields[4]), after[0]))
+        mounts.append(Mount(_dev_pair(fields[2]), _unescape(after[1]), _unescape(fields[4]), after[0],
+                            int(fields[0]) if fields[0].isdigit() else -1, 'nodev' in fields[5].split(',')))
     return mounts
 
 
@@ -173,8 +176,23 @@ def _stdev(st) -> tuple | None:
     return (os.major(st.st_dev), os.minor(st.st_dev)) if st is not None else None
 
 
+def _on_nodev_mount(fdinfo: str, nodev_mounts: set) -> bool:
+    """fdinfo's mnt_id names the mount the file is on; nothing on a nodev mount is an open block device. Skipping
+    those never stats a file of a FUSE mount (nodev), whose daemon may not answer."""
+    try:
+        text = read_attr_or(fdinfo) or ''
+    except SysfsError:
+        return False
+    for line in text.splitlines():
+        if line.startswith('mnt_id:'):
+            value = line.split(':', 1)[1].strip()
+            return value.isdigit() and int(value) in nodev_mounts
+    return False
+
+
 def _read_openers(sysroot, reader: _Reader, use: HostUse) -> None:
     """Every open block device, by st_rdev: an open through /dev/oracleasm/disks/DATA1 is an open of its disk."""
+    nodev_mounts = {mount.mount_id for mount in use.mounts if mount.nodev}
     proc = sysroot.path('/proc')
     for pid in reader.entries(proc, '/proc'):
         if not pid.isdigit():
@@ -192,6 +210,9 @@ def _read_openers(sysroot, reader: _Reader, use: HostUse) -> None:
             entry = '%s/%s' % (fd_dir, fd)
             try:
                 target = os.readlink(entry)
+                if sysroot.is_host_root and (not target.startswith('/')
+                                             or _on_nodev_mount('%s/%s/fdinfo/%s' % (proc, pid, fd), nodev_mounts)):
+                    continue   # a socket, pipe or anon inode, or a file where no device node can be opened
                 # On the real root the magic link itself is stat'ed (works for a deleted or renamed node);
                 # under a sysroot the link text names a node of that root.
                 st = os.stat(entry) if sysroot.is_host_root else None

@@ -264,7 +264,9 @@ def test_a_mount_this_namespace_cannot_see_is_found_by_o_excl(loops):
 
 def test_parse_mountinfo_unescapes_and_keeps_numbers():
     line = '36 35 98:0 /mnt1 /mnt\\040two rw,noatime master:1 - ext3 /dev/root rw,errors=continue\n'
-    assert parse_mountinfo(line + 'garbage\n') == [Mount((98, 0), '/dev/root', '/mnt two', 'ext3')]
+    assert parse_mountinfo(line + 'garbage\n') == [Mount((98, 0), '/dev/root', '/mnt two', 'ext3', 36, False)]
+    nodev = '48 27 0:40 / /srv/sim rw,nosuid,nodev,relatime - fuse fabricsim-sys rw\n'
+    assert parse_mountinfo(nodev)[0].nodev is True
     with pytest.raises(IofabricError):
         parse_mountinfo(None)
 
