@@ -1,13 +1,15 @@
 """Block device stacks above the SCSI disks: device-mapper, md, swap, mounts, btrfs, opens through any node.
 
 Follows the real kernel (torvalds/linux):
-- drivers/md/dm-sysfs.c: /sys/block/dm-N/dm/{name,uuid,suspended}; block/genhd.c: dev is "MAJ:MIN", dm's
+- drivers/md/dm-sysfs.c: /sys/block/dm-N/dm/{name,uuid,suspended,use_blk_mq,rq_based_seq_io_merge_deadline},
+  each "%s\n" or "%d\n"; block/genhd.c: dev is "MAJ:MIN", dm's
   major is dynamic (253 on common distributions; guessed here), md's is 9 (MD_MAJOR), loop's 7.
 - block/holder.c bd_link_disk_holder(): a holder (dm, md) adds holders/<holder> under the slave (disk or
   partition) and slaves/<slave> under itself, both symlinks; virtual disks live in /sys/devices/virtual/block
   and /sys/block/<name> links there.
-- fs/btrfs/sysfs.c btrfs_sysfs_add_device(): /sys/fs/btrfs/<fsid>/devices/<name> links each member's block
-  device, only while the file system is mounted. mountinfo shows btrfs with an anonymous 0:NN device
+- fs/btrfs/sysfs.c btrfs_sysfs_add_device(): sysfs_create_link(devices_kobj, disk_kobj, disk_kobj->name), so
+  /sys/fs/btrfs/<fsid>/devices/<name> is named after the member's block device kobject (bdev_kobj: a
+  partition's own name, sdb1), only while the file system is mounted. mountinfo shows btrfs with an anonymous 0:NN device
   (fs/super.c get_anon_bdev / set_anon_super); the mount source is the device given to mount.
 - mm/swapfile.c swap_show(): /proc/swaps names the node path swapon was given.
 Device nodes are real: the simulated root's /dev gets mknod'ed block nodes with the model's numbers (the
@@ -109,7 +111,9 @@ class BlockDriver:
         if disk.major == DM_MAJOR:
             entries['dm'] = vfs.Dir({'name': vfs.text_attr(lambda: disk.dm_name),
                                      'uuid': vfs.text_attr(lambda: disk.uuid),
-                                     'suspended': vfs.text_attr(lambda: 0)})
+                                     'suspended': vfs.text_attr(lambda: 0),
+                                     'use_blk_mq': vfs.text_attr(lambda: 1),
+                                     'rq_based_seq_io_merge_deadline': vfs.text_attr(lambda: 0)})
         else:
             entries['md'] = vfs.Dir({'level': vfs.text_attr(lambda: disk.level),
                                      'array_state': vfs.text_attr(lambda: 'clean')})

@@ -23,9 +23,11 @@ removal takes the device offline and checks again.
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
 import posixpath
 import stat
+import struct
 from dataclasses import dataclass, field
 
 from ansible_collections.iofabric.core.plugins.module_utils._errors import IofabricError, ParseError, SysfsError
@@ -56,6 +58,8 @@ class Mount:
     source: str
     target: str
     fstype: str
+    mount_id: int = -1
+    nodev: bool = False   # a device node on this mount cannot be opened as a device (fs/namei.c may_open)
 
 
 @dataclass
@@ -113,7 +117,8 @@ def parse_mountinfo(text: str) -> list:
         fields, after = head.split(), tail.split()
         if not sep or len(fields) < 6 or len(after) < 2:
             continue
-        mounts.append(Mount(_dev_pair(fields[2]), _unescape(after[1]), _unescape(fields[4]), after[0]))
+        mounts.append(Mount(_dev_pair(fields[2]), _unescape(after[1]), _unescape(fields[4]), after[0],
+                            int(fields[0]) if fields[0].isdigit() else -1, 'nodev' in fields[5].split(',')))
     return mounts
 
 
@@ -171,8 +176,23 @@ def _stdev(st) -> tuple | None:
     return (os.major(st.st_dev), os.minor(st.st_dev)) if st is not None else None
 
 
+def _on_nodev_mount(fdinfo: str, nodev_mounts: set) -> bool:
+    """fdinfo's mnt_id names the mount the file is on; nothing on a nodev mount is an open block device. Skipping
+    those never stats a file of a FUSE mount (nodev), whose daemon may not answer."""
+    try:
+        text = read_attr_or(fdinfo) or ''
+    except SysfsError:
+        return False
+    for line in text.splitlines():
+        if line.startswith('mnt_id:'):
+            value = line.split(':', 1)[1].strip()
+            return value.isdigit() and int(value) in nodev_mounts
+    return False
+
+
 def _read_openers(sysroot, reader: _Reader, use: HostUse) -> None:
     """Every open block device, by st_rdev: an open through /dev/oracleasm/disks/DATA1 is an open of its disk."""
+    nodev_mounts = {mount.mount_id for mount in use.mounts if mount.nodev}
     proc = sysroot.path('/proc')
     for pid in reader.entries(proc, '/proc'):
         if not pid.isdigit():
@@ -190,6 +210,9 @@ def _read_openers(sysroot, reader: _Reader, use: HostUse) -> None:
             entry = '%s/%s' % (fd_dir, fd)
             try:
                 target = os.readlink(entry)
+                if sysroot.is_host_root and (not target.startswith('/')
+                                             or _on_nodev_mount('%s/%s/fdinfo/%s' % (proc, pid, fd), nodev_mounts)):
+                    continue   # a socket, pipe or anon inode, or a file where no device node can be opened
                 # On the real root the magic link itself is stat'ed (works for a deleted or renamed node);
                 # under a sysroot the link text names a node of that root.
                 st = os.stat(entry) if sysroot.is_host_root else None
@@ -221,6 +244,25 @@ def _read_btrfs(sysroot, reader: _Reader, use: HostUse) -> None:
             use.btrfs[fsid] = reader.entries(devices, '/sys/fs/btrfs/%s/devices' % fsid)
 
 
+LOOP_GET_STATUS64 = 0x4C05   # include/uapi/linux/loop.h; struct loop_info64 starts with __u64 lo_device
+
+
+def _loop_device_number(name: str) -> tuple | None:
+    """st_dev of a loop's backing file as the kernel keeps it (lo_device), for a file that was deleted or renamed."""
+    try:
+        fd = os.open('/dev/' + name, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        info = fcntl.ioctl(fd, LOOP_GET_STATUS64, bytes(232))
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    number = struct.unpack_from('=Q', info)[0]
+    return os.major(number), os.minor(number)
+
+
 def _read_loops(sysroot, reader: _Reader, use: HostUse) -> None:
     """Bound loop devices and the st_dev of their backing file (drivers/block/loop.c loop/backing_file)."""
     for name in reader.entries(sysroot.path(BLOCK), '/sys/block'):
@@ -230,7 +272,15 @@ def _read_loops(sysroot, reader: _Reader, use: HostUse) -> None:
         if not backing:
             continue   # unbound
         backing = backing.strip()
-        use.loops.append((name, backing, _stdev(reader.stat(backing, 'backing file of %s' % name))))
+        try:
+            dev = _stdev(os.stat(reader.node(backing)))
+        except (OSError, IofabricError) as exc:
+            # "<path> (deleted)", or renamed since: the real root asks the loop driver itself.
+            dev = _loop_device_number(name) if sysroot.is_host_root else None
+            if dev is None:
+                reader.unseen.append('could not tell where the backing file of %s (%s) lives: %s'
+                                     % (name, backing, getattr(exc, 'strerror', None) or exc))
+        use.loops.append((name, backing, dev))
 
 
 def read_host_use(sysroot) -> HostUse:

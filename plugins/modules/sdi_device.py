@@ -26,7 +26,7 @@ description:
     through any device node name, including udev aliases such as C(/dev/oracleasm/disks/DATA1), and btrfs
     file systems that span devices (C(/sys/fs/btrfs/*/devices)). On the real root it also checks for
     exclusive claims with an C(O_EXCL) open. A refusal lists the evidence with the chain, for example
-    C(protected: sdd1 -> dm-4 (vg0-pv) -> dm-5 (vg0-root) mounted on /).
+    C(sdd1 -> dm-4 (vg0-pv) -> dm-5 (vg0-root) mounted on /).
   - Whatever carries C(/), C(/boot), C(/boot/efi), C(/usr) or C(/var), or active swap, anywhere up the disk's stack
     is never removed, with or without I(force). Anything the module cannot read (permissions, entries
     that vanish, an unbound holder) also refuses the removal, and the refusal names what could not be

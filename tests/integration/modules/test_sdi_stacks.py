@@ -174,8 +174,8 @@ def test_playbook_refusals_name_the_stack_and_write_nothing(stacks, playbook):
     stacks.event('block-open', device='sdg1', name='backup')
     stacks.event('md-create', name='md127', slaves='sdg1')
     writes, store = stacks.write_count(), store_bytes(stacks)
-    tasks = [{'name': name, 'iofabric.core.sdi_device': {'config': [{'address': address, 'force': force}],
-                                                        'state': 'deleted'}, 'ignore_errors': True}
+    tasks = [{'name': name, 'ignore_errors': True,
+              'iofabric.core.sdi_device': {'config': [{'address': address, 'force': force}], 'state': 'deleted'}}
              for name, (address, force, _lines) in REFUSALS.items()]
     run = playbook.run(tasks, sim=stacks)
     for name, (address, force, lines) in REFUSALS.items():
@@ -186,8 +186,8 @@ def test_playbook_refusals_name_the_stack_and_write_nothing(stacks, playbook):
             assert line in result['refused'][0]['evidence'], (name, line, result['refused'][0]['evidence'])
     opens = [line for line in run.task('opens and a holder on a partition')['refused'][0]['evidence']
              if line.startswith('open: ')]
-    assert [line.split(') ', 1)[1] for line in opens] == ['fd 3 through /dev/oracleasm/disks/DATA1',
-                                                         'fd 3 through /dev/sdg1']
+    expected = ['fd 3 through /dev/oracleasm/disks/DATA1', 'fd 3 through /dev/sdg1']
+    assert [line.split(') ', 1)[1] for line in opens] == expected
     assert stacks.write_count() == writes and store_bytes(stacks) == store
     assert devices(stacks) == ['0:0:0:0', '1:0:1:0', '1:0:2:0', '1:0:3:0', '1:0:4:0', '1:0:5:0', '1:0:6:0', '1:0:7:0',
                                '1:0:8:0']
@@ -209,12 +209,11 @@ def test_playbook_io_in_one_counter_at_delete_time_aborts(stacks, playbook, coun
 
 
 def test_playbook_add_next_to_a_wwid_less_lun_and_parse_garbage(stacks, playbook):
-    run = playbook.run([{'name': 'add', 'iofabric.core.sdi_device': {
-                            'config': [{'address': '1:0:9:0', 'wwid': 'naa.600a0980383044375200000000000009'}]}},
+    add = {'config': [{'address': '1:0:9:0', 'wwid': 'naa.600a0980383044375200000000000009'}]}
+    garbage = {'state': 'parsed', 'running_config': 'Attached devices:\nHost: scsiX Channel: 00 Id: 00'}
+    run = playbook.run([{'name': 'add', 'iofabric.core.sdi_device': add},
                         {'name': 'gather', 'iofabric.core.sdi_device': {'state': 'gathered'}},
-                        {'name': 'parse garbage', 'iofabric.core.sdi_device': {
-                            'state': 'parsed', 'running_config': 'Attached devices:\nHost: scsiX Channel: 00 Id: 00'},
-                         'ignore_errors': True}], sim=stacks)
+                        {'name': 'parse garbage', 'iofabric.core.sdi_device': garbage, 'ignore_errors': True}], sim=stacks)
     assert run.status('add') == 'ok' and run.task('add')['changed'] is True and '1:0:9:0' in devices(stacks)
     nowwn = [d for d in run.task('gather')['gathered'] if d['address'] == '1:0:8:0']
     assert nowwn and nowwn[0].get('wwid') is None and nowwn[0]['serial'] == 'nowwn'

@@ -225,6 +225,23 @@ def test_a_loop_device_backed_by_a_file_on_the_disk_joins_the_stack(loops):
         inner_disk.close()
 
 
+def test_a_loop_whose_backing_file_was_deleted_still_joins_the_stack(loops):
+    disk = loops.disk('gone', partition=True)
+    loops.mkfs('/dev/%s' % disk.partitions[0])
+    outer = loops.mount('/dev/%s' % disk.partitions[0], 'outer')
+    image = os.path.join(outer, 'scratch.img')
+    with open(image, 'wb') as handle:
+        handle.truncate(16 * MB)
+    node = _run('losetup', '--find', '--show', image)
+    loops.undo.append(('losetup', '-d', node))
+    os.unlink(image)   # backing_file now reads "<path> (deleted)": only the loop driver knows where it lived
+    assert found(disk) == [
+        'mount: %s is mounted on %s' % (disk.partitions[0], outer),
+        'holder: %s mounted on %s -> %s (backing file %s (deleted)) holds it'
+        % (disk.partitions[0], outer, os.path.basename(node), image),
+    ]
+
+
 def test_a_mount_this_namespace_cannot_see_is_found_by_o_excl(loops):
     _need(shutil.which('unshare') is not None, 'needs unshare(1)')
     disk = loops.disk('hidden', partition=True)
@@ -247,7 +264,9 @@ def test_a_mount_this_namespace_cannot_see_is_found_by_o_excl(loops):
 
 def test_parse_mountinfo_unescapes_and_keeps_numbers():
     line = '36 35 98:0 /mnt1 /mnt\\040two rw,noatime master:1 - ext3 /dev/root rw,errors=continue\n'
-    assert parse_mountinfo(line + 'garbage\n') == [Mount((98, 0), '/dev/root', '/mnt two', 'ext3')]
+    assert parse_mountinfo(line + 'garbage\n') == [Mount((98, 0), '/dev/root', '/mnt two', 'ext3', 36, False)]
+    nodev = '48 27 0:40 / /srv/sim rw,nosuid,nodev,relatime - fuse fabricsim-sys rw\n'
+    assert parse_mountinfo(nodev)[0].nodev is True
     with pytest.raises(IofabricError):
         parse_mountinfo(None)
 
