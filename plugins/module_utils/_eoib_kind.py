@@ -79,7 +79,8 @@ class EoibKind(BaseKind):
         if self.parents:
             sources = self.settings['source']
             try:
-                topology = Topology.read(self.netns, with_fdb='bridge' in sources or 'auto' in sources)
+                topology = Topology.read(self.netns, with_fdb='bridge' in sources or 'auto' in sources,
+                                         sysroot=self.sysroot)
             except IofabricError as exc:
                 self.views = {name: None for name in self.parents}
                 self.live_error = 'rtnetlink: %s' % exc

@@ -61,6 +61,7 @@ class GuestInventory:
         self._xen_probe: GuestSourceError | bool | None = None
         self._sources: list | None = None   # (nics, how) or GuestSourceError
         self.warnings: list = []             # what a source's libraries printed, structured
+        self._local: dict | None = None
         self.libvirt_uri = libvirt_uri or glibvirt.configured_uri(sysroot) or glibvirt.DEFAULT_URI
 
     # -- which sources ---------------------------------------------------------------------
@@ -88,7 +89,9 @@ class GuestInventory:
             view.error = 'no link named %s (rtnetlink)' % parent_name
             return view
         view.own_mac = normal_mac(parent.address or '') or ''
-        view.local = self.topology.local_macs()
+        if self._local is None:
+            self._local = self.topology.local_macs()
+        view.local = self._local
         domain = self.topology.domain(parent)
         try:
             for source in self.sources():

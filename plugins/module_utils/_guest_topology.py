@@ -16,9 +16,12 @@ tunnel): that one must be named by a guest source, or nothing is removed under t
 
 from __future__ import annotations
 
+import ctypes
 import errno as _errno
+import os
 import socket
 import struct
+import threading
 from dataclasses import dataclass, field
 
 from ansible_collections.iofabric.core.plugins.module_utils import _rtnl as rtnl
@@ -29,6 +32,7 @@ AGGREGATES = ('bond', 'team')
 UPPERS = ('vlan', 'macvlan', 'macvtap', 'ipvlan', 'ipvtap')
 HOST_UPPERS = ('vlan', 'macvlan', 'ipvlan', 'ipvtap')   # the host's own: their MACs are local or the lower's
 IFLA_LINK_NETNSID = 37
+NETNS_DIR = '/run/netns'
 
 # Roles. HOST: the host's own link. GUEST_TAP: a macvtap, whose MAC is its guest's (kept as a
 # local link's). NEEDS_SOURCE: something the host does not own sends through it.
@@ -65,15 +69,19 @@ class Topology:
     links: dict = field(default_factory=dict)     # index -> Link
     fdb: list = field(default_factory=list)       # (mac, port index, bridge index, permanent)
     netnsids: dict = field(default_factory=dict)  # index -> IFLA_LINK_NETNSID: its lower/peer is in another netns
+    elsewhere: dict = field(default_factory=dict)  # mac -> a link of another visible namespace that has it
 
     @classmethod
-    def read(cls, netns: str | None, with_fdb: bool) -> Topology:
+    def read(cls, netns: str | None, with_fdb: bool, sysroot=None) -> Topology:
         dumped = dump(netns)
         fdb = []
         if with_fdb:
             with Netlink(netns) as netlink:
                 fdb = netlink.bridge_fdb()
-        return cls.from_dump(dumped, fdb)
+        topology = cls.from_dump(dumped, fdb)
+        if sysroot is not None:
+            topology.elsewhere = macs_elsewhere(sysroot, netns)
+        return topology
 
     @classmethod
     def from_dump(cls, dumped: list, fdb: list | None = None) -> Topology:
@@ -101,6 +109,8 @@ class Topology:
             for mac in (link.address, link.perm_address):
                 if mac and mac != '00:00:00:00:00:00':
                     macs.setdefault(mac.lower(), '%s%s' % (link.name, ' (%s)' % link.kind if link.kind else ''))
+        for mac, where in self.elsewhere.items():
+            macs.setdefault(mac, where)
         return macs
 
     # -- the domain ------------------------------------------------------------------------
@@ -195,6 +205,64 @@ class Topology:
         names = {link.index: link.name for link in ports}
         return sorted((mac, names[port]) for mac, port, master, permanent in self.fdb
                       if master == bridge.index and port in names and not permanent)
+
+
+def macs_elsewhere(sysroot, netns: str | None) -> dict:
+    """mac -> 'link (kind) in network namespace N' for the other namespaces named under
+    <sysroot>/run/netns: a macvlan moved into a container is invisible from the parent's
+    namespace, but its MAC is still a local link's. A namespace that cannot be entered (gone
+    since the listing) is skipped: this only ever adds MACs that are kept."""
+    directory = sysroot.path(NETNS_DIR)
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return {}
+    macs: dict = {}
+    for name in names:
+        if name == netns:
+            continue
+        try:
+            sock = _open_at(os.path.join(directory, name))
+        except OSError:
+            continue
+        try:
+            links = _dump(sock)
+        except OSError:
+            continue
+        finally:
+            sock.close()
+        for fields in links:
+            for mac in (fields.get('address'), fields.get('perm_address')):
+                if mac and mac != '00:00:00:00:00:00':
+                    kind = ' (%s)' % fields['kind'] if fields.get('kind') else ''
+                    macs.setdefault(mac.lower(), '%s%s in network namespace %s' % (fields['name'], kind, name))
+    return macs
+
+
+def _open_at(path: str) -> socket.socket:
+    """A route netlink socket created inside the namespace bound at ``path`` (a thread enters it:
+    setns moves only the calling thread)."""
+    made: dict = {}
+
+    def enter_and_open() -> None:
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+            try:
+                libc = ctypes.CDLL(None, use_errno=True)
+                if libc.setns(fd, rtnl.CLONE_NEWNET) != 0:
+                    err = ctypes.get_errno()
+                    raise OSError(err, os.strerror(err))
+            finally:
+                os.close(fd)
+            made['socket'] = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, rtnl.NETLINK_ROUTE)
+        except OSError as exc:
+            made['error'] = exc
+    thread = threading.Thread(target=enter_and_open, name='iofabric-netns-scan')
+    thread.start()
+    thread.join()
+    if 'error' in made:
+        raise made['error']
+    return made['socket']
 
 
 def dump(netns: str | None) -> list:

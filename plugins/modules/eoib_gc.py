@@ -30,7 +30,8 @@ description:
     by the MAC libvirt gives its tap, xenstore by its vif name). If one is not, nothing is removed under P,
     and C(pending) names the port. Other parents are collected as usual.
   - The MACs of local links (P itself, bridges including the persistent MAC systemd gives them, bonds,
-    VLANs, macvlans, every link in the namespace) are never collected.
+    VLANs, macvlans, every link in the namespace, and every link in the network namespaces named under
+    C(<sysroot>/run/netns)) are never collected.
   - It fails closed. When a guest source cannot be read, or reads only in part (libvirt unreachable, one
     domain's XML unreadable, a xenstore error), nothing under the affected parents is removed. C(pending)
     and C(kept) say why, and the grace records stay as they were.

@@ -193,6 +193,7 @@ def test_playbook_bad_input_names_the_field_and_changes_nothing(sim, playbook):
     writes = sim.write_count()
     for options, field in (({'parents': ['eth4,parent=eth5']}, 'parents[0]:'),
                            ({'libvirt_uri': 'qemu:///system\ngc'}, 'libvirt_uri:'),
+                           ({'libvirt_uri': 'qemu+ext:///system?command=/tmp/x'}, 'libvirt_uri:'),
                            ({'grace': {'observations': 0}}, 'grace.observations:'),
                            ({'vendor_daemon': {'state': 'collector_off', 'log_file': '/tmp/a b'}},
                             'vendor_daemon.log_file:')):

@@ -286,3 +286,30 @@ def test_libxml_noise_of_an_unreachable_libvirt_is_a_structured_warning(sim, tmp
     assert result['pending'][0]['reason'].startswith('nothing removed under eth4: libvirt (test://%s) is unreachable'
                                                      % (tmp_path / 'missing.xml'))
     assert 'I/O warning' not in capfd.readouterr().err
+
+
+def test_a_macvlan_moved_into_another_namespace_keeps_its_mac(sim):
+    """A container's macvlan on eth5 is invisible from eth5's namespace once moved; its MAC is
+    still a local link's, found in the namespaces named under <sysroot>/run/netns."""
+    other = 'eoibmv%d' % os.getpid()
+    subprocess.run(['ip', 'netns', 'add', other], check=True, capture_output=True)
+    bound = sim.path('/run/netns/' + other)
+    try:
+        os.makedirs(os.path.dirname(bound), exist_ok=True)
+        open(bound, 'w', encoding='ascii').close()
+        subprocess.run(['mount', '--bind', '/run/netns/' + other, bound], check=True, capture_output=True)
+        ip(sim, 'link', 'add', 'link', 'eth5', 'name', 'mvc', 'address', '52:54:00:cc:00:01', 'type', 'macvlan')
+        ip(sim, 'link', 'set', 'mvc', 'netns', other)
+        add_child(sim, 'eth5', '52:54:00:cc:00:01')
+        since = sim.write_count()
+        for _run in range(2):
+            result = gc(sim, parents=['eth5'])
+            assert result['actions'] == [] and 'stale' not in result
+        assert {k['mac']: k['reason'] for k in result['kept']}['52:54:00:cc:00:01'] == (
+            'the MAC of local link mvc (macvlan) in network namespace %s: never collected' % other)
+        assert removals(sim, since) == []
+    finally:
+        subprocess.run(['umount', bound], check=False, capture_output=True)
+        subprocess.run(['ip', 'netns', 'del', other], check=True, capture_output=True)
+        if os.path.exists(bound):
+            os.unlink(bound)

@@ -143,3 +143,23 @@ def test_virsh_output_that_is_not_a_uuid_is_an_error(tmp_path):
     with pytest.raises(GuestSourceError) as info:
         glibvirt._nics_virsh('test:///x', Runner(Sysroot(str(root))))
     assert str(info.value) == "libvirt (test:///x): virsh list --uuid printed 'web server', which is not a UUID"
+
+
+def test_a_partly_readable_listing_is_an_error_not_a_shorter_answer(tmp_path):
+    """One domain's XML that cannot be read (other than 'gone since the listing') makes the whole
+    source unreadable: the caller removes nothing, rather than trusting the domains it did read."""
+    root = tmp_path / 'root'
+    (root / 'usr/bin').mkdir(parents=True)
+    (root / 'usr/bin/virsh').write_text(
+        '#!/bin/sh\n'
+        'case "$*" in\n'
+        '  *"list --uuid"*) printf "%s\\n%s\\n" 7d0c5a4e-1b1a-4f6e-9d47-9a3c1f1f0001 '
+        '7d0c5a4e-1b1a-4f6e-9d47-9a3c1f1f0002 ;;\n'
+        '  *0001) echo "<domain><name>web</name><devices/></domain>" ;;\n'
+        '  *) echo "error: internal error: cannot read the domain" >&2; exit 1 ;;\n'
+        'esac\n')
+    (root / 'usr/bin/virsh').chmod(0o755)
+    with pytest.raises(GuestSourceError) as info:
+        glibvirt._nics_virsh('test:///x', Runner(Sysroot(str(root))))
+    assert str(info.value) == ('libvirt (test:///x): virsh dumpxml 7d0c5a4e-1b1a-4f6e-9d47-9a3c1f1f0002 failed: '
+                               'error: internal error: cannot read the domain')
