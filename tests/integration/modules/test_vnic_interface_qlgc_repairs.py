@@ -152,3 +152,19 @@ def test_rendered_keeps_an_explicit_ioc_guid_and_dgid(sim):
     result = run_vnic({'state': 'rendered', 'config': [explicit]}, False)
     string = result['rendered']['create_strings'][0]['string']
     assert 'ioc_guid=00066a01de000070,dgid=fe8000000000000000066a11de000070,' in string, string
+
+
+def test_a_disruptive_recreate_shows_in_the_default_output_and_the_diff(sim, playbook):
+    assert vnic(sim, [VETH1])['failures'] == []
+    task = {'name': 'vnics', 'register': 'out', 'iofabric.core.vnic_interface': {
+        'state': 'merged', 'config': [dict(VETH1, heartbeat=200)]}}
+    run = playbook.run([task], sim=sim, check=True, diff=True)
+    assert run.rc == 0, run.stdout
+    shown = ' '.join((run.stdout + run.stderr).split())
+    assert 'veth1 is deleted and created again, dropping its traffic until it reconnects' in shown, shown
+    assert 'veth1 (recreated: traffic drops)' in shown and '- heartbeat 100 -> 200' in shown, shown
+    assert attr(sim, 'veth1', 'primary', 'heartbeat') == '100'
+    run = playbook.run([task], sim=sim)
+    shown = ' '.join((run.stdout + run.stderr).split())
+    assert run.rc == 0 and '[WARNING]: veth1 is deleted and created again' in shown, shown
+    assert attr(sim, 'veth1', 'primary', 'heartbeat') == '200'
