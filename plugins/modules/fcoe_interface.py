@@ -32,10 +32,10 @@ description:
     time, the last included, so the destroy happens about 11 s after the trouble was first seen.
   - An interface whose network interface does not exist fails the task before anything changes, unless
     it is a VLAN that FIP VLAN discovery can still create (C(<interface>.<vlan>) or
-    C(<interface>.<vlan><suffix>) such as fcoemon's C(eth2.101-fcoe), over an interface that exists): that
+    C(<interface>.<vlan><suffix>) such as fcoemon's C(eth2.101-fcoe), over an interface that exists). That
     one is pending and the task shows a warning naming what is missing. An interface declared earlier
     whose network interface went away later (a driver unloaded) is pending, not an error.
-  - FCoE instances are identified by the network interface they run over, never by their SCSI host name:
+  - FCoE instances are identified by the network interface they run over, never by their SCSI host name, as
     the kernel gives a new instance the lowest free host number.
   - Link state and the real device under a VLAN come from rtnetlink. DCB comes from lldpad through
     C(dcbtool) (the CEE query sequence fcoemon uses; C(lldptool) in IEEE-DCBX mode), and from the kernel's

@@ -185,7 +185,7 @@ options:
         checksums, instance, the local port, another IOC for a connected path).
       - With C(true), such a recreate is done, and shown as a warning in the default output and as a diff
         in C(--diff), naming what it changes.
-      - With C(false), it is not done: the VNIC is reported as pending (waiting for C(disruption)) with
+      - With C(false), it is not done. The VNIC is reported as pending (waiting for C(disruption)) with
         what the recreate would change, and nothing of it changes. The choice is recorded with the VNIC,
         so the M(iofabric.core.reconciler) role's passes do not do it either until a task says C(true).
       - A VNIC with no connected path carries no traffic: it is recreated either way.
