@@ -188,7 +188,7 @@ options:
       - With C(false), it is not done. The VNIC is reported as pending (waiting for C(disruption)) with
         what the recreate would change, and nothing of it changes. The choice is recorded with the VNIC,
         so the M(iofabric.core.reconciler) role's passes do not do it either until a task says C(true).
-      - A VNIC with no connected path carries no traffic: it is recreated either way.
+      - A VNIC with no connected path carries no traffic, so it is recreated either way.
     type: bool
     default: true
   lock_timeout:
