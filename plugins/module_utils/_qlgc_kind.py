@@ -42,6 +42,7 @@ from ansible_collections.iofabric.core.plugins.module_utils._qlgc_shape import l
 from ansible_collections.iofabric.core.plugins.module_utils._sysfs import write_attr
 
 QUERY_TOOL = 'ib_qlgc_vnic_query'
+HELD = ('ambiguous', 'disruption', 'disconnect')   # pending decided by the plan, not by the paths' state
 EINVAL_HINTS = {
     'create': 'the kernel refused the create string; likely: the IOC GUID and instance are already used by '
               'another VNIC, or a value the driver rejects (see dmesg, "qlgc_vnic:")',
@@ -58,6 +59,7 @@ class QlgcOptions:
     persist: bool = True
     connect_timeout: float = 10.0
     poll_interval: float = 0.05
+    allow_disruption: bool | None = None   # None: each VNIC's recorded choice (a reconciler pass), default true
 
 
 class QlgcKind(BaseKind):
@@ -77,6 +79,8 @@ class QlgcKind(BaseKind):
         self._want: dict = {}
         self._config_text: tuple = ()
         self._config_record: dict = {}
+        self._config_inputs: tuple = ()
+        self._created: dict = {}   # VNIC -> whether its create-primary was written (this run)
 
     # -- validation and resource states ------------------------------------------------
     def validate(self, config: list, state: str, fields: list) -> list:
@@ -123,7 +127,8 @@ class QlgcKind(BaseKind):
                         for name, spec in want.items() for which in qspec.PATHS if spec.get(which)}
         self._want = want
         reason = 'state=deleted' if self.state == 'deleted' else 'not in the overridden declaration'
-        planner = QlgcPlanner(want, self.live, deletes, self.targets, document.observations, reason)
+        planner = QlgcPlanner(want, self.live, deletes, self.targets, document.observations, reason,
+                              self.disruption_allowed)
         plan = planner.build()
         for note in planner.notes:
             plan.warnings.append(note)
@@ -147,11 +152,23 @@ class QlgcKind(BaseKind):
         self._plan_config(plan, want, deletes, document)
         return plan
 
+    def disruption_allowed(self, name: str) -> bool:
+        """The task's allow_disruption; in a reconciler pass, the one recorded by the VNIC's last task."""
+        if self.options.allow_disruption is not None:
+            return self.options.allow_disruption
+        return self.document is None or self.document.observation(name).get('allow_disruption') is not False
+
     def _plan_config(self, plan, want: dict, deletes: list, document) -> None:
         if not self.options.persist or self.state not in ('merged', 'replaced', 'overridden', 'deleted'):
             return
         config = cfgfile.read(self.sysroot, self.options.config_file)
         old_text = config.text
+        # A new VNIC that is not created in this run (its IOC string is ambiguous) is not written either.
+        unresolved = {item.object for item in plan.pending if item.waiting_for == 'ambiguous'} - set(self.live)
+        want = {name: spec for name, spec in want.items() if name not in unresolved}
+        if not config.exists and not want:
+            return   # no qlgc VNIC to write (a macvlan-only run, say): no vendor file to create
+        self._config_inputs = (old_text, want, deletes)
         specs = [qspec.merge(spec, {}) for spec in want.values()]
         own_file = self.state == 'overridden'
         inputs = _digest(json.dumps([specs, sorted(deletes), own_file], sort_keys=True))
@@ -176,8 +193,21 @@ class QlgcKind(BaseKind):
             self._config_text = (config, new_text)
 
     # -- apply -----------------------------------------------------------------------
+    def _config_without_failed_creates(self) -> None:
+        """A VNIC whose create failed in this run is not written into the boot config (what the file had
+        for it, if anything, stays)."""
+        failed = sorted(name for name, created in self._created.items() if not created)
+        if not failed or not self._config_inputs:
+            return
+        old_text, want, deletes = self._config_inputs
+        specs = [qspec.merge(spec, {}) for name, spec in want.items() if name not in failed]
+        text, _quirks = cfg.merge_text(old_text, specs, deletes, own_file=False)
+        self._config_text = (self._config_text[0], text)
+        self._config_record = dict(self._config_record, file=_digest(text), inputs=None)
+
     def apply(self, action: Action, document) -> None:
         if action.op == 'write-config':
+            self._config_without_failed_creates()
             config, text = self._config_text
             config.write(text)
             document.observe(self.options.config_file, **self._config_record)
@@ -194,8 +224,13 @@ class QlgcKind(BaseKind):
         hint = EINVAL_HINTS['update' if action.op.startswith('update') else
                             'secondary' if which == 'secondary' else 'create']
         data = build(params)
+        creating = action.op == 'create-primary' and action.object not in self.live
+        if creating:
+            self._created[action.object] = False
         try:
             write_attr(self.sysroot.path(CLASS_DIR, directory, 'create_' + which), data, hint, (errno.EINVAL,))
+            if creating:
+                self._created[action.object] = True
         except SysfsError as exc:
             if exc.errno == errno.EINVAL:
                 exc.args = ('%s; string written: %s' % (exc.args[0], data.decode('ascii')),)
@@ -229,7 +264,12 @@ class QlgcKind(BaseKind):
         # Only what can have changed is read back: VNICs an action touched, and paths that were
         # not connected yet. A re-run of 1,024 unchanged VNICs then reads one attribute each.
         touched = {action.object for action in plan.actions if action.status == DONE} | set(deletes)
-        waiting = [(name, which) for name, which in expected if not self._connected(name, which)]
+        # What apply wrote connects afresh (a recreated path was connected before it, and is not now): wait on
+        # those too, not only on the paths the reading before apply showed disconnected.
+        written = {(action.object, action.detail.get('path')) for action in plan.actions if action.status == DONE}
+        recreated = {action.object for action in plan.actions if action.status == DONE and action.op == 'delete'}
+        waiting = [(name, which) for name, which in expected
+                   if not self._connected(name, which) or (name, which) in written or name in recreated]
         if waiting and self.options.connect_timeout > 0:
             wait_until(lambda: all(state == 'VIPORT_CONNECTED' for state in
                                    viport_states(self.sysroot, waiting).values()),
@@ -240,9 +280,13 @@ class QlgcKind(BaseKind):
             self.live = {name: vnic for name, vnic in self.live.items() if name not in again}
             self.live.update(fresh)
         after = {name: live_vnic(vnic, document.observation(name), self.index) for name, vnic in self.live.items()}
-        pending, failures = [], []
+        # Decided at plan time, whatever the paths show now: an ambiguous IOC string, a refused disruption,
+        # a stale connected path waiting to drop.
+        skipped = {item.object for item in plan.pending if item.waiting_for in ('ambiguous', 'disruption')}
+        held = [item for item in plan.pending if item.waiting_for in HELD or item.object in skipped]
+        pending, failures = list(held), []
         for name in sorted(want):
-            if name in failed:
+            if name in failed or name in skipped:
                 continue
             vnic = self.live.get(name)
             if vnic is None:
@@ -251,7 +295,8 @@ class QlgcKind(BaseKind):
             for which in qspec.PATHS:
                 target = self.targets.get((name, which))
                 path = vnic.paths.get(which)
-                if target is None or (path is not None and path.connected):
+                if target is None or (path is not None and path.connected) or any(
+                        item.object == name and item.reason.startswith(which + ' path') for item in held):
                     continue
                 if target.status in (LATE, PORT_DOWN, UNRESOLVED):
                     # Unresolved: the query failed, so the path was written idle; the next run
@@ -275,6 +320,8 @@ class QlgcKind(BaseKind):
             document.forget(name)
         for name, spec in want.items():
             document.declare(name, spec)
+            if self.options.allow_disruption is not None:   # a task's choice; a pass keeps it
+                document.observe(name, allow_disruption=False if self.options.allow_disruption is False else None)
 
     # -- offline states ----------------------------------------------------------------
     def render(self, specs: list) -> dict:

@@ -6,6 +6,16 @@
 PRIVATE to the collection. Pure: no I/O. The kernel's only way to change a path is to
 write a complete create string with the same name, and it takes that only on a
 disconnected path with non-zero, changed identity; anything else needs a recreate.
+
+Rules beyond the kernel's:
+- An ambiguous IOC string (two IOCs carry it on the port) changes nothing: a path that is on one
+  of the candidates is in sync (its IOC still carries the declared string); any other is pending
+  until only one IOC carries the string. A VNIC with such a path gets no action at all.
+- A recreate deletes the whole interface, both paths. A path repair (a connected path whose IOC
+  changed) never recreates while the other path of the interface is connected: the stale path
+  is updated in place once it disconnects (the old IOC is gone: it does, within a heartbeat).
+- A recreate of an interface with a connected path drops its traffic: it is disruptive. It is
+  reported as such (a warning and a diff), and with allow_disruption false it is pending instead.
 """
 
 from __future__ import annotations
@@ -13,7 +23,7 @@ from __future__ import annotations
 from ansible_collections.iofabric.core.plugins.module_utils._plan import Action, Plan
 from ansible_collections.iofabric.core.plugins.module_utils._qlgc_createstr import CreateParams, build
 from ansible_collections.iofabric.core.plugins.module_utils._qlgc_live import pkey_equal
-from ansible_collections.iofabric.core.plugins.module_utils._qlgc_resolve import LATE, PORT_DOWN, VISIBLE
+from ansible_collections.iofabric.core.plugins.module_utils._qlgc_resolve import AMBIGUOUS, LATE, PORT_DOWN, VISIBLE
 
 PATHS = ('primary', 'secondary')
 
@@ -36,8 +46,20 @@ def identity(path_like) -> dict:
 
 
 def differs(live_path, target) -> bool:
-    return (live_path.ioc_guid != target.ioc_guid or live_path.dgid != target.dgid
-            or not pkey_equal(live_path.pkey, target.pkey))
+    return bool(changes(live_path, target))
+
+
+def changes(live_path, target) -> list:
+    """What differs between a live path and its target, each part alone (a hot swap may change only the DGID,
+    or only the IOC GUID)."""
+    found = []
+    if live_path.ioc_guid != target.ioc_guid:
+        found.append('GUID %s -> %s' % (live_path.ioc_guid, target.ioc_guid))
+    if live_path.dgid != target.dgid:
+        found.append('DGID %s -> %s' % (live_path.dgid, target.dgid))
+    if not pkey_equal(live_path.pkey, target.pkey):
+        found.append('P_Key %s -> %04x' % ('none' if live_path.pkey is None else '%04x' % live_path.pkey, target.pkey))
+    return found
 
 
 def _complete(target) -> bool:
@@ -48,9 +70,10 @@ class QlgcPlanner:
     """Builds the ordered plan; phases keep the kernel's constraints satisfied."""
 
     def __init__(self, want: dict, live: dict, deletes: list, targets: dict, recorded: dict,
-                 delete_reason: str = 'not declared'):
+                 delete_reason: str = 'not declared', disruption_allowed=lambda name: True):
         self.want, self.live, self.deletes = want, live, deletes
         self.delete_reason = delete_reason
+        self.disruption_allowed = disruption_allowed
         self.targets, self.recorded = targets, recorded
         self.plan = Plan()
         self.phases: dict = {'delete': [], 'update': [], 'primary': [], 'secondary': []}
@@ -75,19 +98,62 @@ class QlgcPlanner:
             self.plan.fail(name, unreachable[0].reason)
             return
         live = self.live.get(name)
-        if live is None:
+        ambiguous = self._settle_ambiguity(name, live, targets)
+        if ambiguous:
+            for which in ambiguous:
+                self.plan.wait(name, '%s path: %s' % (which, targets[which].reason), 'ambiguous')
+        elif live is None:
             self._create(name, spec, targets, 'declared, not present')
         else:
-            reasons = self._recreate_reasons(name, spec, live, targets)
+            reasons, held = self._recreate_reasons(name, spec, live, targets)
             if reasons:
-                self._add('delete', name, 'delete', 'recreate: ' + '; '.join(reasons), interface=name)
-                self._create(name, spec, targets, 'recreate: ' + '; '.join(reasons))
+                self._recreate(name, spec, live, targets, reasons)
             else:
-                self._update(name, spec, live, targets)
+                self._update(name, spec, live, targets, skip=held)
+            for why in held.values():
+                self.plan.wait(name, why, 'disconnect')
         for which, target in targets.items():
             if target.status in (LATE, PORT_DOWN):
                 self.plan.wait(name, '%s path: %s' % (which, target.reason),
                                'ioc' if target.status == LATE else 'port')
+
+    def _settle_ambiguity(self, name: str, live, targets: dict) -> list:
+        """Paths whose IOC string is ambiguous and that are not on one of its IOCs already. A path on one of
+        them is in sync: its target becomes what it is on, and a warning names the other candidates."""
+        unsettled = []
+        for which, target in targets.items():
+            if target.status != AMBIGUOUS:
+                continue
+            path = live.paths.get(which) if live is not None else None
+            on = [ioc for ioc in target.candidates if path is not None
+                  and (ioc.ioc_guid, ioc.dgid) == (path.ioc_guid, path.dgid)]
+            if not on:
+                unsettled.append(which)
+                continue
+            self.plan.warnings.append('%s %s path: %s; it stays on GUID %s, which still carries the string' % (
+                name, which, target.reason.replace('; nothing is changed until only one carries it', ''),
+                on[0].ioc_guid))
+            target.ioc_guid, target.dgid, target.status = on[0].ioc_guid, on[0].dgid, VISIBLE
+        return unsettled
+
+    def _recreate(self, name: str, spec: dict, live, targets: dict, reasons: list) -> None:
+        why = 'recreate: ' + '; '.join(reasons)
+        serving = sorted(which for which, path in live.paths.items() if path.connected)
+        if serving and not self.disruption_allowed(name):
+            self.plan.wait(name, '%s needs a recreate (%s), which drops its traffic (%s connected); allow_disruption '
+                                 'is false' % (name, '; '.join(reasons), ' and '.join(serving)), 'disruption')
+            return
+        self._add('delete', name, 'delete', why, interface=name, disruptive=bool(serving))
+        self._create(name, spec, targets, why)
+        if serving:
+            self.plan.warnings.append('%s is deleted and created again, dropping its traffic until it reconnects '
+                                      '(%s connected): %s' % (name, ' and '.join(serving), '; '.join(reasons)))
+            self.plan.diffs.append({
+                'before_header': '%s (live)' % name, 'after_header': '%s (recreated: traffic drops)' % name,
+                'before': ''.join('%s path: %s, GUID %s DGID %s\n' % (which, path.viport_state, path.ioc_guid, path.dgid)
+                                  for which, path in sorted(live.paths.items())),
+                'after': 'deleted and created again; its traffic drops until it reconnects\n'
+                         + ''.join('- %s\n' % reason for reason in reasons)})
 
     def _create(self, name: str, spec: dict, targets: dict, reason: str) -> None:
         for which, target in targets.items():
@@ -95,11 +161,13 @@ class QlgcPlanner:
             why = reason if target.status == VISIBLE else '%s; %s, created idle until it appears' % (reason, target.reason)
             self._add(which, name, 'create-' + which, why, **write_detail(which, 'create', target, params))
 
-    def _recreate_reasons(self, name: str, spec: dict, live, targets: dict) -> list:
-        reasons = []
+    def _recreate_reasons(self, name: str, spec: dict, live, targets: dict) -> tuple:
+        """(reasons for a recreate, {path: why it waits instead}): a connected path whose IOC changed waits for
+        the stale connection to drop while the other path of the interface is connected."""
+        reasons, held = [], {}
         primary = live.paths.get('primary')
         if primary is None:
-            return ['the live VNIC has no primary path']
+            return ['the live VNIC has no primary path'], held
         if spec.get('heartbeat') is not None and primary.heartbeat not in (None, spec['heartbeat']):
             reasons.append('heartbeat %s -> %s' % (primary.heartbeat, spec['heartbeat']))
         for key in ('rx_csum', 'tx_csum'):
@@ -121,12 +189,20 @@ class QlgcPlanner:
             if instance is not None and instance != target.instance:
                 reasons.append('%s instance %s -> %s' % (which, instance, target.instance))
             if path.connected and differs(path, target) and _complete(target):
-                reasons.append('%s is connected to GUID %s but declared for GUID %s; the kernel only updates '
-                               'disconnected paths' % (which, path.ioc_guid, target.ioc_guid))
-        return reasons
+                change = '%s is connected, but its IOC changed (%s); the kernel only updates disconnected paths' % (
+                    which, ', '.join(changes(path, target)))
+                other = [o for o, p in live.paths.items() if o != which and p.connected]
+                if other:
+                    held[which] = ('%s path: %s. It is updated in place once it disconnects: a recreate would take '
+                                   'down the %s path, which is connected' % (which, change, other[0]))
+                else:
+                    reasons.append(change)
+        return reasons, held
 
-    def _update(self, name: str, spec: dict, live, targets: dict) -> None:
+    def _update(self, name: str, spec: dict, live, targets: dict, skip=()) -> None:
         for which, target in targets.items():
+            if which in skip:
+                continue
             path = live.paths.get(which)
             params = create_params(name, spec, target)
             if path is None:
@@ -147,13 +223,10 @@ class QlgcPlanner:
             self.notes.append('%s: configured IOC GUID/DGID for the %s path no longer answer; IOC string "%s" now '
                               'has GUID %s DGID %s: refresh the configuration' % (
                                   spec['name'], which, declared['ioc_string'], target.ioc_guid, target.dgid))
-            return '%s path: hot swap (explicit GUID/DGID stale): GUID %s -> %s, DGID %s -> %s' % (
-                which, path.ioc_guid, target.ioc_guid, path.dgid, target.dgid)
+            return '%s path: hot swap (explicit GUID/DGID stale): %s' % (which, ', '.join(changes(path, target)))
         if declared.get('ioc_string') and not declared.get('dgid'):
-            return '%s path: hot swap of IOC "%s": GUID %s -> %s, DGID %s -> %s' % (
-                which, declared['ioc_string'], path.ioc_guid, target.ioc_guid, path.dgid, target.dgid)
-        return '%s path: declared IOC differs: GUID %s -> %s, DGID %s -> %s' % (
-            which, path.ioc_guid, target.ioc_guid, path.dgid, target.dgid)
+            return '%s path: hot swap of IOC "%s": %s' % (which, declared['ioc_string'], ', '.join(changes(path, target)))
+        return '%s path: declared IOC differs: %s' % (which, ', '.join(changes(path, target)))
 
 
 def _describe(declared: dict, target) -> str:

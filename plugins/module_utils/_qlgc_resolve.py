@@ -7,7 +7,9 @@ PRIVATE to the collection. Input: the path as declared and one ib_qlgc_vnic_quer
 Output: the local port, the IOC GUID/DGID/P_Key to write, and whether that IOC is
 visible. Rules (vendor configuration): a DGID makes the GUID/DGID explicit; otherwise an
 IOC string wins over an IOC GUID; an IOC that is not visible resolves to zeros for what
-is unknown, which the kernel accepts and keeps idle.
+is unknown, which the kernel accepts and keeps idle. An IOC string that two IOCs advertise
+at once on the port (during a swap in a chassis) is ambiguous: the candidates are kept and
+nothing is picked, whatever order the query lists them in.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ LATE = 'late'
 PORT_DOWN = 'port-down'
 NO_PORT = 'no-port'
 UNRESOLVED = 'unresolved'
+AMBIGUOUS = 'ambiguous'
 
 
 @dataclass
@@ -36,6 +39,7 @@ class Target:
     status: str = UNRESOLVED
     reason: str = ''
     stale_explicit: bool = False
+    candidates: tuple = ()   # AMBIGUOUS: every visible IOC that carries the declared string
 
     @property
     def port_key(self) -> str:
@@ -79,13 +83,13 @@ def resolve(path: dict, index: PortIndex) -> Target:
     pkey = int(path.get('pkey') or 'ffff', 16)
     target = Target(ibdev, port_no, port_guid, pkey=pkey, instance=path.get('instance') or 0,
                     ioc_string=path.get('ioc_string'))
-    if error:
-        target.status, target.reason = (NO_PORT if index.available else UNRESOLVED), error
-        return target
     if path.get('ioc_guid'):
         target.ioc_guid = path['ioc_guid']
     if path.get('dgid'):
         target.dgid = path['dgid']
+    if error:
+        target.status, target.reason = (NO_PORT if index.available else UNRESOLVED), error
+        return target
     if port is None:
         if path.get('dgid'):
             target.status, target.reason = UNRESOLVED, 'IOC visibility unknown: %s' % index.query_error
@@ -100,12 +104,18 @@ def resolve(path: dict, index: PortIndex) -> Target:
     if path.get('dgid'):
         found = _first(iocs, lambda ioc: ioc.ioc_guid == path['ioc_guid'] and ioc.dgid == path['dgid'])
         if found is None and path.get('ioc_string'):
-            found = _first(iocs, lambda ioc: ioc.ioc_string == path['ioc_string'])
+            found = _by_string(iocs, path['ioc_string'], target)
             target.stale_explicit = found is not None
     elif path.get('ioc_string'):
-        found = _first(iocs, lambda ioc: ioc.ioc_string == path['ioc_string'])
+        found = _by_string(iocs, path['ioc_string'], target)
     else:
         found = _first(iocs, lambda ioc: ioc.ioc_guid == path['ioc_guid'])
+    if target.candidates:
+        target.status = AMBIGUOUS
+        target.reason = 'IOC string "%s" is advertised by %d IOCs on %s: %s; nothing is changed until only one ' \
+                        'carries it' % (path['ioc_string'], len(target.candidates), target.port_key, ', '.join(
+                            'GUID %s DGID %s' % (ioc.ioc_guid, ioc.dgid) for ioc in target.candidates))
+        return target
     if found is None:
         target.status = LATE
         target.reason = 'IOC %s is not visible on %s yet' % (_describe(path), target.port_key)
@@ -119,6 +129,19 @@ def resolve(path: dict, index: PortIndex) -> Target:
     target.ioc_string = path.get('ioc_string') or found.ioc_string
     target.status = VISIBLE
     return target
+
+
+def _by_string(iocs: list, ioc_string: str, target: Target):
+    """The one IOC carrying ``ioc_string``; with two or more, none (their list is target.candidates)."""
+    matches, seen = [], set()
+    for ioc in iocs:
+        if ioc.ioc_string == ioc_string and (ioc.ioc_guid, ioc.dgid) not in seen:
+            seen.add((ioc.ioc_guid, ioc.dgid))
+            matches.append(ioc)
+    if len(matches) > 1:
+        target.candidates = tuple(matches)
+        return None
+    return matches[0] if matches else None
 
 
 def _first(iocs: list, predicate):

@@ -67,13 +67,22 @@ def merge_results(results: list) -> dict:
     return merged
 
 
+def _allow_disruption(value) -> bool:
+    if value is None:
+        return True
+    if not isinstance(value, bool):
+        raise ValidationError('allow_disruption', 'must be true or false')
+    return value
+
+
 def run_vnic(params: dict, check_mode: bool) -> dict:
     state = params['state']
     # The offline states never look at the host, so they do not need (or check) a sysroot.
     sysroot = None if state in ('rendered', 'parsed') else Sysroot(params.get('sysroot') or '/')
     options = QlgcOptions(config_file=params.get('config_file') or QlgcOptions.config_file,
                           persist=params.get('persist', True),
-                          connect_timeout=v.seconds(params.get('connect_timeout', 10.0), 'connect_timeout', 3600))
+                          connect_timeout=v.seconds(params.get('connect_timeout', 10.0), 'connect_timeout', 3600),
+                          allow_disruption=_allow_disruption(params.get('allow_disruption', True)))
     qlgc = QlgcKind(sysroot, Runner(sysroot) if sysroot else None, options)
     if state == 'parsed':
         return run(qlgc, Request(state, running_config=params.get('running_config')))

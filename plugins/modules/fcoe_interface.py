@@ -18,9 +18,25 @@ description:
     App:FCoE is off, or PFC and App:FCoE are operational with disjoint priorities; or when the conditions
     are still unmet after 10 retries. Otherwise it is reported as pending with the exact condition that
     is not met. A link that goes down does not destroy an existing interface.
-  - Within a task, a bounded wait (I(dcb_timeout)) lets DCB settle, retrying after 0.2 s times the retry
-    count as fcoemon does. Between runs the reconciler (role M(iofabric.core.reconciler)) owns the retry
-    timer; the counters are kept in the state store so that they survive restarts.
+  - The retry discipline is fcoemon's C(dcbd query sequence). A failed step - a DCB query that fails
+    (C(dcbtool) errors or prints garbage, lldpad restarting), PFC or App:FCoE not synchronised with the
+    peer (C(Syncd false)), or a condition still unmet - starts the retry timer. Retry n comes 0.2 s x n
+    after retry n-1, so the tenth is due 11 s after the first failed step; if the conditions are still
+    unmet at the tenth, the interface is destroyed (and then waits, pending, until its DCB state changes).
+    The count is that of the retry times passed since the first failed step, kept in the state store
+    (C(unmet_since), C(retries), C(next_retry)), so that extra runs neither hasten nor delay the destroy.
+    A link that goes down (a flap) or the conditions met reset it. DCB or App:FCoE disabled while the
+    link is up destroys at once, without retries.
+  - Within a task, I(dcb_timeout) bounds how long the task itself waits through the retry times. Between
+    runs the reconciler's watch service (role M(iofabric.core.reconciler)) runs a pass at each retry
+    time, the last included, so the destroy happens about 11 s after the trouble was first seen.
+  - An interface whose network interface does not exist fails the task before anything changes, unless
+    it is a VLAN that FIP VLAN discovery can still create (C(<interface>.<vlan>) or
+    C(<interface>.<vlan><suffix>) such as fcoemon's C(eth2.101-fcoe), over an interface that exists). That
+    one is pending and the task shows a warning naming what is missing. An interface declared earlier
+    whose network interface went away later (a driver unloaded) is pending, not an error.
+  - FCoE instances are identified by the network interface they run over, never by their SCSI host name, as
+    the kernel gives a new instance the lowest free host number.
   - Link state and the real device under a VLAN come from rtnetlink. DCB comes from lldpad through
     C(dcbtool) (the CEE query sequence fcoemon uses; C(lldptool) in IEEE-DCBX mode), and from the kernel's
     dcbnl when lldpad is not running or not installed.
@@ -98,7 +114,10 @@ options:
     description: Network namespace (as in C(ip netns)) of the interfaces. Default is the host's.
     type: str
   dcb_timeout:
-    description: Seconds to let DCB settle within the task before reporting the interface as pending.
+    description:
+      - Seconds the task waits through the retry times (0.2 s x n after the one before) for DCB to settle
+        before reporting the interface as pending. C(12) covers the whole retry window, so that one task
+        destroys an interface whose DCB stays unusable; C(0) queries once.
     type: float
     default: 2
   destroy_timeout:

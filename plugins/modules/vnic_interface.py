@@ -178,6 +178,19 @@ options:
         C(0) does not wait.
     type: float
     default: 10
+  allow_disruption:
+    description:
+      - Whether a qlgc VNIC that carries traffic (a path connected) may be deleted and created again, which
+        drops its traffic until it reconnects. The kernel makes some changes only that way (heartbeat,
+        checksums, instance, the local port, another IOC for a connected path).
+      - With C(true), such a recreate is done, and shown as a warning in the default output and as a diff
+        in C(--diff), naming what it changes.
+      - With C(false), it is not done. The VNIC is reported as pending (waiting for C(disruption)) with
+        what the recreate would change, and nothing of it changes. The choice is recorded with the VNIC,
+        so the M(iofabric.core.reconciler) role's passes do not do it either until a task says C(true).
+      - A VNIC with no connected path carries no traffic, so it is recreated either way.
+    type: bool
+    default: true
   lock_timeout:
     description: Seconds to wait for the host's iofabric lock (held by another run or the reconciler).
     type: float
@@ -185,7 +198,18 @@ options:
 notes:
   - The kernel changes a qlgc path only by a create string with the same name, and only while the path
     is disconnected. A change the kernel cannot make in place (heartbeat, checksums, instance, the local
-    port, or another IOC for a connected path) recreates the VNIC; the action's reason says so.
+    port, or another IOC for a connected path) recreates the VNIC; the action's reason says so, and see
+    I(allow_disruption).
+  - A hot swap is detected when either the IOC GUID or the DGID behind a declared IOC string changes (or both).
+  - A repair of one path never takes down the other path of the same VNIC. A connected path whose IOC
+    changed while the other path is connected is not recreated; it is pending (waiting for C(disconnect))
+    and updated in place once the stale connection drops.
+  - An IOC string that two IOCs advertise at once on the path's port (during a swap in a chassis) is
+    ambiguous. A path already on one of them is in sync (its IOC still carries the declared string) and a
+    warning names the other. Otherwise the VNIC is pending (waiting for C(ambiguous)) with both
+    candidates and the port, and nothing of it changes until only one IOC carries the string.
+  - A VNIC whose creation failed is not written into I(config_file). A task that declares no qlgc VNIC
+    never creates I(config_file).
   - A path whose IOC is not visible is written with zeros for what is unknown, so that the VNIC exists
     and a secondary path can carry traffic; the kernel keeps such a path idle.
   - The vendor file has no P_Key or TX_CSUM key; those are applied by iofabric only.
@@ -301,7 +325,10 @@ actions:
         GUID 00066a01de000070 -> 00066a01df000070, DGID ... -> ...
       status: done
 pending:
-  description: VNICs waiting for hardware (an IOC not visible yet, a port down), with the reason.
+  description:
+    - VNICs waiting, with the reason and C(waiting_for) - C(ioc) (an IOC not visible yet), C(port) (a local port
+      down), C(connect), C(query), C(ambiguous) (two IOCs carry the IOC string), C(disconnect) (a stale connected
+      path, updated in place once it drops) or C(disruption) (a recreate that I(allow_disruption=false) refused).
   returned: for merged, replaced, overridden and deleted
   type: list
   elements: dict
@@ -385,6 +412,7 @@ ARGUMENT_SPEC = dict(
     config_file=dict(type='path', default='/etc/infiniband/qlgc_vnic.cfg'),
     persist=dict(type='bool', default=True),
     connect_timeout=dict(type='float', default=10.0),
+    allow_disruption=dict(type='bool', default=True),
     lock_timeout=dict(type='float', default=30.0),
 )
 
