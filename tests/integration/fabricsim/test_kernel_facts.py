@@ -61,3 +61,10 @@ def test_fcoe_host_numbers_and_create_after_destroy(sim):
     write(sim, BUS + '/ctlr_create', b'eth2')
     assert fc_hosts(sim) == ['host3', 'host4']   # host3 was free again: the lowest free number
     assert sim.read('/sys/class/fc_host/host3/symbolic_name') == 'fcoe v0.1 over eth2\n'
+
+
+def test_a_live_rename_of_an_up_link_is_refused_as_6_1_does(sim):
+    # The namespace's links are this host's kernel's, which would rename it; the scenario stands for 6.1.
+    with pytest.raises(RuntimeError, match='Device or resource busy'):
+        sim.event('link-rename', name='eth3', to='eth9', live='yes')
+    assert os.path.isdir(sim.path('/sys/class/net/eth3'))
