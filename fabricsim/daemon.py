@@ -44,7 +44,8 @@ class Daemon:
         self.fabric = self._new_fabric(scenario)
         self._write_files(scenario)
         for top in ('sys', 'proc'):
-            self.mounts[top] = fuse_mount.mount(self.fabric, top, self.path(top))
+            self.mounts[top] = fuse_mount.mount(self.fabric, top, self.path(top),
+                                                open_checks=bool(scenario.get('open_checks', False)))
         self.monitor = NetMonitor(self.netns.name, lambda: self.fabric)
         self.monitor.start()
         self._start_fabric()

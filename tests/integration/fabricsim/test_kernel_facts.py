@@ -2,9 +2,14 @@
 
 import errno
 import os
+import subprocess
+import sys
 import time
 
 import pytest
+import yaml
+
+from fabricsim.scenario import load
 
 BUS = '/sys/bus/fcoe'
 
@@ -68,3 +73,32 @@ def test_a_live_rename_of_an_up_link_is_refused_as_6_1_does(sim):
     with pytest.raises(RuntimeError, match='Device or resource busy'):
         sim.event('link-rename', name='eth3', to='eth9', live='yes')
     assert os.path.isdir(sim.path('/sys/class/net/eth3'))
+
+
+def test_open_checks_give_eacces_at_open(tmp_path):
+    """With ``open_checks: true`` the mount answers OPEN, so EACCES comes at open() as on sysfs."""
+    scenario = dict(load('small'), open_checks=True)
+    scenario.pop('name', None)
+    path = tmp_path / 'open_checks.yml'
+    path.write_text(yaml.safe_dump(scenario), encoding='utf-8')
+    root = tmp_path / 'host'
+    root.mkdir()
+
+    def fabricsim(*args):
+        return subprocess.run([sys.executable, '-m', 'fabricsim', *args], capture_output=True, text=True, check=False)
+
+    assert fabricsim('up', str(root), '--scenario', str(path)).returncode == 0
+    try:
+        sys_path = str(root / 'sys')
+        for name, flags in (('scan', os.O_RDONLY), ('proc_name', os.O_WRONLY)):
+            with pytest.raises(OSError) as info:
+                os.open(sys_path + '/class/scsi_host/host1/' + name, flags)
+            assert info.value.errno == errno.EACCES, name
+        state = sys_path + '/class/scsi_device/1:0:3:0/device/state'
+        assert open(state, encoding='ascii').read() == 'running\n'
+        fd = os.open(state, os.O_WRONLY)
+        os.write(fd, b'offline\n')
+        os.close(fd)
+        assert open(state, encoding='ascii').read() == 'offline\n'   # the kept page cache was invalidated
+    finally:
+        assert fabricsim('down', str(root)).returncode == 0
