@@ -10,6 +10,7 @@ import threading
 
 from fabricsim import control, fuse_mount, toolshim
 from fabricsim.clock import RealClock
+from fabricsim.drivers.netdevs import is_yes
 from fabricsim.fabric import Fabric
 from fabricsim.faults import errno_value
 from fabricsim.netmonitor import NetMonitor
@@ -43,7 +44,8 @@ class Daemon:
         self.fabric = self._new_fabric(scenario)
         self._write_files(scenario)
         for top in ('sys', 'proc'):
-            self.mounts[top] = fuse_mount.mount(self.fabric, top, self.path(top))
+            self.mounts[top] = fuse_mount.mount(self.fabric, top, self.path(top),
+                                                open_checks=bool(scenario.get('open_checks', False)))
         self.monitor = NetMonitor(self.netns.name, lambda: self.fabric)
         self.monitor.start()
         self._start_fabric()
@@ -147,6 +149,9 @@ class Daemon:
     def event(self, kind: str, args: dict) -> dict:
         if kind in LINK_EVENTS:
             name = args.pop('name', None) or args.pop('link', None)
+            if kind == 'link-rename' and is_yes(args.get('live')):
+                with self.fabric.lock:
+                    self.fabric.drivers['netdevs'].check_live_rename(name)
             result = self.netns.link(LINK_EVENTS[kind], name, **args)
             self.monitor.sync()  # the change is in the model before the event returns
             return result

@@ -98,9 +98,12 @@ class ModelFS(fuse.Operations):
 
     use_ns = True
 
-    def __init__(self, fabric, top: str):
+    def __init__(self, fabric, top: str, open_checks: bool = False):
         self.fabric = fabric
         self.top = top
+        # With open_checks, OPEN is answered (one round trip per open) so that EACCES comes at open() as
+        # kernfs_fop_open() gives it; the page cache is kept across opens (keep_cache).
+        self.open_checks = open_checks
         self.known = KnownPaths()
         self.invalidator = Invalidator()
         self.async_invalidator = Invalidator()
@@ -173,8 +176,18 @@ class ModelFS(fuse.Operations):
     def opendir(self, path):
         return 0
 
-    def open(self, path, flags):
-        raise fuse.FuseOSError(errno.ENOSYS)  # no_open: the kernel stops sending OPEN
+    def open(self, path, fi):
+        if not self.open_checks:
+            raise fuse.FuseOSError(errno.ENOSYS)  # no_open: the kernel stops sending OPEN
+        node = self._node(path)
+        access = fi.flags & os.O_ACCMODE
+        if isinstance(node, vfs.Attr):
+            # kernfs_fop_open(): EACCES to read an attribute without show(), or to write one without store().
+            if (access in (os.O_RDONLY, os.O_RDWR) and not node.readable) or \
+                    (access in (os.O_WRONLY, os.O_RDWR) and not node.writable):
+                raise fuse.FuseOSError(errno.EACCES)
+        fi.keep_cache = 1
+        return 0
 
     def flush(self, path, fh):
         raise fuse.FuseOSError(errno.ENOSYS)  # no_flush: nor FLUSH on close
@@ -244,12 +257,13 @@ def disable_readahead(mountpoint: str) -> None:
         handle.write('0')
 
 
-def mount(fabric, top: str, mountpoint: str) -> ModelFS:
+def mount(fabric, top: str, mountpoint: str, open_checks: bool = False) -> ModelFS:
     """Mount in a background thread and return once the kernel has initialised it."""
-    operations = ModelFS(fabric, top)
+    operations = ModelFS(fabric, top, open_checks)
+    # raw_fi: open() gets the fuse_file_info (its flags, and keep_cache to set); read and write ignore fh.
     options = dict(foreground=True, nothreads=False, allow_other=True, fsname='fabricsim-' + top,
                    entry_timeout=CACHE_SECONDS, attr_timeout=CACHE_SECONDS, negative_timeout=0,
-                   default_permissions=False)
+                   default_permissions=False, raw_fi=True)
     thread = threading.Thread(target=fuse.FUSE, args=(operations, mountpoint), kwargs=options,
                               name='fabricsim-fuse-' + top, daemon=True)
     thread.start()

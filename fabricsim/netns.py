@@ -73,6 +73,8 @@ class Netns:
                 ipr.link('set', index=index, state=action)
             elif action == 'delete':
                 ipr.link('del', index=index)
+            elif action == 'rename' and str(extra.get('live')).lower() in ('yes', 'true', '1'):
+                ipr.link('set', index=index, ifname=extra['to'])   # the caller checked the scenario's kernel
             elif action == 'rename':
                 ipr.link('set', index=index, state='down')
                 ipr.link('set', index=index, ifname=extra['to'])

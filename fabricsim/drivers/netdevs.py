@@ -8,9 +8,16 @@ process, tests add and change devices directly. Drivers subscribe to changes
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 
 from fabricsim import vfs
+
+# The kernel the scenario stands for (``kernel:`` at its top; Debian 12's 6.1 by default).
+DEFAULT_KERNEL = '6.1'
+# dev_change_name() in 6.1 refuses a link that is up (EBUSY); this host's 6.18 renames it. Guess: the
+# first kernel to allow it is 6.2 (net/core "allow live renaming when an interface is up", as we recall).
+LIVE_RENAME_SINCE = (6, 2)
 
 
 @dataclass
@@ -130,7 +137,18 @@ class Netdevs:
         self.set(args['name'], kind=args.get('kind', 'veth'), lower=lower.index if lower else None)
         return {'link': args['name']}
 
+    def check_live_rename(self, name: str) -> None:
+        """A rename that keeps the link up (``live=yes``): EBUSY on the scenario's kernel when it predates
+        live renames; fabricsim's links are the host kernel's, which would allow it."""
+        version = tuple(int(part) for part in str(self.fabric.scenario.get('kernel', DEFAULT_KERNEL)).split('.')[:2])
+        device = self.devices.get(name)
+        if device is not None and device.up and version < LIVE_RENAME_SINCE:
+            raise OSError(errno.EBUSY, 'Device or resource busy: %s is up (kernel %s)' % (
+                name, self.fabric.scenario.get('kernel', DEFAULT_KERNEL)))
+
     def _rename(self, args: dict) -> dict:
+        if is_yes(args.get('live')):
+            self.check_live_rename(args['name'])
         device = self.devices[args['name']]
         self.replace([Netdev(**dict(vars(d), name=args['to'])) if d is device else d for d in self.devices.values()])
         return {'link': args['name'], 'to': args['to']}
@@ -142,3 +160,7 @@ class Netdevs:
         return {name: {'index': d.index, 'up': d.up, 'kind': d.kind, 'lower': d.lower, 'master': d.master,
                        'address': d.address, 'promisc': d.promisc}
                 for name, d in sorted(self.devices.items())}
+
+
+def is_yes(value) -> bool:
+    return str(value).lower() in ('yes', 'true', '1')
