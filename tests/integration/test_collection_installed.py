@@ -68,3 +68,41 @@ def test_the_reconciler_role_refuses_a_python_whose_pyroute2_is_too_old_before_i
     assert status == 'failed', results
     assert '/usr/bin/python3 lacks or has too old: {"pyroute2": "0.7.2"}' in result['msg']
     assert 'pyroute2>=0.9.1' in result['msg']
+
+
+def test_an_unquoted_scsi_address_or_mac_fails_saying_quote_it_before_anything_changes(installed, tmp_path):
+    # Written as a user would, unquoted: YAML 1.1 reads both as base-60 numbers.
+    path = os.path.join(str(tmp_path), 'unquoted.yml')
+    with open(path, 'w', encoding='utf-8') as handle:
+        handle.write("""- hosts: localhost
+  gather_facts: false
+  connection: local
+  vars: {ansible_python_interpreter: "{{ ansible_playbook_python }}"}
+  tasks:
+    - name: lun
+      iofabric.core.sdi_device:
+        sysroot: %(root)s
+        config:
+          - address: 1:0:3:0
+      ignore_errors: true
+    - name: vnic
+      iofabric.core.vnic_interface:
+        sysroot: %(root)s
+        config:
+          - {type: macvlan, name: bkup0, lower: eth3, mac: 52:54:00:12:34:56}
+      ignore_errors: true
+""" % {'root': str(tmp_path / 'nothing-here')})
+    record = os.path.join(str(tmp_path), 'record.jsonl')
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=installed, ANSIBLE_CALLBACK_PLUGINS=CALLBACKS,
+               ANSIBLE_CALLBACKS_ENABLED='record', IOFABRIC_RECORD=record, ANSIBLE_LOCALHOST_WARNING='0',
+               ANSIBLE_INVENTORY_UNPARSED_WARNING='0')
+    subprocess.run([os.path.join(VENV_BIN, 'ansible-playbook'), '-i', 'localhost,', path], capture_output=True,
+                   text=True, env=env, check=False, timeout=300, cwd=str(tmp_path))
+    with open(record, encoding='utf-8') as handle:
+        results = {line['task']: (line['status'], line['result']) for line in map(json.loads, handle)}
+    status, lun = results['lun']
+    assert status == 'failed' and lun['msg'].startswith('config[0].address: the number 216180 arrived where a string')
+    assert 'quote it' in lun['msg']
+    status, vnic = results['vnic']
+    assert status == 'failed' and vnic['msg'].startswith('config[0].mac: the number 41135085296 arrived')
+    assert not (tmp_path / 'nothing-here').exists()
