@@ -89,6 +89,9 @@ def run_engine(module: basic.AnsibleModule, call, what: str, fail_on_failures: b
         module.fail_json(msg=str(exc), **exc.details())
     except IofabricError as exc:
         module.fail_json(msg=str(exc), **exc.details())
+    # exit_json(warnings=...) is deprecated in ansible-core 2.19 (removed in 2.23): module.warn() instead.
+    for warning in result.pop('warnings', None) or []:
+        module.warn(str(warning))
     failures = result.get('failures') or []
     if failures and fail_on_failures:
         module.fail_json(msg='%d %s failed: %s' % (len(failures), what, '; '.join(
