@@ -366,7 +366,10 @@ objects:
   type: list
   elements: dict
   sample:
-    - {kind: qlgc, object: veth2, status: pending, reason: "primary path: IOC \"EVIC in Chassis 0x00066a00db00001f, Slot 2, Ioc 1\" is not visible on mlx4_0:1 yet"}
+    - kind: qlgc
+      object: veth2
+      status: pending
+      reason: "primary path: IOC \"EVIC in Chassis 0x00066a00db00001f, Slot 2, Ioc 1\" is not visible on mlx4_0:1 yet"
 tool_runs:
   description: How many times each external tool ran during the task.
   returned: always
