@@ -27,9 +27,12 @@ def shape_problem(argument_spec: dict, params, prefix: str = '', to_dict=None) -
     if not isinstance(params, dict):
         return '%s: must be a mapping of options, got %s' % (prefix or 'arguments', _kind(params))
     for name, spec in argument_spec.items():
+        field = '%s.%s' % (prefix, name) if prefix else name
+        problem = number_for_string(field, spec, params.get(name))
+        if problem:
+            return problem
         if not spec.get('options') or params.get(name) is None:
             continue
-        field = '%s.%s' % (prefix, name) if prefix else name
         value = params[name]
         if spec.get('type', 'str') == 'list':
             if not isinstance(value, list):
@@ -51,6 +54,33 @@ def shape_problem(argument_spec: dict, params, prefix: str = '', to_dict=None) -
             if problem:
                 return problem
     return ''
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def number_for_string(field: str, spec: dict, value) -> str:
+    """A number where a string is expected: almost always YAML reading an unquoted value.
+
+    YAML 1.1 (Ansible's) reads digit groups separated by colons as one base-60 number: an
+    unquoted SCSI address 1:0:3:0 arrives as 216180, a MAC of digits likewise. Ansible would
+    turn the number into a string silently, and the error would come later, about 216180.
+    """
+    kind = spec.get('type', 'str')
+    if kind == 'str' and _is_number(value):
+        found = [(field, value)]
+    elif kind == 'list' and spec.get('elements') == 'str' and isinstance(value, list):
+        found = [('%s[%d]' % (field, number), item) for number, item in enumerate(value) if _is_number(item)]
+    else:
+        return ''
+    if not found:
+        return ''
+    where, number = found[0]
+    hint = ' (unquoted, YAML reads digits separated by colons, such as 1:0:3:0 or a MAC of digits, as one base-60 ' \
+           'number)' if isinstance(number, int) and number >= 60 else ''
+    return '%s: the number %s arrived where a string is expected%s; quote it, as in %s: "1:0:3:0"' % (
+        where, number, hint, where.rsplit('.', 1)[-1].split('[')[0])
 
 
 def _short(value) -> str:

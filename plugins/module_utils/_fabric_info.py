@@ -57,10 +57,27 @@ def gather(sysroot: str, netns: str | None = None, kinds: tuple = ORDER, lock_ti
     report['summary'] = {key: value for key, value in summary(report['objects']).items() if key != 'changed'}
     report['summary']['failed'] += sum(1 for item in report['failures'] if item['object'].startswith('('))
     report['in_sync'] = not (report['drift'] or report['pending'] or report['failures'])
+    report['status'] = _status(report['summary'])
     report['changed'] = False
     if warnings:
         report['warnings'] = warnings
     return report
+
+
+def _status(counts: dict) -> str:
+    """The host's worst status; a host that declares nothing is not "in sync" with anything."""
+    for status in ('failed', 'drift', 'pending'):
+        if counts.get(status):
+            return status
+    return 'in_sync' if counts.get('in_sync') else 'nothing_declared'
+
+
+FACT_KEYS = ('status', 'in_sync', 'summary', 'fabric', 'objects', 'drift', 'pending', 'failures')
+
+
+def as_facts(report: dict) -> dict:
+    """The report as ansible_facts, under one key (hostvars[host].iofabric, cached with the other facts)."""
+    return {'iofabric': {key: report[key] for key in FACT_KEYS if key in report}}
 
 
 def _add_kind(report: dict, name: str, kind, declared: tuple, result: dict, document) -> None:

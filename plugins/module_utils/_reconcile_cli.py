@@ -15,10 +15,14 @@ import json
 import os
 import signal
 import sys
+import time
 
+from ansible_collections.iofabric.core.plugins.module_utils import _metrics as metrics
 from ansible_collections.iofabric.core.plugins.module_utils._errors import IofabricError
 from ansible_collections.iofabric.core.plugins.module_utils._reconcile import ERROR, EXIT_BITS, run_pass
 from ansible_collections.iofabric.core.plugins.module_utils._reconcile_kinds import ORDER
+from ansible_collections.iofabric.core.plugins.module_utils._store import StateStore
+from ansible_collections.iofabric.core.plugins.module_utils._sysroot import Sysroot
 
 EPILOG = '''exit status (bits, added together): 0 in sync; %s.
 --watch exits 0 when stopped by SIGTERM or SIGINT.''' % '; '.join('%d %s' % item for item in sorted(EXIT_BITS.items()))
@@ -40,6 +44,8 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument('--watch', action='store_true', help='keep running: a pass on link events, when the visible IOCs '
                                                          'change, when an FCoE retry is due, and every --interval')
     ap.add_argument('--interval', type=float, default=300.0, help='watch: seconds between backstop passes (default 300)')
+    ap.add_argument('--metrics-dir', help='after each pass, write the metrics for node_exporter\'s textfile collector '
+                                          'to DIR/%s (atomically); off when not given' % metrics.FILENAME)
     ap.add_argument('--poll', type=float, default=1.0,
                     help='watch: seconds between polls of what has no event: VNIC paths (the fabric is queried '
                          'only while one is disconnected) and DCB of waiting FCoE interfaces (default 1)')
@@ -63,6 +69,10 @@ def main(argv: list | None = None) -> int:
     unknown = [kind for kind in kinds if kind not in ORDER]
     if unknown:
         parser().error('--kinds: unknown kind %s (known: %s)' % (', '.join(unknown), ', '.join(ORDER)))
+    if args.metrics_dir is not None:
+        problem = metrics.check_directory(args.metrics_dir)
+        if problem:
+            parser().error('--metrics-dir: %s' % problem)
     out = Output(args.json)
 
     def one_pass(reason: str = ''):
@@ -71,6 +81,8 @@ def main(argv: list | None = None) -> int:
             out(6, 'pass (%s)' % reason)
         for priority, line in report.lines():
             out(priority, line)
+        if args.metrics_dir is not None:
+            write_metrics(args, report, out)
         if args.json:
             sys.stdout.write(json.dumps(report.as_json(), indent=1, sort_keys=True) + '\n')
             sys.stdout.flush()
@@ -87,3 +99,37 @@ def main(argv: list | None = None) -> int:
     except IofabricError as exc:
         out(3, 'error: %s' % exc)
         return ERROR
+
+
+def pending_since(sysroot: str, data: dict, lock_timeout: float) -> dict:
+    """{(kind, object): epoch seconds} since when each pending object has waited, as the store recorded it."""
+    wanted = {(kind, str(row.get('object'))) for kind, result in data['kinds'].items()
+              for row in result.get('objects', []) if row.get('status') == 'pending'}
+    found: dict = {}
+    if not wanted:
+        return found
+    store = StateStore(Sysroot(sysroot), owner='iofabric-reconcile metrics (pid %d)' % os.getpid(),
+                       lock_timeout=lock_timeout)
+    try:
+        with store.locked(exclusive=False):
+            for kind in sorted({kind for kind, _object in wanted}):
+                document = store.load(kind)
+                for _kind, name in sorted(item for item in wanted if item[0] == kind):
+                    stamp = metrics.parse_stamp(document.observation(name).get('status_since'))
+                    if stamp is not None:
+                        found[(kind, name)] = stamp
+    except IofabricError:
+        pass   # the counts and statuses are still worth writing; only the waiting times are missing
+    return found
+
+
+def write_metrics(args, report, out) -> None:
+    """The textfile-collector file for this pass; a pass skipped as busy keeps the last pass's file."""
+    if report.busy:
+        return
+    data = report.as_json()
+    try:
+        metrics.write(args.metrics_dir, metrics.render(data, EXIT_BITS, time.time(),
+                                                       pending_since(args.sysroot, data, args.lock_timeout)))
+    except OSError as exc:
+        out(3, 'error: cannot write the metrics into %s: %s' % (args.metrics_dir, exc.strerror or exc))

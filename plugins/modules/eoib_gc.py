@@ -268,6 +268,19 @@ vendor_daemon:
   description: The C(mlx4_vnicd=) line (after any change), and the running daemons with their C(gc_enable).
   returned: always
   type: dict
+objects:
+  description:
+    - One row per object the task was about (declared, deleted, or found by I(state=overridden)), with C(kind), C(object)
+      and C(status), one of C(in_sync), C(changed), C(drift) (in check mode, what a converge would change), C(pending)
+      (waiting for hardware) or C(failed).
+    - Unless in sync, C(reason) (the actions, what it waits for, or the error), C(pending) (what a changed object still
+      waits for) and C(fields), the fields that differ, each with C(field), C(desired) and C(live).
+    - M(iofabric.core.drift_report) and the M(iofabric.core.fabric) role's summary read these rows.
+  returned: for merged, replaced, overridden and deleted
+  type: list
+  elements: dict
+  sample:
+    - {kind: eoib, object: eth4, status: pending, reason: "52:54:00:a1:00:02: first observation of 2"}
 tool_runs:
   description: How many times each external tool ran during the task.
   returned: always

@@ -61,6 +61,13 @@ options:
     description: Seconds to wait for the host's iofabric lock (held by a playbook run or a reconciler pass).
     type: float
     default: 30
+  facts:
+    description:
+      - Also return the view as C(ansible_facts), under the one key C(iofabric) (C(status), C(in_sync), C(summary),
+        C(fabric), C(objects), C(drift), C(pending), C(failures)), so that it is in C(hostvars[host].iofabric) for
+        later plays and other hosts, and in the fact cache when one is configured.
+    type: bool
+    default: false
 notes:
   - I(since) is when a run that applied (a module without check mode, or a reconciler pass) first recorded
     the object's current condition. Drift found by this read has not been recorded by any run, because a
@@ -86,6 +93,15 @@ EXAMPLES = r'''
 - name: The IOCs each local port sees
   ansible.builtin.debug:
     msg: "{{ fabric.fabric.qlgc.ports | map(attribute='iocs') | list }}"
+
+- name: The view as facts, for hostvars and the fact cache
+  iofabric.core.fabric_info:
+    facts: true
+
+- name: Hosts whose fabric is not in sync, from any host of the play
+  ansible.builtin.debug:
+    msg: "{{ ansible_play_hosts | map('extract', hostvars, ['iofabric', 'status']) | zip(ansible_play_hosts) }}"
+  run_once: true
 
 - name: Only the SCSI devices and the FCoE interfaces, on a simulated fabric
   iofabric.core.fabric_info:
@@ -145,9 +161,25 @@ summary:
   type: dict
   sample: {in_sync: 7, drift: 1, pending: 1, failed: 0}
 in_sync:
-  description: True when nothing drifted, nothing is pending and nothing failed.
+  description: True when nothing drifted, nothing is pending and nothing failed (also when nothing is declared; see RV(status)).
   returned: always
   type: bool
+status:
+  description:
+    - The host's worst status, C(failed), C(drift), C(pending) or C(in_sync); C(nothing_declared) when the store
+      declares no object (nothing to be in sync with).
+  returned: always
+  type: str
+  sample: pending
+ansible_facts:
+  description: With I(facts=true), the view under the key C(iofabric).
+  returned: when I(facts=true)
+  type: dict
+  contains:
+    iofabric:
+      description: C(status), C(in_sync), C(summary), C(fabric), C(objects), C(drift), C(pending) and C(failures), as above.
+      type: dict
+      returned: when I(facts=true)
 tool_runs:
   description: How many times each external tool ran (one C(ib_qlgc_vnic_query) in all, one DCB query per declared FCoE interface).
   returned: always
@@ -157,7 +189,7 @@ tool_runs:
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.iofabric.core.plugins.module_utils import _every_kind  # noqa: F401  pylint: disable=unused-import
-from ansible_collections.iofabric.core.plugins.module_utils._fabric_info import gather
+from ansible_collections.iofabric.core.plugins.module_utils._fabric_info import as_facts, gather
 from ansible_collections.iofabric.core.plugins.module_utils._module_entry import new_module, run_engine
 from ansible_collections.iofabric.core.plugins.module_utils._store import HAS_JSONSCHEMA
 
@@ -168,6 +200,7 @@ ARGUMENT_SPEC = dict(
     sysroot=dict(type='path', default='/'),
     netns=dict(type='str'),
     lock_timeout=dict(type='float', default=30.0),
+    facts=dict(type='bool', default=False),
 )
 
 
@@ -177,9 +210,15 @@ def main():
         module.fail_json(msg=missing_required_lib('jsonschema'))
     params = module.params
     kinds = tuple(kind for kind in KINDS if kind in params['kinds'])
+
+    def view() -> dict:
+        report = gather(params['sysroot'], params['netns'], kinds, params['lock_timeout'])
+        if params['facts']:
+            report['ansible_facts'] = as_facts(report)
+        return report
+
     # Failures are what this module reports, not reasons for the task to fail.
-    run_engine(module, lambda: gather(params['sysroot'], params['netns'], kinds, params['lock_timeout']),
-               'kind(s)', fail_on_failures=False)
+    run_engine(module, view, 'kind(s)', fail_on_failures=False)
 
 
 if __name__ == '__main__':

@@ -220,6 +220,19 @@ parsed:
   returned: when I(state=parsed)
   type: list
   elements: dict
+objects:
+  description:
+    - One row per object the task was about (declared, deleted, or found by I(state=overridden)), with C(kind), C(object)
+      and C(status), one of C(in_sync), C(changed), C(drift) (in check mode, what a converge would change), C(pending)
+      (waiting for hardware) or C(failed).
+    - Unless in sync, C(reason) (the actions, what it waits for, or the error), C(pending) (what a changed object still
+      waits for) and C(fields), the fields that differ, each with C(field), C(desired) and C(live).
+    - M(iofabric.core.drift_report) and the M(iofabric.core.fabric) role's summary read these rows.
+  returned: for merged, replaced, overridden and deleted
+  type: list
+  elements: dict
+  sample:
+    - {kind: sdi, object: \"1:0:9:0\", status: pending, reason: "no such device at 1:0:9:0 after a scan"}
 tool_runs:
   description: How many times each external tool ran during the task.
   returned: always

@@ -352,9 +352,25 @@ gathered:
   type: list
   elements: dict
 rendered:
-  description: The vendor configuration text and the create strings (C(config), C(create_strings)).
+  description: What the declaration would make, without touching the host.
   returned: when I(state=rendered)
   type: dict
+  contains:
+    config:
+      description: The QLogic vendor configuration text (C(/etc/infiniband/qlgc_vnic.cfg)), for qlgc VNICs.
+      type: str
+      returned: when qlgc VNICs are declared
+    create_strings:
+      description: The strings the driver's C(create_primary) and C(create_secondary) files would be given, for qlgc VNICs.
+      type: list
+      elements: str
+      returned: when qlgc VNICs are declared
+    commands:
+      description: The equivalent C(ip link) commands, one per macvlan VNIC (for reading; the module uses rtnetlink).
+      type: list
+      elements: str
+      returned: when macvlan VNICs are declared
+      sample: ["ip link add link eth3 name bkup0 address 02:1b:21:00:0b:01 mtu 9000 type macvlan mode bridge"]
 parsed:
   description: The configuration parsed from I(running_config), in the shape of I(config).
   returned: when I(state=parsed)
@@ -365,6 +381,22 @@ quirks:
   returned: when I(state=parsed) found any
   type: list
   elements: dict
+objects:
+  description:
+    - One row per object the task was about (declared, deleted, or found by I(state=overridden)), with C(kind), C(object)
+      and C(status), one of C(in_sync), C(changed), C(drift) (in check mode, what a converge would change), C(pending)
+      (waiting for hardware) or C(failed).
+    - Unless in sync, C(reason) (the actions, what it waits for, or the error), C(pending) (what a changed object still
+      waits for) and C(fields), the fields that differ, each with C(field), C(desired) and C(live).
+    - M(iofabric.core.drift_report) and the M(iofabric.core.fabric) role's summary read these rows.
+  returned: for merged, replaced, overridden and deleted
+  type: list
+  elements: dict
+  sample:
+    - kind: qlgc
+      object: veth2
+      status: pending
+      reason: "primary path: IOC \"EVIC in Chassis 0x00066a00db00001f, Slot 2, Ioc 1\" is not visible on mlx4_0:1 yet"
 tool_runs:
   description: How many times each external tool ran during the task.
   returned: always

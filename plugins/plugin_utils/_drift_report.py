@@ -150,7 +150,7 @@ def summary_lines(report: dict, where: str | None = None) -> list:
 
     where: the directory the report files were written to, said on the first line.
     """
-    lines = ['IO fabric drift report: %s (%s)%s' % (report['status'].replace('_', ' '), ', '.join(
+    lines = ['IO fabric drift report: %s (%s)%s' % (report['status'], ', '.join(
         '%d %s' % (report['totals'][status], status.replace('_', ' ')) for status in STATUSES),
         ', written to %s' % where if where else '')]
     for host, entry in report['hosts'].items():

@@ -101,6 +101,7 @@ def test_it_writes_nothing_and_takes_the_lock_shared(sim, playbook):
 def test_on_a_fresh_host_it_gathers_and_reports_no_objects(sim, playbook):
     info = playbook.run([INFO], sim=sim).task('info')
     assert info['objects'] == [] and info['in_sync'] is True
+    assert info['status'] == 'nothing_declared'   # not "in sync": there is nothing to be in sync with
     assert info['summary'] == {'in_sync': 0, 'drift': 0, 'pending': 0, 'failed': 0}
     assert {kind: facts['declared'] for kind, facts in info['fabric'].items()} == \
         {'qlgc': 0, 'macvlan': 0, 'fcoe': 0, 'sdi': 0, 'eoib': 0}
@@ -118,3 +119,26 @@ def test_a_kind_that_cannot_be_read_is_reported_and_the_others_are_not_lost(sim,
     [failure] = info['failures']
     assert failure['kind'] == 'fcoe' and 'newer iofabric' in failure['error']
     assert info['fabric']['qlgc']['declared'] == 2 and info['summary']['failed'] == 1
+
+
+def test_facts_go_to_hostvars_under_iofabric_and_into_the_fact_cache(sim, playbook, tmp_path, monkeypatch):
+    cache = os.path.join(str(tmp_path), 'facts')
+    monkeypatch.setenv('ANSIBLE_CACHE_PLUGIN', 'ansible.builtin.jsonfile')
+    monkeypatch.setenv('ANSIBLE_CACHE_PLUGIN_CONNECTION', cache)
+    assert playbook.run(DECLARE, sim=sim).rc == 0
+    run = playbook.run([
+        {'name': 'info', 'iofabric.core.fabric_info': {'facts': True}, 'register': 'out'},
+        {'name': 'from hostvars', 'ansible.builtin.assert': {'that': [
+            "hostvars['localhost'].iofabric.status == 'pending'",
+            "hostvars['localhost'].iofabric.summary.pending == 1",
+            "iofabric.pending[0].object == 'veth2'",
+            "iofabric.fabric.qlgc.declared == 2"]}},
+    ], sim=sim)
+    assert run.rc == 0, run.stdout[-3000:]
+    assert set(run.task('info')['ansible_facts']) == {'iofabric'}
+    # A later run, which gathers nothing, finds them in the cache.
+    later = playbook.run([{'name': 'cached', 'ansible.builtin.assert': {'that': [
+        "hostvars['localhost'].iofabric.status == 'pending'"]}}])
+    assert later.rc == 0, later.stdout[-3000:]
+    without = playbook.run([INFO], sim=sim).task('info')
+    assert 'ansible_facts' not in without and without['status'] == 'pending'

@@ -63,6 +63,18 @@ def test_the_units_say_what_was_asked(tmp_path, playbook):
     assert ('ExecStart=/usr/local/sbin/iofabric-reconcile "--sysroot" "/srv/100%%/fabric" "--netns" "fsim-x" '
             '"--kinds" "qlgc,eoib" "--lock-timeout" "10"\n') in service
     assert 'SuccessExitStatus=1 2 3 4 5 6 7 16 17 18 19 20 21 22 23\n' in service
+    assert 'MemoryMax=512M\n' in service and 'TasksMax=64\n' in service
+
+
+def test_the_metrics_directory_reaches_both_units(tmp_path, playbook):
+    root = tmp_path / 'image'
+    run = playbook.run([role_task(root, reconciler_watch=True, reconciler_metrics_dir='/var/lib/prometheus/node-exporter',
+                                  reconciler_memory_max='256M', reconciler_tasks_max=32)])
+    assert run.rc == 0, run.stdout
+    for unit in ('iofabric-reconcile.service', 'iofabric-reconcile-watch.service'):
+        text = (root / 'etc/systemd/system' / unit).read_text()
+        assert '"--metrics-dir" "/var/lib/prometheus/node-exporter"' in text, unit
+        assert 'MemoryMax=256M\n' in text and 'TasksMax=32\n' in text, unit
 
 
 def test_watch_on_then_off_then_absent_keeps_the_store(tmp_path, playbook):
@@ -86,6 +98,13 @@ def test_watch_on_then_off_then_absent_keeps_the_store(tmp_path, playbook):
     ({'reconciler_sysroot': 'relative'}, 'reconciler_sysroot: must be an absolute path'),
     ({'reconciler_netns': 'ns; reboot'}, 'reconciler_netns: must be empty or a plain network namespace name'),
     ({'reconciler_interval': '5min\nExecStartPre=/bin/sh'}, 'reconciler_interval: a systemd time span'),
+    # A carriage return or a NUL made a unit that does not load, while the role reported success.
+    ({'reconciler_sysroot': '/srv/fabric\rExecStartPre=/bin/sh'}, 'reconciler_sysroot: must be an absolute path'),
+    ({'reconciler_sysroot': '/srv/fab\x00ric'}, 'reconciler_sysroot: must be an absolute path'),
+    ({'reconciler_metrics_dir': '/var/lib/prometheus\rx'}, 'reconciler_metrics_dir: must be empty or an absolute path'),
+    ({'reconciler_metrics_dir': 'node-exporter'}, 'reconciler_metrics_dir: must be empty or an absolute path'),
+    ({'reconciler_memory_max': '512M\nExecStartPre=/bin/sh'}, 'reconciler_memory_max: a size such as 512M'),
+    ({'reconciler_calendar': 'hourly\x00'}, 'reconciler_calendar: a systemd calendar expression'),
 ])
 def test_bad_variables_are_refused_before_anything_is_installed(tmp_path, playbook, variables, message):
     root = tmp_path / 'image'
@@ -97,7 +116,8 @@ def test_bad_variables_are_refused_before_anything_is_installed(tmp_path, playbo
 @pytest.mark.skipif(not shutil.which('systemd-analyze'), reason='systemd-analyze is not installed')
 def test_the_units_pass_systemd_analyze_verify(tmp_path, playbook):
     root = tmp_path / 'image'
-    assert playbook.run([role_task(root, reconciler_watch=True)]).rc == 0
+    assert playbook.run([role_task(root, reconciler_watch=True,
+                                   reconciler_metrics_dir='/var/lib/prometheus/node-exporter')]).rc == 0
     # verify resolves the units' dependencies (sysinit.target, ...) inside --root: give it the host's.
     shutil.copytree('/usr/lib/systemd/system', root / 'usr/lib/systemd/system', symlinks=True)
     proc = subprocess.run(['systemd-analyze', 'verify', '--root=%s' % root, 'iofabric-reconcile.service',

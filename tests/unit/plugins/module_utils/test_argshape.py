@@ -55,3 +55,15 @@ def test_without_a_converter_a_string_is_the_wrong_shape():
 
 def test_arguments_that_are_not_a_mapping():
     assert shape_problem(SPEC, ['x']) == 'arguments: must be a mapping of options, got list'
+
+
+def test_an_unquoted_scsi_address_or_mac_read_as_base_60_says_quote_it():
+    spec = {'config': {'type': 'list', 'elements': 'dict', 'options': {
+        'address': {'type': 'str'}, 'mac': {'type': 'str'}, 'mtu': {'type': 'int'}}},
+        'parents': {'type': 'list', 'elements': 'str'}}
+    problem = shape_problem(spec, {'config': [{'address': '1:0:3:1'}, {'address': 216180}]})
+    assert problem.startswith('config[1].address: the number 216180 arrived where a string is expected')
+    assert 'base-60' in problem and 'quote it' in problem
+    assert 'config[0].mac: the number' in shape_problem(spec, {'config': [{'mac': 52540012345, 'mtu': 9000}]})
+    assert 'parents[1]: the number 4' in shape_problem(spec, {'parents': ['eth4', 4]})
+    assert shape_problem(spec, {'config': [{'address': '1:0:3:0', 'mtu': 9000}], 'parents': ['eth4']}) == ''
