@@ -8,7 +8,8 @@ if [ -w /sys/bus/fcoe/ctlr_destroy ]; then
     for net in $(ls /sys/class/net); do echo "$net" > /sys/bus/fcoe/ctlr_destroy 2>/dev/null; done
 fi
 for link in $(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep '^iof'); do ip link del "$link" 2>/dev/null; done
-for net in ens4 ens5 ens6; do ip link set "$net" up 2>/dev/null; done
+for net in ens4 ens5 ens6; do ip link set "$net" nomaster 2>/dev/null; ip link set "$net" up 2>/dev/null; done
+systemctl stop iofhold 2>/dev/null; systemctl reset-failed iofhold 2>/dev/null
 rm -f /dev/iof*
 modprobe -r scsi_debug 2>/dev/null
 true
