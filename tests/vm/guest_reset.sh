@@ -12,5 +12,7 @@ for link in $(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep '^i
 for net in ens4 ens5 ens6; do ip link set "$net" nomaster 2>/dev/null; ip link set "$net" up 2>/dev/null; done
 systemctl stop iofhold 2>/dev/null; systemctl reset-failed iofhold 2>/dev/null
 rm -f /dev/iof*
+# The collection's state and config files from earlier tests (the guest is only ever managed by these tests).
+rm -rf /var/lib/iofabric /etc/fcoe/cfg-*
 modprobe -r scsi_debug 2>/dev/null
 true
