@@ -3,7 +3,8 @@
 
 Recipe: RECIPE_FILES and the suite (their hash is the cache key). Steps: mmdebstrap a minbase tree with the
 packages of recipe.txt, configure it (guest-setup.sh), make a plain ext4 image of it (mke2fs -d), boot that
-once with firstboot.sh as init to move / onto vg0/root on /dev/sda1 of a virtio-scsi disk. The result, in
+once with firstboot.sh as init: it makes vg0/root on /dev/sda1 of a virtio-scsi disk and reports where the LV's
+extents lie; the root file system is then written there from the host (resize2fs to the LV's size, dd). The result, in
 ~/.cache/iofabric/vm/<key>/: disk.qcow2 (never modified by tests: they boot an overlay), vmlinuz, initrd.img,
 build.json (timings). Only Debian packages are used: mmdebstrap, e2fsprogs, qemu-system-x86, qemu-utils.
 """
@@ -16,6 +17,7 @@ import glob
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -24,6 +26,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 SUITE = 'bookworm'
 DISK_SIZE = '8G'
+DISK_BYTES = 8 << 30
 FIRSTBOOT_TIMEOUT = 600
 # What the image is made of: a change to one of these is a new cache key (a rebuild).
 RECIPE_FILES = ('recipe.txt', 'guest-setup.sh', 'firstboot.sh')
@@ -85,16 +88,17 @@ def plain_image(tree: str, path: str) -> None:
     run(['mke2fs', '-q', '-t', 'ext4', '-L', 'plain', '-d', tree, path, '%dM' % (used + 512)])
 
 
-def first_boot(work: str, accel: str) -> None:
-    """Boot the plain image once; firstboot.sh partitions the SCSI disk, makes vg0/root and copies / into it."""
+def first_boot(work: str, accel: str) -> tuple[int, int]:
+    """Boot the plain image once; firstboot.sh partitions the SCSI disk and makes vg0/root.
+    Returns vg0/root's (start, size) on the disk, in 512-byte sectors."""
     console = os.path.join(work, 'firstboot-console.log')
     argv = ['qemu-system-x86_64', '-accel', accel, '-m', '1024', '-smp', '2', '-cpu', 'max', '-nodefaults',
             '-display', 'none', '-no-reboot', '-serial', 'file:' + console,
             '-kernel', os.path.join(work, 'vmlinuz'), '-initrd', os.path.join(work, 'initrd.img'),
-            '-append', 'root=/dev/vda rw console=ttyS0 init=/usr/local/sbin/iofabric-firstboot panic=-1 quiet',
+            '-append', 'root=/dev/vda ro console=ttyS0 init=/usr/local/sbin/iofabric-firstboot panic=-1 quiet',
             '-drive', 'file=%s,format=raw,if=virtio' % os.path.join(work, 'plain.img'),
             '-device', 'virtio-scsi-pci,id=scsi0',
-            '-drive', 'if=none,id=root,format=qcow2,file=' + os.path.join(work, 'disk.qcow2'),
+            '-drive', 'if=none,id=root,format=raw,file=' + os.path.join(work, 'disk.raw'),
             '-device', 'scsi-hd,drive=root,bus=scsi0.0']
     log('first boot (%s), console in %s' % (accel, console))
     try:
@@ -102,8 +106,25 @@ def first_boot(work: str, accel: str) -> None:
     except subprocess.TimeoutExpired:
         raise SystemExit('build-image: first boot did not finish in %d s; console tail:\n%s'
                          % (FIRSTBOOT_TIMEOUT, tail(console)))
-    if 'iofabric-firstboot: done' not in tail(console, 200000):
+    text = tail(console, 200000)
+    found = re.search(r'iofabric-firstboot: root-offset-sectors (\d+) size-sectors (\d+)', text)
+    if 'iofabric-firstboot: done' not in text or not found:
         raise SystemExit('build-image: first boot failed; console tail:\n' + tail(console))
+    return int(found.group(1)), int(found.group(2))
+
+
+def write_root(work: str, start: int, size: int) -> None:
+    """The plain file system, grown to vg0/root's size, into vg0/root's extents on the disk; then qcow2."""
+    plain = os.path.join(work, 'plain.img')
+    run(['debugfs', '-w', '-R', 'rm /usr/local/sbin/iofabric-firstboot', plain], stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    if subprocess.run(['e2fsck', '-fy', plain], stdout=subprocess.DEVNULL, check=False).returncode > 1:
+        raise SystemExit('build-image: e2fsck found errors it could not fix in ' + plain)
+    run(['resize2fs', '-f', plain, '%ds' % size], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run(['dd', 'if=' + plain, 'of=' + os.path.join(work, 'disk.raw'), 'bs=4M', 'seek=%d' % (start * 512),
+         'oflag=seek_bytes', 'conv=notrunc,sparse,fsync', 'status=none'])
+    run(['qemu-img', 'convert', '-O', 'qcow2', os.path.join(work, 'disk.raw'), os.path.join(work, 'disk.qcow2')])
+    os.unlink(os.path.join(work, 'disk.raw'))
 
 
 def tail(path: str, size: int = 4000) -> str:
@@ -130,10 +151,14 @@ def build(target: str) -> dict:
     plain_image(tree, os.path.join(work, 'plain.img'))
     shutil.rmtree(tree)
     figures['mke2fs_s'] = round(time.monotonic() - mark, 1)
-    run(['qemu-img', 'create', '-q', '-f', 'qcow2', os.path.join(work, 'disk.qcow2'), DISK_SIZE])
+    with open(os.path.join(work, 'disk.raw'), 'wb') as disk:
+        disk.truncate(DISK_BYTES)
     mark = time.monotonic()
-    first_boot(work, os.environ.get('IOFABRIC_VM_ACCEL', 'tcg'))
+    start_sector, size_sectors = first_boot(work, os.environ.get('IOFABRIC_VM_ACCEL', 'tcg'))
     figures['first_boot_s'] = round(time.monotonic() - mark, 1)
+    mark = time.monotonic()
+    write_root(work, start_sector, size_sectors)
+    figures['write_root_s'] = round(time.monotonic() - mark, 1)
     os.unlink(os.path.join(work, 'plain.img'))
     figures['total_s'] = round(time.monotonic() - start, 1)
     figures['recipe'] = recipe_key()

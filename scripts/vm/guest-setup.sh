@@ -8,6 +8,8 @@ useradd -m -s /bin/bash admin
 echo 'admin ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/admin
 chmod 0440 /etc/sudoers.d/admin
 passwd -d root
+# / is vg0/root once firstboot.sh has made it (the plain image boots with root= on the command line).
+echo '/dev/mapper/vg0-root / ext4 errors=remount-ro 0 1' > /etc/fstab
 # DHCP on the management NIC only (QEMU user networking, PCI slot 3); the other NICs are the tests'.
 mkdir -p /etc/systemd/network
 printf '[Match]\nName=ens3\n\n[Network]\nDHCP=ipv4\nLinkLocalAddressing=no\n' > /etc/systemd/network/10-mgmt.network

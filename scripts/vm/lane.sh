@@ -9,5 +9,5 @@ python scripts/vm/build_image.py >/dev/null || exit 1
 echo "vm: image ready in $((SECONDS - start)) s ($(python scripts/vm/build_image.py --print-dir))"
 IOFABRIC_VM_FIGURES="$PWD/build/vm-figures.json" python -m pytest tests/vm -q "$@"
 rc=$?
-echo "vm: lane took $((SECONDS - start)) s; figures: $(cat build/vm-figures.json 2>/dev/null | tr -d '\n ')"
+echo "vm: lane took $((SECONDS - start)) s; figures: $(tr -d '\n ' < build/vm-figures.json 2>/dev/null)"
 exit "$rc"

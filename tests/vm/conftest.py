@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 import time
 
 import pytest
@@ -14,15 +16,17 @@ RESET = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'guest_reset.sh
 
 
 @pytest.fixture(scope='session')
-def vm(tmp_path_factory):
-    """The booted guest; killed at the end of the session, on a failure or on Ctrl-C (finalizers run then too)."""
-    machine = VM(str(tmp_path_factory.mktemp('vm')))
+def vm():
+    """The booted guest; killed at the end of the session, on a failure or on Ctrl-C (finalizers run then too).
+    Its directory is its own, not pytest's: pytest prunes old session directories of other runs by age."""
+    machine = VM(tempfile.mkdtemp(prefix='iofabric-vm-'))
     start = time.monotonic()
     try:
         machine.start()
         yield machine
     finally:
         machine.stop()
+        shutil.rmtree(machine.workdir, ignore_errors=True)
         machine.figures['session_s'] = round(time.monotonic() - start, 1)
         figures = os.environ.get('IOFABRIC_VM_FIGURES')
         if figures:

@@ -51,6 +51,15 @@ def sim_observations(sim_pool):
     return json.loads(proc.stdout)
 
 
+def save(kernel: dict, sim: dict) -> None:
+    """Both sides, for whoever fixes fabricsim: build/differential-{kernel,fabricsim}.json."""
+    out = os.path.join(os.path.dirname(os.path.dirname(HERE)), 'build')
+    os.makedirs(out, exist_ok=True)
+    for name, observations in (('kernel', kernel), ('fabricsim', sim)):
+        with open(os.path.join(out, 'differential-%s.json' % name), 'w', encoding='utf-8') as handle:
+            json.dump(observations, handle, indent=1, sort_keys=True)
+
+
 def differences(kernel: dict, sim: dict) -> dict:
     missing = object()
     found = {}
@@ -65,6 +74,7 @@ def test_fabricsim_matches_the_kernel_or_the_allow_list_says_why(kernel_observat
     allowed = allow_list()
     found = differences(kernel_observations, sim_observations)
     record_property('differences', json.dumps(found, sort_keys=True))
+    save(kernel_observations, sim_observations)
     unexplained = {key: pair for key, pair in found.items() if key not in allowed}
     assert not unexplained, 'fabricsim differs from the 6.1 kernel (kernel, fabricsim):\n' + '\n'.join(
         '  %s: %r vs %r' % (key, real, simulated) for key, (real, simulated) in unexplained.items())
