@@ -74,6 +74,7 @@ def test_facts_of_every_kind(sim, playbook):
 def test_drift_names_the_field_with_desired_and_live(sim, playbook):
     assert playbook.run(DECLARE, sim=sim).rc == 0
     sim.event('hot-swap', ioc='ioc1')
+    sim.event('clock-advance', seconds=64)  # the driver notices a swap after 64 heartbeats (100 = 1 s)
     sim.event('dcb-set', iface='eth2', dcb='off')
     subprocess.run(['ip', '-n', sim.netns, 'link', 'del', 'vnic7'], check=True)
     info = playbook.run([INFO], sim=sim).task('info')

@@ -70,6 +70,7 @@ def test_late_ioc_then_hot_swap_are_repaired(sim, playbook):
 def test_check_mode_reports_drift_and_changes_nothing(sim, playbook):
     assert playbook.run([task()], sim=sim).rc == 0
     sim.event('hot-swap', ioc='ioc2')
+    sim.event('clock-advance', seconds=64)  # the driver notices a swap after 64 heartbeats (100 = 1 s)
     writes = sim.write_count()
     cfg = sim.read('/etc/infiniband/qlgc_vnic.cfg')
     run = playbook.run([task()], sim=sim, check=True, diff=True)

@@ -90,6 +90,7 @@ def test_site_converges_idempotently_and_the_report_then_only_waits_for_the_late
 def test_a_hot_swap_is_drift_with_its_fields_and_fail_on_drift_fails_the_run(demo, playbook, tmp_path):
     assert playbook.run_file(os.path.join(PLAYBOOKS, 'site.yml'), inventory(tmp_path, demo)).rc == 0
     demo.event('hot-swap', ioc='ioc1')
+    demo.event('clock-advance', seconds=64)  # the driver notices a swap after 64 heartbeats (100 = 1 s)
     run, data, _dest = drift_report(playbook, tmp_path, demo, '-e', '{"iofabric_report_fail_on": ["drift"]}')
     assert run.rc != 0 and 'the fabric is not in sync (drift)' in run.stdout
     [veth1] = [row for row in data['hosts']['host1']['objects'] if row['object'] == 'veth1']

@@ -80,6 +80,7 @@ def test_a_reconciler_pass_with_one_bad_recorded_object_still_repairs_the_good_o
     playbook.run([vnic([TYPO], name='typo')], sim=sim)
     assert stored(sim, 'qlgc') == {'veth1', 'veth9'}    # together they no longer validate (one IOC instance)
     sim.event('hot-swap', ioc='ioc1')
+    sim.event('clock-advance', seconds=64)  # the driver notices a swap after 64 heartbeats (100 = 1 s)
     base = '/sys/class/infiniband_qlgc_vnic/interfaces/veth1/primary_path/viport_state'
     assert sim.read(base).strip() == 'VIPORT_DISCONNECTED'
     proc = subprocess.run([RECONCILE, '--sysroot', sim.root, '--netns', sim.netns], capture_output=True, text=True,
