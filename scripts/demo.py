@@ -200,8 +200,9 @@ def story(hosts: list, forks: int) -> None:
     for host in hosts:
         fabricsim('event', host.root, 'ioc-add', 'ioc=late')
         fabricsim('event', host.root, 'hot-swap', 'ioc=ioc1')
-        # The QLogic driver notices a swap after 64 heartbeats (64 s); the simulated clock skips the wait.
-        fabricsim('event', host.root, 'clock-advance', 'seconds=64')
+        # The QLogic driver notices a swap after 64 heartbeats: 128 s for veth2's declared heartbeat of
+        # 200 (1/100 s units). The simulated clock skips the wait.
+        fabricsim('event', host.root, 'clock-advance', 'seconds=128')
     wait_for('the VNIC repairs', lambda: all(host.reconcile('--check', '--kinds', 'qlgc').returncode == 0
                                              for host in hosts))
     print('Repaired by the reconciler, with no playbook run (%s log):' % hosts[0].name)
