@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Build (or reuse) the VM lane's Debian 12 disk image: / on LVM on a partition of a SCSI disk.
 
 Recipe: RECIPE_FILES and the suite (their hash is the cache key). Steps: mmdebstrap a minbase tree with the

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Probe a system's SCSI and FCoE sysfs/proc the way the modules use them; print observations as JSON.
 
 Run twice by tests/vm/test_differential.py: in the VM (real Debian 6.1 kernel, scsi_debug, fcoe on virtio NICs)

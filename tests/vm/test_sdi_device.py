@@ -71,7 +71,7 @@ def test_a_lun_presented_from_outside_is_recognised_then_removed(clean_vm, tmp_p
     clean_vm.qmp('device_add', driver='scsi-hd', id='iofsan1', drive='iofsan1', bus='scsi0.0', **{
         'scsi-id': 1, 'lun': 0, 'wwn': wwn, 'serial': 'IOFSAN1'})
     try:
-        host = clean_vm.ssh(['ls', '/sys/class/scsi_device'], sudo=False).stdout.split()[0].split(':')[0]
+        host = root_address(clean_vm).split(':')[0]  # the virtio-scsi HBA
         address = '%s:0:1:0' % host
         for _ in range(60):  # the guest's answer to the hot-plug event (a poll, not a timed assertion)
             if exists(clean_vm, address):
@@ -79,7 +79,6 @@ def test_a_lun_presented_from_outside_is_recognised_then_removed(clean_vm, tmp_p
             time.sleep(1)
         wwid = clean_vm.read('/sys/class/scsi_device/%s/device/wwid' % address).strip()
         assert wwid == 'naa.' + wwn[2:]
-        assert clean_vm.read('/sys/class/scsi_device/%s/device/vpd_pg80' % address).find('IOFSAN1') >= 0
         result = sdi(clean_vm, tmp_path, [{'address': address, 'wwid': wwid}])
         assert result['changed'] is False and result['failures'] == [], result
         removed = sdi(clean_vm, tmp_path, [{'address': address}], state='deleted')
@@ -200,3 +199,31 @@ def test_the_root_disk_is_never_removed_even_with_force(clean_vm, tmp_path):
     result = sdi(clean_vm, tmp_path, [{'address': address, 'force': True}], state='deleted')
     assert result['failures'] and 'never removed, even with force' in result['failures'][0]['error'], result
     assert exists(clean_vm, address)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason='issue 22: a LUN without NAA/EUI/T10 designator gives EINVAL on its wwid; _scsi_live.read_device '
+                          'lets that escape, so every sdi_device call fails while such a LUN is attached')
+def test_a_lun_without_a_designator_does_not_stop_the_others(clean_vm, tmp_path):
+    address, _disk = scsi_debug_disks(clean_vm)[0]
+    host = root_address(clean_vm).split(':')[0]  # the virtio-scsi HBA
+    clean_vm.qmp('blockdev-add', driver='null-co', **{'node-name': 'iofnowwn', 'size': 64 << 20, 'read-zeroes': True})
+    clean_vm.qmp('device_add', driver='scsi-hd', id='iofnowwn', drive='iofnowwn', bus='scsi0.0', **{'scsi-id': 2, 'lun': 0})
+    try:
+        for _ in range(60):  # the guest's answer to the hot-plug event (a poll, not a timed assertion)
+            if exists(clean_vm, '%s:0:2:0' % host):
+                break
+            time.sleep(1)
+        if clean_vm.ssh(['cat', '/sys/class/scsi_device/%s:0:2:0/device/wwid' % host], check=False).returncode == 0:
+            raise RuntimeError('precondition: this LUN has a wwid, so it proves nothing here')  # not an xfail's failure
+        result = sdi(clean_vm, tmp_path, [{'address': address, 'vendor': 'Linux', 'model': 'scsi_debug'}])
+        assert result['failures'] == [], result
+    finally:
+        clean_vm.sh('echo 1 > /sys/class/scsi_device/%s:0:2:0/device/delete || true' % host)
+        clean_vm.qmp('device_del', id='iofnowwn')
+        for _ in range(30):
+            try:
+                clean_vm.qmp('blockdev-del', **{'node-name': 'iofnowwn'})
+                break
+            except AssertionError:
+                time.sleep(1)
