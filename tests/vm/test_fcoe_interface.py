@@ -7,9 +7,6 @@ import pytest
 
 from tests.lib.vm import run_play
 
-ISSUE_22_REUSE = ('issue 22: _fcoe_live.read_instances caches instances by fc_host name; the kernel reuses the '
-                  'lowest free host number, so a destroy then a create in one run finds the stale instance')
-
 
 def fcoe(vm, tmp_path, config: list, state: str = 'merged'):
     items = [dict({'dcb_required': False}, **item) for item in config]
@@ -78,7 +75,6 @@ def test_the_kernel_reuses_the_lowest_free_host_number(fcoe_vm, tmp_path):
     assert instances(fcoe_vm)['ens6'] == before['ens4']  # what fabricsim must model (differential suite)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=ISSUE_22_REUSE)
 def test_destroy_and_create_in_one_run_with_a_reused_host_number(fcoe_vm, tmp_path):
     assert fcoe(fcoe_vm, tmp_path, [{'interface': 'ens4'}, {'interface': 'ens5'}])['failures'] == []
     before = instances(fcoe_vm)

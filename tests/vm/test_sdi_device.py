@@ -10,7 +10,6 @@ import pytest
 
 from tests.lib.vm import ROOT_WWN, run_play
 
-ISSUE_16 = 'issue 16: the removal decides from names one level up, not from the whole stack by device number'
 # Four scsi_debug hosts, each with its own RAM store and one 64 MiB disk (a partition table on one stays on it).
 SCSI_DEBUG = ['modprobe', 'scsi_debug', 'add_host=4', 'per_host_store=1', 'num_tgts=1', 'max_luns=1',
               'dev_size_mb=64']
@@ -128,7 +127,6 @@ def test_a_dm_linear_device_over_a_partition_is_refused(clean_vm, tmp_path):
     assert exists(clean_vm, address)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=ISSUE_16 + ' (the refusal names dm-N, not the chain with the dm name)')
 def test_a_dm_refusal_names_the_chain(clean_vm, tmp_path):
     address, disk = scsi_debug_disks(clean_vm)[0]
     part = partition(clean_vm, disk)
@@ -147,7 +145,6 @@ def test_swap_on_dm_is_refused(clean_vm, tmp_path):
     assert exists(clean_vm, address)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=ISSUE_16 + ' (swap on a dm device above the disk is not named as swap)')
 def test_swap_on_dm_is_named_as_swap(clean_vm, tmp_path):
     address, disk = scsi_debug_disks(clean_vm)[2]
     part = partition(clean_vm, disk)
@@ -157,7 +154,6 @@ def test_swap_on_dm_is_named_as_swap(clean_vm, tmp_path):
     assert any(line.startswith('swap:') for line in evidence), evidence
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=ISSUE_16 + ' (an open through a node of another name is matched by name)')
 def test_an_open_through_an_alias_node_is_refused(clean_vm, tmp_path):
     """A udev-style alias (/dev/oracleasm/disks/DATA1 and the like): same major:minor, another name, held open."""
     address, disk = scsi_debug_disks(clean_vm)[3]
@@ -184,7 +180,6 @@ def test_the_root_disk_is_refused_without_force(clean_vm, tmp_path):
     assert exists(clean_vm, address)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=ISSUE_16 + ' (/ on LVM is not seen as the root: the refusal does not say so)')
 def test_the_root_disk_refusal_says_it_holds_root(clean_vm, tmp_path):
     address = root_address(clean_vm)
     result = sdi(clean_vm, tmp_path, [{'address': address}], state='deleted')
@@ -192,7 +187,6 @@ def test_the_root_disk_refusal_says_it_holds_root(clean_vm, tmp_path):
 
 
 @pytest.mark.vm_destructive
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=ISSUE_16 + ' (force removes the disk under / when / is on LVM)')
 def test_the_root_disk_is_never_removed_even_with_force(clean_vm, tmp_path):
     """Runs last in the session (vm_destructive): on today's code it takes the guest's root disk away."""
     address = root_address(clean_vm)
@@ -201,9 +195,6 @@ def test_the_root_disk_is_never_removed_even_with_force(clean_vm, tmp_path):
     assert exists(clean_vm, address)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason='issue 22: a LUN without NAA/EUI/T10 designator gives EINVAL on its wwid; _scsi_live.read_device '
-                          'lets that escape, so every sdi_device call fails while such a LUN is attached')
 def test_a_lun_without_a_designator_does_not_stop_the_others(clean_vm, tmp_path):
     address, _disk = scsi_debug_disks(clean_vm)[0]
     host = root_address(clean_vm).split(':')[0]  # the virtio-scsi HBA
