@@ -16,12 +16,10 @@ tunnel): that one must be named by a guest source, or nothing is removed under t
 
 from __future__ import annotations
 
-import ctypes
 import errno as _errno
 import os
 import socket
 import struct
-import threading
 from dataclasses import dataclass, field
 
 from ansible_collections.iofabric.core.plugins.module_utils import _rtnl as rtnl
@@ -222,7 +220,7 @@ def macs_elsewhere(sysroot, netns: str | None) -> dict:
         if name == netns:
             continue
         try:
-            sock = _open_at(os.path.join(directory, name))
+            sock = rtnl.open_socket_at(os.path.join(directory, name), name)
         except OSError:
             continue
         try:
@@ -237,32 +235,6 @@ def macs_elsewhere(sysroot, netns: str | None) -> dict:
                     kind = ' (%s)' % fields['kind'] if fields.get('kind') else ''
                     macs.setdefault(mac.lower(), '%s%s in network namespace %s' % (fields['name'], kind, name))
     return macs
-
-
-def _open_at(path: str) -> socket.socket:
-    """A route netlink socket created inside the namespace bound at ``path`` (a thread enters it:
-    setns moves only the calling thread)."""
-    made: dict = {}
-
-    def enter_and_open() -> None:
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
-            try:
-                libc = ctypes.CDLL(None, use_errno=True)
-                if libc.setns(fd, rtnl.CLONE_NEWNET) != 0:
-                    err = ctypes.get_errno()
-                    raise OSError(err, os.strerror(err))
-            finally:
-                os.close(fd)
-            made['socket'] = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, rtnl.NETLINK_ROUTE)
-        except OSError as exc:
-            made['error'] = exc
-    thread = threading.Thread(target=enter_and_open, name='iofabric-netns-scan')
-    thread.start()
-    thread.join()
-    if 'error' in made:
-        raise made['error']
-    return made['socket']
 
 
 def dump(netns: str | None) -> list:

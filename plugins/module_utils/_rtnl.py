@@ -102,24 +102,28 @@ def _netns_path(netns: str) -> str:
 
 
 def open_socket(netns: str | None = None) -> socket.socket:
-    """A route netlink socket, created inside ``netns`` when one is named.
+    """A route netlink socket, created inside ``netns`` when one is named."""
+    if not netns:
+        return socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, NETLINK_ROUTE)
+    return open_socket_at(_netns_path(netns), netns)
+
+
+def open_socket_at(path: str, label: str) -> socket.socket:
+    """A route netlink socket created inside the namespace bound at ``path`` (never through a symlink).
 
     setns() moves only the calling thread, so a short-lived thread enters the namespace and
     creates the socket there; the socket stays bound to that namespace for its whole life.
     """
-    if not netns:
-        return socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, NETLINK_ROUTE)
-    path = _netns_path(netns)
     made: dict = {}
 
     def enter_and_open() -> None:
         try:
-            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
             try:
                 libc = ctypes.CDLL(None, use_errno=True)
                 if libc.setns(fd, CLONE_NEWNET) != 0:
                     err = ctypes.get_errno()
-                    raise RtnlError(err, 'cannot enter network namespace %s: %s' % (netns, os.strerror(err)))
+                    raise RtnlError(err, 'cannot enter network namespace %s: %s' % (label, os.strerror(err)))
             finally:
                 os.close(fd)
             made['socket'] = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, NETLINK_ROUTE)

@@ -7,25 +7,12 @@ import os
 
 import pytest
 
-from ansible_collections.iofabric.core.plugins.module_utils._sdi import run_sdi
+from tests.integration.modules.test_sdi_device import devices, item, sdi
 
 
 @pytest.fixture
 def stacks(sim_pool):
     return sim_pool.get('stacks')
-
-
-def item(address, **extra):
-    return dict(dict(address=address, wwid=None, vendor=None, model=None, serial=None, force=None), **extra)
-
-
-def sdi(sim, state, config, check=False):
-    return run_sdi(dict(sysroot=sim.root, state=state, config=config, attach_timeout=3, remove_timeout=3,
-                        lock_timeout=5), check)
-
-
-def devices(sim):
-    return sorted(os.listdir(sim.path('/sys/class/scsi_device')))
 
 
 def store_bytes(sim):
