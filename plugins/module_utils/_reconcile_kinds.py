@@ -74,8 +74,11 @@ def eoib_groups(document) -> list:
 
 
 def eoib_settings(document) -> dict:
-    """The settings of the first group of eoib_groups (the one set fabric_info reports with)."""
-    return eoib_groups(document)[0]
+    """One set of settings over every stored parent (those of the first group): the read-only view
+    fabric_info takes. A pass collects with eoib_groups."""
+    groups = eoib_groups(document)
+    parents = sorted({parent for group in groups for parent in group['parents']})
+    return dict(groups[0], parents=parents)
 
 
 def build_kind(name: str, ctx: Context, document):

@@ -1,7 +1,7 @@
 """The reconciler's EoIB settings: each stored parent is collected with its own declaration's settings
 (issue 18.6 follow-up: the first stored parent's were applied to every parent)."""
 
-from ansible_collections.iofabric.core.plugins.module_utils._reconcile_kinds import eoib_groups, merge_results
+from ansible_collections.iofabric.core.plugins.module_utils._reconcile_kinds import eoib_groups, eoib_settings, merge_results
 from ansible_collections.iofabric.core.plugins.module_utils._store import StoreDocument
 
 
@@ -40,3 +40,9 @@ def test_the_groups_results_are_reported_as_one():
     assert merged['changed'] is True and merged['actions'] == [{'object': 'eth4'}] and merged['pending'] == [{'object': 'eth5'}]
     assert merged['warnings'] == ['w', 'x'] and merged['tool_runs'] == {'virsh': 3}
     assert merged['vendor_daemon'] == {'state': 'unmanaged'}
+
+
+def test_the_read_only_view_still_names_every_stored_parent():
+    """fabric_info takes one set of settings; it must still see every declared parent."""
+    document = StoreDocument('eoib', {'objects': {'eth4': declared('eth4'), 'eth5': declared('eth5', source=['libvirt'])}})
+    assert eoib_settings(document)['parents'] == ['eth4', 'eth5']
