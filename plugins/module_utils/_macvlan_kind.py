@@ -11,12 +11,13 @@ is recorded by ifindex, permanent and current MAC, so that its rename is recogni
 
 from __future__ import annotations
 
+import errno
 import socket
 
 from ansible_collections.iofabric.core.plugins.module_utils import _macvlan_spec as mspec
 from ansible_collections.iofabric.core.plugins.module_utils._errors import IofabricError
 from ansible_collections.iofabric.core.plugins.module_utils._kind import BaseKind
-from ansible_collections.iofabric.core.plugins.module_utils._netlink import Netlink
+from ansible_collections.iofabric.core.plugins.module_utils._netlink import LinkError, Netlink
 from ansible_collections.iofabric.core.plugins.module_utils._plan import Action, Failure, Plan
 from ansible_collections.iofabric.core.plugins.module_utils._resource import fill
 
@@ -157,7 +158,11 @@ class MacvlanKind(BaseKind):
             add('create', 'recreate over %s' % lower.name)
             return
         if spec.get('name') and link.name != spec['name']:
-            add('rename', 'renamed outside iofabric to %s; restoring the declared name %s' % (link.name, spec['name']))
+            add('rename', 'renamed outside iofabric to %s; restoring the declared name %s%s' % (
+                link.name, spec['name'], DOWN_FOR_RENAME if link.up else ''))
+            if link.up:
+                plan.warnings.append('%s: renaming %s to %s takes the link down briefly (set down, renamed, set up '
+                                     'again)' % (object_id, link.name, spec['name']))
         elif not spec.get('name') and recorded_name and link.name != recorded_name:
             plan.warnings.append('%s (allocated name %s) was renamed outside iofabric and is now named %s; '
                                  'keeping the new name' % (object_id, recorded_name, link.name))
@@ -211,7 +216,7 @@ class MacvlanKind(BaseKind):
                 if action.object not in self._want:
                     document.forget(action.object)
             elif action.op == 'rename':
-                netlink.set(link.index, link.name, ifname=detail['name'])
+                rename(netlink, link, detail['name'])
                 document.observe(action.object, name=detail['name'])
             elif action.op == 'set-mode':
                 netlink.set_mode(link.index, link.name, detail['mode'])
@@ -273,3 +278,27 @@ class MacvlanKind(BaseKind):
 
     def parse(self, text: str) -> list:
         return []
+
+
+DOWN_FOR_RENAME = '; the link is up, so it is set down for the rename and up again'
+
+
+def rename(netlink, link, new_name: str) -> None:
+    """Rename as ip(8) users and ifrename do: kernels before 6.2 (Debian 12's 6.1) refuse to rename a
+    link that is up (EBUSY), so an up link is set down, renamed and set up again; it is set up again
+    under whatever name it has if the rename fails. A link read as down that came up since (the kernel
+    says EBUSY) is renamed the same way."""
+    if not link.up:
+        try:
+            netlink.set(link.index, link.name, ifname=new_name)
+            return
+        except LinkError as exc:
+            if exc.errno != errno.EBUSY:
+                raise
+    netlink.set(link.index, link.name, state='down')
+    renamed = False
+    try:
+        netlink.set(link.index, link.name, ifname=new_name)
+        renamed = True
+    finally:
+        netlink.set(link.index, new_name if renamed else link.name, state='up')

@@ -130,6 +130,7 @@ class QlgcKind(BaseKind):
         planner = QlgcPlanner(want, self.live, deletes, self.targets, document.observations, reason,
                               self.disruption_allowed)
         plan = planner.build()
+        self._fail_unreadable(plan, set(want))
         for note in planner.notes:
             plan.warnings.append(note)
         self.add_extra('config_refresh', planner.notes)
@@ -152,6 +153,18 @@ class QlgcKind(BaseKind):
         self._plan_config(plan, want, deletes, document)
         return plan
 
+    def _fail_unreadable(self, plan, names: set) -> None:
+        """A VNIC with an attribute the reader could not understand is reported failed and left alone:
+        nothing is planned on what could not be seen. A delete goes ahead: it needs only the name."""
+        unreadable = {name: vnic.error for name, vnic in self.live.items() if vnic.error and name in names}
+        if not unreadable:
+            return
+        plan.actions = [action for action in plan.actions if action.object not in unreadable]
+        plan.pending = [item for item in plan.pending if item.object not in unreadable]
+        plan.failures = [item for item in plan.failures if item.object not in unreadable]
+        for name, error in sorted(unreadable.items()):
+            plan.fail(name, 'could not read the VNIC: %s; nothing was changed on it' % error)
+
     def disruption_allowed(self, name: str) -> bool:
         """The task's allow_disruption; in a reconciler pass, the one recorded by the VNIC's last task."""
         if self.options.allow_disruption is not None:
@@ -163,6 +176,7 @@ class QlgcKind(BaseKind):
             return
         config = cfgfile.read(self.sysroot, self.options.config_file)
         old_text = config.text
+        deletes = sorted(set(deletes) | set(self._forgotten(want, document)))
         # A new VNIC that is not created in this run (its IOC string is ambiguous) is not written either.
         unresolved = {item.object for item in plan.pending if item.waiting_for == 'ambiguous'} - set(self.live)
         want = {name: spec for name, spec in want.items() if name not in unresolved}
@@ -191,6 +205,15 @@ class QlgcKind(BaseKind):
             plan.diffs.append({'before': cfgfile.printable(old_text), 'after': cfgfile.printable(new_text),
                                'before_header': self.options.config_file, 'after_header': self.options.config_file})
             self._config_text = (config, new_text)
+
+    def _forgotten(self, want: dict, document) -> list:
+        """VNICs whose declaration this run removes from the store although the kernel has none (a create
+        that failed: a port typo): their block goes from the boot config too, as the pipeline's forget does."""
+        if self.state == 'deleted':
+            return [name for name in self.fields if name in document.objects and name not in self.live]
+        if self.state == 'overridden':
+            return [name for name in document.objects if name not in want and name not in self.live]
+        return []
 
     # -- apply -----------------------------------------------------------------------
     def _config_without_failed_creates(self) -> None:

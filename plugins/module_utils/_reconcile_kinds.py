@@ -13,6 +13,7 @@ removes what is declared; it only re-applies declarations.
 from __future__ import annotations
 
 import importlib
+import json
 from dataclasses import dataclass
 
 from ansible_collections.iofabric.core.plugins.module_utils._pipeline import Request, run
@@ -50,15 +51,34 @@ def declarations(document) -> tuple:
     return ids, [strip_none(document.objects[object_id]['spec']) for object_id in ids]
 
 
-def eoib_settings(document) -> dict:
-    """The settings of the latest eoib_gc run (every parent, auto sources, when none ran)."""
-    if not document.objects:
-        return _engine('_eoib_spec').normalize({})
+SHARED_EOIB = ('source', 'libvirt_uri', 'grace', 'confirm_timeout')
+SHARED_WARNING = 'the reconciler keeps its EoIB declaration of '
+
+
+def eoib_groups(document) -> list:
+    """The settings to collect with, one per set of stored parents declared with the same settings:
+    each stored parent is collected with its own declaration's settings. A stored ``*`` (all parents)
+    is one run over every parent with its settings."""
     espec = _engine('_eoib_spec')
-    first = next(iter(document.objects.values()))['spec']
-    parents = [espec.ALL] if '*' in document.objects else sorted(document.objects)
-    return espec.normalize({'parents': parents, 'source': first.get('source'), 'libvirt_uri': first.get('libvirt_uri'),
-                            'grace': first.get('grace'), 'confirm_timeout': first.get('confirm_timeout')})
+    if not document.objects:
+        return [espec.normalize({})]
+    if '*' in document.objects:
+        spec = document.objects['*']['spec']
+        return [espec.normalize(dict({key: spec.get(key) for key in SHARED_EOIB}, parents=[espec.ALL]))]
+    groups: dict = {}
+    for parent in sorted(document.objects):
+        spec = document.objects[parent]['spec']
+        shared = {key: spec.get(key) for key in SHARED_EOIB}
+        groups.setdefault(json.dumps(shared, sort_keys=True), (shared, []))[1].append(parent)
+    return [espec.normalize(dict(shared, parents=parents)) for shared, parents in groups.values()]
+
+
+def eoib_settings(document) -> dict:
+    """One set of settings over every stored parent (those of the first group): the read-only view
+    fabric_info takes. A pass collects with eoib_groups."""
+    groups = eoib_groups(document)
+    parents = sorted({parent for group in groups for parent in group['parents']})
+    return dict(groups[0], parents=parents)
 
 
 def build_kind(name: str, ctx: Context, document):
@@ -94,15 +114,49 @@ def reconcile(name: str, ctx: Context, document) -> dict | None:
         return None
     if name == 'sdi':
         return _reconcile_sdi(ctx, document, declared)
+    if name == 'eoib':
+        return _reconcile_eoib(ctx, document)
     kind = build_kind(name, ctx, document)
     request = declared_request(name, declared, ctx.check, kind)
-    if name == 'eoib':
-        return run(kind, request, ctx.store)
     try:
         kind.validate(request.config, request.state, request.item_fields())
     except ValidationError:
         return _run_isolated(name, ctx, document, declared)
     return run(build_kind(name, ctx, document), request, ctx.store)
+
+
+def _reconcile_eoib(ctx: Context, document) -> dict:
+    """One collection per group of parents sharing settings, each with its parents' own settings."""
+    eoib = _engine('_eoib_kind')
+    results = [run(eoib.EoibKind(ctx.sysroot, ctx.runner(), ctx.netns, settings),
+                   Request('merged', [settings], check_mode=ctx.check), ctx.store)
+               for settings in eoib_groups(document)]
+    if len(results) == 1:
+        return results[0]
+    for result in results:
+        # The kind warns a module run that the reconciler collects every parent with one set of settings;
+        # a pass with several groups is exactly the case where that is no longer so.
+        result['warnings'] = [text for text in result.get('warnings', []) if not text.startswith(SHARED_WARNING)]
+    return merge_results(results)
+
+
+def merge_results(results: list) -> dict:
+    """Several runs' results as one: lists joined, changed if any changed, tool runs added up."""
+    merged: dict = {'changed': any(result.get('changed') for result in results)}
+    for result in results:
+        for key, value in result.items():
+            if key == 'changed':
+                continue
+            if isinstance(value, list):
+                known = merged.setdefault(key, [])
+                known.extend(item for item in value if key != 'warnings' or item not in known)
+            elif key == 'tool_runs':
+                runs = merged.setdefault(key, {})
+                for tool, count in value.items():
+                    runs[tool] = runs.get(tool, 0) + count
+            else:
+                merged.setdefault(key, value)
+    return merged
 
 
 def _run_isolated(name: str, ctx: Context, document, declared: tuple) -> dict:

@@ -90,3 +90,19 @@ def test_a_reconciler_pass_with_one_bad_recorded_object_still_repairs_the_good_o
     assert 'qlgc veth9 failed: the recorded declaration is refused' in text
     assert 'qlgc error' not in text                                     # not the whole kind
     assert sim.read(base).strip() == 'VIPORT_CONNECTED'
+
+
+def test_deleting_a_failed_vnic_also_drops_its_boot_config_block(sim, playbook):
+    """The store entry of a VNIC whose create failed is forgotten by state=deleted; its block in the
+    vendor init script's config goes with it, and the other VNICs' blocks stay."""
+    cfg = '/etc/infiniband/qlgc_vnic.cfg'
+    assert playbook.run([vnic([GOOD], name='good')], sim=sim).task('good')['failures'] == []
+    playbook.run([vnic([TYPO], name='typo')], sim=sim)
+    assert 'veth9' in stored(sim, 'qlgc') and 'veth9' in sim.read(cfg)   # the failed create was persisted
+    run = playbook.run([vnic([{'type': 'qlgc', 'name': 'veth9'}], state='deleted')], sim=sim)
+    assert run.status('vnics') == 'ok', run.stdout
+    assert forgets(run.task('vnics')) == [('veth9', 'done')]
+    text = sim.read(cfg)
+    assert 'veth9' not in text and 'veth1' in text, text
+    again = playbook.run([vnic([{'type': 'qlgc', 'name': 'veth9'}], state='deleted')], sim=sim)
+    assert again.task('vnics')['changed'] is False, again.stdout
