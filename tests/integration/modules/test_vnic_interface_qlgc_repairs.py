@@ -86,6 +86,7 @@ def test_a_hot_swap_of_only_the_dgid_or_only_the_guid_is_repaired(sim, what):
     old = {'guid': attr(sim, 'veth1', 'primary', 'ioc_guid'), 'dgid': attr(sim, 'veth1', 'primary', 'dgid')}
     keep = {'dgid': {'guid': old['guid']}, 'guid': {'dgid': old['dgid']}}[what]   # what the swap keeps
     swap = sim.event('hot-swap', ioc='ioc1', **keep)
+    sim.event('clock-advance', seconds=64)  # the driver notices a swap after 64 heartbeats (100 = 1 s)
     assert swap['new'][what] != old[what] and all(swap['new'][key] == value for key, value in keep.items())
     result = vnic(sim, [VETH1])
     assert result['failures'] == [] and result['pending'] == [], result
