@@ -102,7 +102,6 @@ class EoibKind(BaseKind):
             plan.warnings.append('nothing to collect: %s' % self.live_error)
         for _name, parent in sorted(self.parents.items()):
             self._plan_parent(plan, parent, document, blocker, report_only)
-        self._warn_shared_settings(plan, document)
         if self.inventory is not None:
             plan.warnings.extend(self.inventory.warnings)
         plan.predicted = {name: dict(shape, children=sorted(set(shape['children']) - {
@@ -192,22 +191,6 @@ class EoibKind(BaseKind):
             else:
                 plan.add(parent.name, 'remove_child', evidence, mac=mac, child=child, file=parent.child_file,
                          write='-' + mac)
-
-    SHARED = ('source', 'libvirt_uri', 'grace', 'confirm_timeout')
-
-    def _warn_shared_settings(self, plan: Plan, document) -> None:
-        """The reconciler collects every declared parent with one set of settings; say so when
-        this run's differ from those of the parents it leaves declared as they were."""
-        if espec.ALL in self.settings['parents']:
-            return
-        ours = {key: self.settings[key] for key in self.SHARED}
-        others = sorted(object_id for object_id, entry in document.objects.items()
-                        if object_id not in self.settings['parents']
-                        and {key: entry['spec'].get(key) for key in self.SHARED} != ours)
-        if others:
-            plan.warnings.append('the reconciler keeps its EoIB declaration of %s; it collects every declared parent '
-                                 'with the settings (source, libvirt_uri, grace, confirm_timeout) of one of them, and '
-                                 'these differ from this run\'s' % ', '.join(others))
 
     def _vendor_report(self) -> dict:
         line = self.vendor_new or (vendor.current(self.vendor_text, vendor.CONFIG) if len(

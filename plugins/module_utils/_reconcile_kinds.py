@@ -52,7 +52,6 @@ def declarations(document) -> tuple:
 
 
 SHARED_EOIB = ('source', 'libvirt_uri', 'grace', 'confirm_timeout')
-SHARED_WARNING = 'the reconciler keeps its EoIB declaration of '
 
 
 def eoib_groups(document) -> list:
@@ -131,13 +130,7 @@ def _reconcile_eoib(ctx: Context, document) -> dict:
     results = [run(eoib.EoibKind(ctx.sysroot, ctx.runner(), ctx.netns, settings),
                    Request('merged', [settings], check_mode=ctx.check), ctx.store)
                for settings in eoib_groups(document)]
-    if len(results) == 1:
-        return results[0]
-    for result in results:
-        # The kind warns a module run that the reconciler collects every parent with one set of settings;
-        # a pass with several groups is exactly the case where that is no longer so.
-        result['warnings'] = [text for text in result.get('warnings', []) if not text.startswith(SHARED_WARNING)]
-    return merge_results(results)
+    return results[0] if len(results) == 1 else merge_results(results)
 
 
 def merge_results(results: list) -> dict:

@@ -73,9 +73,8 @@ options:
         C(mlx4_vnic) shows.
       - The run is recorded as the reconciler's EoIB declaration for the parents it names only. A run on
         C([eth44]) leaves the declarations of other parents as they were. C(all) replaces the whole
-        declaration. The reconciler collects every declared parent with one set of I(source),
-        I(libvirt_uri), I(grace) and I(confirm_timeout). When a run's settings differ from those of the
-        parents it leaves declared, a warning says so.
+        declaration. The reconciler collects each declared parent with the I(source), I(libvirt_uri),
+        I(grace) and I(confirm_timeout) it was declared with.
       - A named parent that does not exist is a failure. With C(all), a host without C(mlx4_vnic) is no
         change, with a warning.
     type: list
