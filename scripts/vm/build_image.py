@@ -5,7 +5,8 @@ packages of recipe.txt, configure it (guest-setup.sh), make a plain ext4 image o
 once with firstboot.sh as init: it makes vg0/root on /dev/sda1 of a virtio-scsi disk and reports where the LV's
 extents lie; the root file system is then written there from the host (resize2fs to the LV's size, dd). The result, in
 ~/.cache/iofabric/vm/<key>/: disk.qcow2 (never modified by tests: they boot an overlay), vmlinuz, initrd.img,
-build.json (timings). Only Debian packages are used: mmdebstrap, e2fsprogs, qemu-system-x86, qemu-utils.
+build.json (timings). Debian packages (mmdebstrap, e2fsprogs, qemu-system-x86, qemu-utils) and, from PyPI, the
+pure-Python libraries of python-requirements.txt that Debian 12 ships too old.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ DISK_SIZE = '8G'
 DISK_BYTES = 8 << 30
 FIRSTBOOT_TIMEOUT = 600
 # What the image is made of: a change to one of these is a new cache key (a rebuild).
-RECIPE_FILES = ('recipe.txt', 'guest-setup.sh', 'firstboot.sh')
+RECIPE_FILES = ('recipe.txt', 'python-requirements.txt', 'guest-setup.sh', 'firstboot.sh')
 
 
 def recipe_key() -> str:
@@ -69,6 +70,8 @@ def debootstrap(tree: str) -> None:
     run(['mmdebstrap', '--variant=minbase', '--mode=root', '--include=' + ','.join(packages()),
          '--customize-hook=cp %s "$1/tmp/guest-setup.sh" && chroot "$1" sh /tmp/guest-setup.sh && rm "$1/tmp/guest-setup.sh"' % setup,
          '--customize-hook=install -m 0755 %s "$1/usr/local/sbin/iofabric-firstboot"' % firstboot,
+         '--customize-hook=%s -m pip install -q --no-deps --target "$1/usr/local/lib/python3.11/dist-packages" -r %s'
+         % (sys.executable, os.path.join(HERE, 'python-requirements.txt')),
          '--customize-hook=rm -rf "$1"/var/cache/apt/archives/*.deb "$1"/var/lib/apt/lists/*',
          SUITE, tree])
 

@@ -153,7 +153,7 @@ def probe_scsi(address: str) -> None:
         note('scsi.write.%s' % key, write('%s/%s' % (device, attr), data))
     write(device + '/state', 'running\n')
     note('scsi.read.delete_wo', read(device + '/delete'))
-    for key, data in (('minus_one', '-1 0 0'), ('plus_one', '0 +1 0'), ('leading_zero', '0 01 0'),
+    for key, data in (('minus_one', '-1 0 0'), ('plus_one', '0 +1 0'), ('leading_zero', '0 00 0'),
                       ('wildcards', '- - -'), ('two_tokens', '0 0'), ('letters', 'a b c')):
         note('scsi.scan.%s' % key, write(shost + '/scan', data))
     # Synchronous: the device is gone when the delete returns, back when the scan returns.
