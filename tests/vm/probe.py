@@ -232,7 +232,7 @@ def probe_fcoe(first: str, second: str, third: str) -> None:
     note('fcoe.ctlr.fcf_dev_loss_tmo.after_hex', read(base + '/fcf_dev_loss_tmo'))
     note('fcoe.ctlr.disable', write(base + '/enabled', '0'))
     # Numbering: a second instance, destroy the first, create on a third netdev: which host number comes back?
-    _, ctlr2 = create(second)
+    _host2, ctlr2 = create(second)
     first_host, second_host = host_number(ctlr), host_number(ctlr2)
     note('fcoe.numbering.second_is_higher', second_host > first_host)
     note('fcoe.destroy', write('/sys/bus/fcoe/ctlr_destroy', first))

@@ -72,7 +72,7 @@ def test_a_lun_presented_from_outside_is_recognised_then_removed(clean_vm, tmp_p
     try:
         host = root_address(clean_vm).split(':')[0]  # the virtio-scsi HBA
         address = '%s:0:1:0' % host
-        for _ in range(60):  # the guest's answer to the hot-plug event (a poll, not a timed assertion)
+        for _attempt in range(60):  # the guest's answer to the hot-plug event (a poll, not a timed assertion)
             if exists(clean_vm, address):
                 break
             time.sleep(1)
@@ -86,7 +86,7 @@ def test_a_lun_presented_from_outside_is_recognised_then_removed(clean_vm, tmp_p
         assert not exists(clean_vm, address)
     finally:
         clean_vm.qmp('device_del', id='iofsan1')
-        for _ in range(30):
+        for _attempt in range(30):
             try:
                 clean_vm.qmp('blockdev-del', **{'node-name': 'iofsan1'})
                 break
@@ -201,7 +201,7 @@ def test_a_lun_without_a_designator_does_not_stop_the_others(clean_vm, tmp_path)
     clean_vm.qmp('blockdev-add', driver='null-co', **{'node-name': 'iofnowwn', 'size': 64 << 20, 'read-zeroes': True})
     clean_vm.qmp('device_add', driver='scsi-hd', id='iofnowwn', drive='iofnowwn', bus='scsi0.0', **{'scsi-id': 2, 'lun': 0})
     try:
-        for _ in range(60):  # the guest's answer to the hot-plug event (a poll, not a timed assertion)
+        for _attempt in range(60):  # the guest's answer to the hot-plug event (a poll, not a timed assertion)
             if exists(clean_vm, '%s:0:2:0' % host):
                 break
             time.sleep(1)
@@ -212,7 +212,7 @@ def test_a_lun_without_a_designator_does_not_stop_the_others(clean_vm, tmp_path)
     finally:
         clean_vm.sh('echo 1 > /sys/class/scsi_device/%s:0:2:0/device/delete || true' % host)
         clean_vm.qmp('device_del', id='iofnowwn')
-        for _ in range(30):
+        for _attempt in range(30):
             try:
                 clean_vm.qmp('blockdev-del', **{'node-name': 'iofnowwn'})
                 break
