@@ -15,7 +15,10 @@ cache="${IOFABRIC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/iofabric}/nspawn"
 suite=bookworm
 mirror=${IOFABRIC_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 packages=systemd,systemd-sysv,dbus,python3,python3-pyroute2,python3-jsonschema
-stamp="$suite minbase $packages"
+# Debian 12's python3-pyroute2 (0.7.2) is older than the collection's minimum: as an admin would, a newer one
+# from PyPI goes into /usr/local (ahead of /usr/lib on Python's path). Pure Python, installed from the host.
+pip_packages=pyroute2==0.9.7
+stamp="$suite minbase $packages $pip_packages"
 
 image() {
     if [[ "$(cat "$cache/stamp" 2>/dev/null)" != "$stamp" ]]; then
@@ -23,6 +26,7 @@ image() {
         rm -rf "$cache/root.tmp" "$cache/stamp"
         mkdir -p "$cache"
         debootstrap --variant=minbase --include="$packages" "$suite" "$cache/root.tmp" "$mirror" > "$cache/debootstrap.log"
+        python3 -m pip install -q --no-deps --target "$cache/root.tmp/usr/local/lib/python3.11/dist-packages" $pip_packages
         rm -rf "$cache/root"
         mv "$cache/root.tmp" "$cache/root"
         echo "$stamp" > "$cache/stamp"
