@@ -72,12 +72,13 @@ def _serial(path: str) -> str:
 
 
 def _wwid(path: str) -> str:
-    """sdev_show_wwid(): -EINVAL when the LUN has no designator (VPD 0x83 absent or without an ID the kernel
-    takes: QEMU disks without a WWN, older arrays). That LUN has no wwid; it is not an error."""
+    """sdev_show_wwid(): -EINVAL when the LUN's VPD 0x83 has no designator the kernel takes, -ENXIO when the
+    LUN has no page 0x83 at all (QEMU disks without a WWN on 6.1 give ENXIO, older arrays either). That LUN has
+    no wwid; it is not an error."""
     try:
         return (read_attr_or(path) or '').strip()
     except SysfsError as exc:
-        if exc.errno in (errno.EINVAL, errno.ENODATA):
+        if exc.errno in (errno.EINVAL, errno.ENXIO, errno.ENODATA):
             return ''
         raise
 

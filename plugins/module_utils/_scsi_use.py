@@ -347,8 +347,9 @@ def _mount_dev(mount: Mount, reader: _Reader, by_name: dict, devs: dict) -> Memb
     return devs.get(_rdev(st))
 
 
-def evidence(sysroot, device, use: HostUse) -> list:
-    """Every reason the device is in use; empty when it may be removed."""
+def evidence(sysroot, device, use: HostUse, probe_exclusive: bool = True) -> list:
+    """Every reason the device is in use; empty when it may be removed. ``probe_exclusive=False`` skips the
+    O_EXCL open (an offline device answers every open with ENXIO)."""
     if not device.disk:
         return []
     unseen: list = list(use.unseen)
@@ -362,7 +363,7 @@ def evidence(sysroot, device, use: HostUse) -> list:
     found: list = []
     fs_devs: dict = {}    # file system device numbers on the stack -> description (for loops and swap files)
     _attribute(sysroot, reader, members, use, found, fs_devs)
-    if use.real_root and not found:   # nothing seen explains a claim: ask the kernel whether there is one
+    if probe_exclusive and use.real_root and not found:   # nothing seen explains a claim: ask the kernel
         _probe_exclusive(members, device, found)
     for item in unseen:
         found.append(Evidence('unseen', item))

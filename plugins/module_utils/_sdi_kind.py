@@ -150,7 +150,7 @@ class SdiKind(BaseKind):
         if device.disk:
             plan.actions.append(Action(address, 'flush', reason, {'device': '/dev/' + device.disk}))
         plan.actions.append(Action(address, 'offline', 'fail new I/O before the delete (the nearest Linux has to '
-                                                       'SFB_PAUSE)', {}))
+                                                       'SFB_PAUSE)', {'force': force}))
         plan.actions.append(Action(address, 'delete', reason, {'force': force}))
 
     # -- apply -----------------------------------------------------------------------
@@ -166,6 +166,7 @@ class SdiKind(BaseKind):
         if action.op == 'flush':
             self.runner.run('blockdev', ['--flushbufs', action.detail['device']])
         elif action.op == 'offline':
+            self._check_before_offline(address, action.detail.get('force', False))
             write_attr(device_dir + '/state', b'offline\n')
         elif action.op == 'delete':
             self._recheck(address, device_dir, action.detail['force'])
@@ -173,13 +174,24 @@ class SdiKind(BaseKind):
         else:
             raise IofabricError('unknown action %s' % action.op)
 
+    def _check_before_offline(self, address: str, force: bool) -> None:
+        """Right before offline, every use read afresh, the O_EXCL probe included: an offline device refuses
+        every open (ENXIO), so this is the last moment the kernel can say whether something claims it."""
+        device = read_device(self.sysroot, address)
+        if device is None:
+            raise RefusedError('%s vanished before its removal; nothing written' % address)
+        stops = blocking(evidence(self.sysroot, device, read_host_use(self.sysroot)), force)
+        if stops:
+            raise RefusedError('still in use before taking %s offline: %s; nothing written' % (address, describe(stops)))
+
     def _recheck(self, address: str, device_dir: str, force: bool) -> None:
         """After offline, right before delete: I/O (device_busy or inflight, either alone) and every other use,
-        read afresh. Anything that stops the removal puts the device back online and refuses."""
+        read afresh (not the O_EXCL probe: offline, the device refuses every open; it was probed just before).
+        Anything that stops the removal puts the device back online and refuses."""
         device = read_device(self.sysroot, address)
         if device is None:
             raise RefusedError('%s vanished before its delete; nothing written' % address)
-        stops = blocking(evidence(self.sysroot, device, read_host_use(self.sysroot)), force)
+        stops = blocking(evidence(self.sysroot, device, read_host_use(self.sysroot), probe_exclusive=False), force)
         if stops:
             write_attr(device_dir + '/state', b'running\n')  # abort: back online
             lead = 'I/O still in flight' if any(item.kind == 'io' for item in stops) else 'still in use'

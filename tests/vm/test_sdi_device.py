@@ -123,7 +123,7 @@ def test_a_dm_linear_device_over_a_partition_is_refused(clean_vm, tmp_path):
     part = partition(clean_vm, disk)
     dm = dm_linear(clean_vm, 'iofdata', part)
     evidence = refused_evidence(sdi(clean_vm, tmp_path, [{'address': address}], state='deleted'), address)
-    assert 'holder: %s is held by %s' % (part, dm) in evidence
+    assert 'holder: %s -> %s (iofdata) holds it' % (part, dm) in evidence
     assert exists(clean_vm, address)
 
 
@@ -141,7 +141,8 @@ def test_swap_on_dm_is_refused(clean_vm, tmp_path):
     dm = dm_linear(clean_vm, 'iofswap', part)
     clean_vm.sh('mkswap -q /dev/mapper/iofswap >/dev/null\nswapon /dev/mapper/iofswap\n')
     evidence = refused_evidence(sdi(clean_vm, tmp_path, [{'address': address}], state='deleted'), address)
-    assert 'holder: %s is held by %s' % (part, dm) in evidence
+    # /proc/swaps names the dm node (the kernel resolves /dev/mapper/iofswap to /dev/dm-N)
+    assert 'protected: %s -> %s (iofswap) active swap (/dev/%s)' % (part, dm, dm) in evidence, evidence
     assert exists(clean_vm, address)
 
 
@@ -151,7 +152,7 @@ def test_swap_on_dm_is_named_as_swap(clean_vm, tmp_path):
     dm_linear(clean_vm, 'iofswap', part)
     clean_vm.sh('mkswap -q /dev/mapper/iofswap >/dev/null\nswapon /dev/mapper/iofswap\n')
     evidence = refused_evidence(sdi(clean_vm, tmp_path, [{'address': address}], state='deleted'), address)
-    assert any(line.startswith('swap:') for line in evidence), evidence
+    assert any(line.startswith('protected: ') and 'active swap' in line for line in evidence), evidence
 
 
 def test_an_open_through_an_alias_node_is_refused(clean_vm, tmp_path):
@@ -176,7 +177,8 @@ def root_address(vm) -> str:
 def test_the_root_disk_is_refused_without_force(clean_vm, tmp_path):
     address = root_address(clean_vm)
     evidence = refused_evidence(sdi(clean_vm, tmp_path, [{'address': address}], state='deleted'), address)
-    assert any(line.startswith('holder: sda1 is held by dm-') for line in evidence), evidence
+    assert any(line.startswith('protected: sda1 -> dm-') and line.endswith(' mounted on /') for line in evidence), evidence
+    assert any(line.startswith('holder: sda1 -> dm-') for line in evidence), evidence
     assert exists(clean_vm, address)
 
 

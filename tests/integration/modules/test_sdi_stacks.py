@@ -136,6 +136,16 @@ def test_a_wwid_less_lun_does_not_fail_the_others(stacks):
     assert gathered['1:0:8:0'].get('wwid') is None and gathered['1:0:8:0']['serial'] == 'nowwn'
 
 
+def test_a_lun_without_vpd_page_0x83_does_not_fail_the_others(stacks):
+    # Debian 6.1 answers a wwid read of a QEMU disk without a WWN with ENXIO (no page 0x83), not EINVAL:
+    # seen in the VM lane (tests/vm/test_sdi_device.py).
+    stacks.event('lun-add', address='1:0:10:0', vendor='QEMU', model='QEMU HARDDISK', serial='novpd', designator='no-vpd')
+    result = sdi(stacks, 'merged', [item('1:0:10:0')])
+    assert result['failures'] == [] and '1:0:10:0' in devices(stacks), result
+    gathered = {d['address']: d for d in sdi(stacks, 'gathered', [])['gathered']}
+    assert gathered['1:0:10:0'].get('wwid') is None and gathered['1:0:10:0']['serial'] == 'novpd'
+
+
 def test_an_idle_disk_is_removed(stacks):
     before = len(stacks.writes())
     result = sdi(stacks, 'deleted', [item('1:0:7:0')])
