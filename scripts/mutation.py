@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""Mutation testing of the code that destroys or keeps state (`make mutation`; docs/mutation.md).
+
+For each module in tests/mutation/targets.toml, cosmic-ray mutates the module in a scratch copy of
+the checkout and runs that module's unit tests against every mutant, one at a time. The copy has its
+own collection path (copy/.venv/collections/ansible_collections/iofabric/core -> copy), so that
+`ansible_collections.iofabric.core...` imports the mutated file and never the checkout's; the script
+checks that before a session starts. Mutants listed in tests/mutation/equivalent.toml (same module,
+operator and mutated line) are counted as equivalent, not as survivors.
+
+Usage: scripts/mutation.py [MODULE ...]   (default: every target; e.g. _atomic _lock)
+Output: tests/output/mutation/<module>.sqlite (cosmic-ray sessions), summary.json, and a table on stdout.
+Exit status: 1 if any module is below the bar (90 % of non-equivalent mutants detected).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(REPO, 'tests', 'output', 'mutation')
+TREE = os.path.join(OUT, 'tree')
+BIN = os.path.join(REPO, '.venv', 'bin')
+PYTHON = os.path.join(BIN, 'python')
+MODULE_DIR = 'plugins/module_utils'
+BAR = 0.90
+
+
+def load(name: str) -> dict:
+    with open(os.path.join(REPO, 'tests', 'mutation', name), 'rb') as handle:
+        return tomllib.load(handle)
+
+
+def copy_tree() -> None:
+    """The checkout's files as they are on disk (committed or not), without .venv and outputs."""
+    shutil.rmtree(TREE, ignore_errors=True)
+    files = subprocess.run(['git', 'ls-files', '-co', '--exclude-standard', '-z'], cwd=REPO, check=True,
+                           capture_output=True).stdout.decode().split('\0')
+    for rel in filter(None, files):
+        source = os.path.join(REPO, rel)
+        if not os.path.lexists(source) or rel.startswith('tests/output/'):
+            continue
+        target = os.path.join(TREE, rel)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copy2(source, target, follow_symlinks=False)
+    link = os.path.join(TREE, '.venv', 'collections', 'ansible_collections', 'iofabric', 'core')
+    os.makedirs(os.path.dirname(link))
+    os.symlink(TREE, link)
+
+
+def environment() -> dict:
+    env = dict(os.environ)
+    env['PATH'] = BIN + os.pathsep + env.get('PATH', '')
+    env['ANSIBLE_COLLECTIONS_PATH'] = os.path.join(TREE, '.venv', 'collections')
+    env['PYTHONDONTWRITEBYTECODE'] = '1'   # a stale .pyc of the un-mutated module must never be loaded
+    return env
+
+
+def check_isolation(module: str) -> None:
+    """The module pytest imports in the copy must be the copy's file, or every verdict is false."""
+    probe = ('import sys; sys.path[:0] = [%r, %r]; import importlib; '
+             'print(importlib.import_module("ansible_collections.iofabric.core.plugins.module_utils.%s").__file__)'
+             % (TREE, os.path.join(TREE, '.venv', 'collections'), module))
+    where = subprocess.run([PYTHON, '-c', probe], cwd=TREE, env=environment(), check=True,
+                           capture_output=True, text=True).stdout.strip()
+    if not os.path.realpath(where).startswith(os.path.realpath(TREE) + os.sep):
+        sys.exit('mutation: %s is imported from %s, not from the scratch copy %s' % (module, where, TREE))
+
+
+def run_session(module: str, target: dict, defaults: dict) -> str:
+    tests = [t for t in target['tests'] if os.path.exists(os.path.join(TREE, t))]
+    if not tests:
+        sys.exit('mutation: no unit tests exist for %s (%s)' % (module, ', '.join(target['tests'])))
+    config = os.path.join(OUT, module + '.toml')
+    session = os.path.join(OUT, module + '.sqlite')
+    command = '%s -m pytest -x -q -p no:cacheprovider -p no:randomly %s' % (PYTHON, ' '.join(tests))
+    with open(config, 'w') as handle:
+        handle.write('[cosmic-ray]\nmodule-path = "%s/%s.py"\ntimeout = %s\nexcluded-modules = []\n'
+                     'test-command = "%s"\n\n[cosmic-ray.distributor]\nname = "local"\n\n'
+                     '[cosmic-ray.filters.operators-filter]\nexclude-operators = %s\n'
+                     % (MODULE_DIR, module, float(target.get('timeout', defaults['timeout'])), command,
+                        json.dumps(target.get('exclude-operators', defaults['exclude-operators']))))
+    if os.path.exists(session):
+        os.unlink(session)
+    env = environment()
+    cosmic = os.path.join(BIN, 'cosmic-ray')
+    subprocess.run([cosmic, 'init', config, session], cwd=TREE, env=env, check=True)
+    subprocess.run([os.path.join(BIN, 'cr-filter-operators'), session, config], cwd=TREE, env=env, check=True)
+    baseline = subprocess.run([cosmic, 'baseline', config], cwd=TREE, env=env)
+    if baseline.returncode != 0:
+        sys.exit('mutation: the unit tests of %s fail on the unmutated code; fix them first' % module)
+    subprocess.run([cosmic, 'exec', config, session], cwd=TREE, env=env, check=True)
+    return session
+
+
+def mutated_line(diff: str) -> str:
+    added = [line[1:].strip() for line in diff.splitlines() if line.startswith('+') and not line.startswith('+++')]
+    return added[0] if added else ''
+
+
+def tally(module: str, session: str, equivalents: list) -> dict:
+    dump = subprocess.run([os.path.join(BIN, 'cosmic-ray'), 'dump', session], cwd=TREE, env=environment(),
+                          check=True, capture_output=True, text=True).stdout
+    counts = {'killed': 0, 'timeout': 0, 'survived': 0, 'equivalent': 0, 'incompetent': 0, 'skipped': 0, 'pending': 0}
+    survivors = []
+    for row in filter(None, dump.splitlines()):
+        item, result = json.loads(row)
+        mutation = item['mutations'][0]
+        if result is None:
+            counts['pending'] += 1
+            continue
+        if result['worker_outcome'] == 'skipped':
+            counts['skipped'] += 1
+            continue
+        outcome = result.get('test_outcome')
+        line = mutated_line(result.get('diff') or '')
+        where = {'operator': mutation['operator_name'], 'line_no': mutation['start_pos'][0], 'line': line,
+                 'occurrence': mutation['occurrence']}
+        if outcome == 'killed' and (result.get('output') or '').strip() == 'timeout':
+            counts['timeout'] += 1
+        elif outcome == 'killed':
+            counts['killed'] += 1
+        elif outcome == 'incompetent' or result['worker_outcome'] in ('exception', 'abnormal'):
+            counts['incompetent'] += 1
+        elif any(e['module'] == module and e['operator'] == where['operator'] and e['line'] == line for e in equivalents):
+            counts['equivalent'] += 1
+        else:
+            counts['survived'] += 1
+            survivors.append(dict(where, diff=result.get('diff')))
+    counted = counts['killed'] + counts['timeout'] + counts['survived']
+    counts['score'] = round((counts['killed'] + counts['timeout']) / counted, 4) if counted else None
+    counts['survivors'] = survivors
+    return counts
+
+
+def main(argv: list) -> int:
+    config = load('targets.toml')
+    equivalents = load('equivalent.toml').get('equivalent', [])
+    modules = argv or list(config['targets'])
+    unknown = [m for m in modules if m not in config['targets']]
+    if unknown:
+        sys.exit('mutation: not a target in tests/mutation/targets.toml: %s' % ', '.join(unknown))
+    os.makedirs(OUT, exist_ok=True)
+    summary_path = os.path.join(OUT, 'summary.json')
+    summary = {}
+    if os.path.exists(summary_path):
+        with open(summary_path) as handle:
+            summary = json.load(handle)
+    copy_tree()
+    for module in modules:
+        check_isolation(module)
+        started = time.monotonic()
+        session = run_session(module, config['targets'][module], config['defaults'])
+        result = tally(module, session, equivalents)
+        result['seconds'] = round(time.monotonic() - started)
+        summary[module] = result
+        with open(summary_path, 'w') as handle:
+            json.dump(summary, handle, indent=1, sort_keys=True)
+    print('%-16s %7s %7s %8s %10s %11s %7s %7s' % ('module', 'killed', 'timeout', 'survived', 'equivalent',
+                                                   'incompetent', 'score', 'seconds'))
+    below = []
+    for module in modules:
+        r = summary[module]
+        score = '-' if r['score'] is None else '%.1f%%' % (100 * r['score'])
+        print('%-16s %7d %7d %8d %10d %11d %7s %7d' % (module, r['killed'], r['timeout'], r['survived'], r['equivalent'],
+                                                       r['incompetent'], score, r['seconds']))
+        if r['score'] is not None and r['score'] < BAR:
+            below.append(module)
+        for s in r['survivors']:
+            print('    survived: %s:%d %s -> %s' % (module, s['line_no'], s['operator'], s['line']))
+    if below:
+        print('mutation: below %d%% detected: %s' % (100 * BAR, ', '.join(below)))
+    return 1 if below else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
