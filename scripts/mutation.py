@@ -15,6 +15,7 @@ Exit status: 1 if any module is below the bar (90 % of non-equivalent mutants de
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import shutil
@@ -59,6 +60,7 @@ def environment() -> dict:
     env['PATH'] = BIN + os.pathsep + env.get('PATH', '')
     env['ANSIBLE_COLLECTIONS_PATH'] = os.path.join(TREE, '.venv', 'collections')
     env['PYTHONDONTWRITEBYTECODE'] = '1'   # a stale .pyc of the un-mutated module must never be loaded
+    env['PYTEST_DISABLE_PLUGIN_AUTOLOAD'] = '1'   # xdist, hypothesis's plugin...: 4 s of each mutant's 6 s on 2 cores
     return env
 
 
@@ -74,7 +76,7 @@ def check_isolation(module: str) -> None:
 
 
 def run_session(module: str, target: dict, defaults: dict) -> str:
-    tests = [t for t in target['tests'] if os.path.exists(os.path.join(TREE, t))]
+    tests = sorted({os.path.relpath(path, TREE) for pattern in target['tests'] for path in glob.glob(os.path.join(TREE, pattern))})
     if not tests:
         sys.exit('mutation: no unit tests exist for %s (%s)' % (module, ', '.join(target['tests'])))
     config = os.path.join(OUT, module + '.toml')
