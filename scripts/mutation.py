@@ -3,13 +3,14 @@
 
 For each module in tests/mutation/targets.toml, cosmic-ray mutates the module in a scratch copy of
 the checkout and runs that module's unit tests against every mutant, one at a time. The copy has its
-own collection path (copy/.venv/collections/ansible_collections/iofabric/core -> copy), so that
+own collection path (trees/<module>/.venv/collections/ansible_collections/iofabric/core -> trees/<module>), so that
 `ansible_collections.iofabric.core...` imports the mutated file and never the checkout's; the script
 checks that before a session starts. Mutants listed in tests/mutation/equivalent.toml (same module,
 operator and mutated line) are counted as equivalent, not as survivors.
 
 Usage: scripts/mutation.py [MODULE ...]   (default: every target; e.g. _atomic _lock)
-Output: tests/output/mutation/<module>.sqlite (cosmic-ray sessions), summary.json, and a table on stdout.
+Output: tests/output/mutation/<module>.sqlite (cosmic-ray sessions) and <module>.json, summary.json (every
+module measured so far) and a table of them on stdout.
 Exit status: 1 if any module is below the bar (90 % of non-equivalent mutants detected).
 """
 
@@ -26,7 +27,7 @@ import tomllib
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(REPO, 'tests', 'output', 'mutation')
-TREE = os.path.join(OUT, 'tree')
+TREES = os.path.join(OUT, 'trees')
 BIN = os.path.join(REPO, '.venv', 'bin')
 PYTHON = os.path.join(BIN, 'python')
 MODULE_DIR = 'plugins/module_utils'
@@ -38,45 +39,45 @@ def load(name: str) -> dict:
         return tomllib.load(handle)
 
 
-def copy_tree() -> None:
+def copy_tree(tree: str) -> None:
     """The checkout's files as they are on disk (committed or not), without .venv and outputs."""
-    shutil.rmtree(TREE, ignore_errors=True)
+    shutil.rmtree(tree, ignore_errors=True)
     files = subprocess.run(['git', 'ls-files', '-co', '--exclude-standard', '-z'], cwd=REPO, check=True,
                            capture_output=True).stdout.decode().split('\0')
     for rel in filter(None, files):
         source = os.path.join(REPO, rel)
         if not os.path.lexists(source) or rel.startswith('tests/output/'):
             continue
-        target = os.path.join(TREE, rel)
+        target = os.path.join(tree, rel)
         os.makedirs(os.path.dirname(target), exist_ok=True)
         shutil.copy2(source, target, follow_symlinks=False)
-    link = os.path.join(TREE, '.venv', 'collections', 'ansible_collections', 'iofabric', 'core')
+    link = os.path.join(tree, '.venv', 'collections', 'ansible_collections', 'iofabric', 'core')
     os.makedirs(os.path.dirname(link))
-    os.symlink(TREE, link)
+    os.symlink(tree, link)
 
 
-def environment() -> dict:
+def environment(tree: str) -> dict:
     env = dict(os.environ)
     env['PATH'] = BIN + os.pathsep + env.get('PATH', '')
-    env['ANSIBLE_COLLECTIONS_PATH'] = os.path.join(TREE, '.venv', 'collections')
+    env['ANSIBLE_COLLECTIONS_PATH'] = os.path.join(tree, '.venv', 'collections')
     env['PYTHONDONTWRITEBYTECODE'] = '1'   # a stale .pyc of the un-mutated module must never be loaded
     env['PYTEST_DISABLE_PLUGIN_AUTOLOAD'] = '1'   # xdist, hypothesis's plugin...: 4 s of each mutant's 6 s on 2 cores
     return env
 
 
-def check_isolation(module: str) -> None:
+def check_isolation(module: str, tree: str) -> None:
     """The module pytest imports in the copy must be the copy's file, or every verdict is false."""
     probe = ('import sys; sys.path[:0] = [%r, %r]; import importlib; '
              'print(importlib.import_module("ansible_collections.iofabric.core.plugins.module_utils.%s").__file__)'
-             % (TREE, os.path.join(TREE, '.venv', 'collections'), module))
-    where = subprocess.run([PYTHON, '-c', probe], cwd=TREE, env=environment(), check=True,
+             % (tree, os.path.join(tree, '.venv', 'collections'), module))
+    where = subprocess.run([PYTHON, '-c', probe], cwd=tree, env=environment(tree), check=True,
                            capture_output=True, text=True).stdout.strip()
-    if not os.path.realpath(where).startswith(os.path.realpath(TREE) + os.sep):
-        sys.exit('mutation: %s is imported from %s, not from the scratch copy %s' % (module, where, TREE))
+    if not os.path.realpath(where).startswith(os.path.realpath(tree) + os.sep):
+        sys.exit('mutation: %s is imported from %s, not from the scratch copy %s' % (module, where, tree))
 
 
-def run_session(module: str, target: dict, defaults: dict) -> str:
-    tests = sorted({os.path.relpath(path, TREE) for pattern in target['tests'] for path in glob.glob(os.path.join(TREE, pattern))})
+def run_session(module: str, tree: str, target: dict, defaults: dict) -> str:
+    tests = sorted({os.path.relpath(path, tree) for pattern in target['tests'] for path in glob.glob(os.path.join(tree, pattern))})
     if not tests:
         sys.exit('mutation: no unit tests exist for %s (%s)' % (module, ', '.join(target['tests'])))
     config = os.path.join(OUT, module + '.toml')
@@ -90,14 +91,14 @@ def run_session(module: str, target: dict, defaults: dict) -> str:
                         json.dumps(target.get('exclude-operators', defaults['exclude-operators']))))
     if os.path.exists(session):
         os.unlink(session)
-    env = environment()
+    env = environment(tree)
     cosmic = os.path.join(BIN, 'cosmic-ray')
-    subprocess.run([cosmic, 'init', config, session], cwd=TREE, env=env, check=True)
-    subprocess.run([os.path.join(BIN, 'cr-filter-operators'), session, config], cwd=TREE, env=env, check=True)
-    baseline = subprocess.run([cosmic, 'baseline', config], cwd=TREE, env=env)
+    subprocess.run([cosmic, 'init', config, session], cwd=tree, env=env, check=True)
+    subprocess.run([os.path.join(BIN, 'cr-filter-operators'), session, config], cwd=tree, env=env, check=True)
+    baseline = subprocess.run([cosmic, 'baseline', config], cwd=tree, env=env)
     if baseline.returncode != 0:
         sys.exit('mutation: the unit tests of %s fail on the unmutated code; fix them first' % module)
-    subprocess.run([cosmic, 'exec', config, session], cwd=TREE, env=env, check=True)
+    subprocess.run([cosmic, 'exec', config, session], cwd=tree, env=env, check=True)
     return session
 
 
@@ -106,8 +107,8 @@ def mutated_line(diff: str) -> str:
     return added[0] if added else ''
 
 
-def tally(module: str, session: str, equivalents: list) -> dict:
-    dump = subprocess.run([os.path.join(BIN, 'cosmic-ray'), 'dump', session], cwd=TREE, env=environment(),
+def tally(module: str, tree: str, session: str, equivalents: list) -> dict:
+    dump = subprocess.run([os.path.join(BIN, 'cosmic-ray'), 'dump', session], cwd=tree, env=environment(tree),
                           check=True, capture_output=True, text=True).stdout
     counts = {'killed': 0, 'timeout': 0, 'survived': 0, 'equivalent': 0, 'incompetent': 0, 'skipped': 0, 'pending': 0}
     survivors = []
@@ -150,24 +151,27 @@ def main(argv: list) -> int:
         sys.exit('mutation: not a target in tests/mutation/targets.toml: %s' % ', '.join(unknown))
     os.makedirs(OUT, exist_ok=True)
     summary_path = os.path.join(OUT, 'summary.json')
-    summary = {}
-    if os.path.exists(summary_path):
-        with open(summary_path) as handle:
-            summary = json.load(handle)
-    copy_tree()
     for module in modules:
-        check_isolation(module)
+        tree = os.path.join(TREES, module)   # one copy per module: two `make mutation` runs can share the machine
+        copy_tree(tree)
+        check_isolation(module, tree)
         started = time.monotonic()
-        session = run_session(module, config['targets'][module], config['defaults'])
-        result = tally(module, session, equivalents)
+        session = run_session(module, tree, config['targets'][module], config['defaults'])
+        result = tally(module, tree, session, equivalents)
         result['seconds'] = round(time.monotonic() - started)
-        summary[module] = result
-        with open(summary_path, 'w') as handle:
-            json.dump(summary, handle, indent=1, sort_keys=True)
+        with open(os.path.join(OUT, module + '.json'), 'w') as handle:
+            json.dump(result, handle, indent=1, sort_keys=True)
+    summary = {}
+    for module in config['targets']:   # every module measured so far, by this run or an earlier one
+        if os.path.exists(os.path.join(OUT, module + '.json')):
+            with open(os.path.join(OUT, module + '.json')) as handle:
+                summary[module] = json.load(handle)
+    with open(summary_path, 'w') as handle:
+        json.dump(summary, handle, indent=1, sort_keys=True)
     print('%-16s %7s %7s %8s %10s %11s %7s %7s' % ('module', 'killed', 'timeout', 'survived', 'equivalent',
                                                    'incompetent', 'score', 'seconds'))
     below = []
-    for module in modules:
+    for module in summary:
         r = summary[module]
         score = '-' if r['score'] is None else '%.1f%%' % (100 * r['score'])
         print('%-16s %7d %7d %8d %10d %11d %7s %7d' % (module, r['killed'], r['timeout'], r['survived'], r['equivalent'],
