@@ -2,7 +2,6 @@
 the error that really happened is the one raised, and only our own temp names are swept."""
 
 import errno
-import fcntl
 import os
 import stat
 
@@ -12,22 +11,42 @@ from ansible_collections.iofabric.core.plugins.module_utils import _atomic
 from ansible_collections.iofabric.core.plugins.module_utils._atomic import TEMP_SUFFIX, atomic_write, fsync_dir, remove_stale_temps
 
 
-def test_every_fd_the_writer_opens_is_close_on_exec(tmp_path, monkeypatch):
-    """A hook or tool exec'd by another thread meanwhile must not inherit the store's fds.
-    The real os.open runs; the spy only reads the kernel's FD_CLOEXEC flag of what it returned."""
+def kernel_flags(fd: int) -> int:
+    """The open flags the kernel keeps for fd (octal 'flags:' of /proc/self/fdinfo)."""
+    with open('/proc/self/fdinfo/%d' % fd) as handle:
+        return next(int(line.split()[1], 8) for line in handle if line.startswith('flags:'))
+
+
+def test_every_fd_the_writer_opens_is_close_on_exec_and_never_follows_a_symlink(tmp_path, monkeypatch):
+    """A hook or tool exec'd by another thread meanwhile must not inherit the store's fds, and the
+    directory fd is a directory for certain. The real os.open runs; the spy only reads the flags
+    the kernel recorded for what it returned."""
     real_open = os.open
     seen = []
 
     def spy(*args, **kwargs):
         fd = real_open(*args, **kwargs)
-        seen.append((args[0], bool(fcntl.fcntl(fd, fcntl.F_GETFD) & fcntl.FD_CLOEXEC),
-                     stat.S_ISDIR(os.fstat(fd).st_mode)))
+        seen.append((kernel_flags(fd), stat.S_ISDIR(os.fstat(fd).st_mode)))
         return fd
     monkeypatch.setattr(_atomic.os, 'open', spy)
     atomic_write(str(tmp_path / 'doc.json'), b'new')
     monkeypatch.undo()
-    assert len(seen) == 2 and all(cloexec for _, cloexec, _ in seen)
-    assert [is_dir for _, _, is_dir in seen] == [True, False]
+    (directory, directory_is_dir), (temp, temp_is_dir) = seen
+    assert directory_is_dir and not temp_is_dir
+    assert directory & (os.O_DIRECTORY | os.O_CLOEXEC) == os.O_DIRECTORY | os.O_CLOEXEC
+    assert temp & (os.O_CLOEXEC | os.O_NOFOLLOW | os.O_WRONLY) == os.O_CLOEXEC | os.O_NOFOLLOW | os.O_WRONLY
+
+
+def test_a_failed_write_leaves_no_fd_open(tmp_path, monkeypatch):
+    before = sorted(os.listdir('/proc/self/fd'))
+
+    def eio(fd):
+        raise OSError(errno.EIO, 'Input/output error')
+    monkeypatch.setattr(_atomic.os, 'fsync', eio)
+    with pytest.raises(OSError):
+        atomic_write(str(tmp_path / 'doc.json'), b'new')
+    monkeypatch.undo()
+    assert sorted(os.listdir('/proc/self/fd')) == before
 
 
 def test_fsync_dir_refuses_a_regular_file(tmp_path):

@@ -1,0 +1,61 @@
+"""The pipeline's state dispatch (mutation testing, docs/mutation.md): states arrive as strings built
+at run time (Ansible's parsed arguments), never as interned literals, so they must be compared by
+value; gathering takes no exclusive lock; an unknown state is a validation error naming the field."""
+
+import os
+
+import pytest
+
+from ansible_collections.iofabric.core.plugins.module_utils._errors import ValidationError
+from ansible_collections.iofabric.core.plugins.module_utils._kind import BaseKind
+from ansible_collections.iofabric.core.plugins.module_utils._pipeline import Request, run
+from ansible_collections.iofabric.core.plugins.module_utils._store import StateStore
+from ansible_collections.iofabric.core.plugins.module_utils._sysroot import Sysroot
+
+
+class TinyKind(BaseKind):
+    """Objects {'interface', 'name'} read from a dict; nothing is ever applied."""
+
+    store_kind = 'fcoe'
+
+    def __init__(self, host):
+        super().__init__()
+        self.host = host
+
+    def validate(self, config, state, fields):
+        return [(item['name'], {'interface': item['name'], 'name': item['name']}) for item in config]
+
+    def read_live(self, document):
+        return {name: {'interface': name, 'name': name} for name in self.host}
+
+    def render(self, specs):
+        return {'rendered': [spec['name'] for spec in specs]}
+
+
+def built(text: str) -> str:
+    """The same characters as a new, non-interned string object, as Ansible's argument parsing gives."""
+    return ''.join(list(text))
+
+
+@pytest.fixture
+def store(tmp_path):
+    return StateStore(Sysroot(str(tmp_path)), owner='test', lock_timeout=1)
+
+
+def test_states_built_at_run_time_are_recognised(tmp_path, store):
+    assert built('rendered') is not 'rendered'  # noqa: F632 - the point of the helper
+    assert run(TinyKind({}), Request(built('rendered'), [{'name': 'x'}]), store)['rendered'] == ['x']
+    gathered = run(TinyKind({'a': 1}), Request(built('gathered')), store)
+    assert gathered['gathered'] == [{'interface': 'a', 'name': 'a'}]
+
+
+def test_gathering_never_takes_the_exclusive_lock(tmp_path, store):
+    """Only an exclusive holder writes lock.holder: a read-only state leaves none behind."""
+    run(TinyKind({'a': 1}), Request(built('gathered')), store)
+    assert not os.path.exists(tmp_path / 'var' / 'lib' / 'iofabric' / 'lock.holder')
+
+
+def test_an_unknown_state_is_a_validation_error_naming_the_field(store):
+    with pytest.raises(ValidationError) as info:
+        run(TinyKind({'a': 1}), Request('frobnicated', [{'name': 'a'}]), store)
+    assert info.value.field == 'state' and "'frobnicated'" in info.value.message
