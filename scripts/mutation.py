@@ -8,7 +8,9 @@ own collection path (trees/<module>/.venv/collections/ansible_collections/iofabr
 checks that before a session starts. Mutants listed in tests/mutation/equivalent.toml (same module,
 operator and mutated line) are counted as equivalent, not as survivors.
 
-Usage: scripts/mutation.py [MODULE ...]   (default: every target; e.g. _atomic _lock)
+Usage: scripts/mutation.py [--survivors] [MODULE ...]   (default: every target; e.g. _atomic _lock)
+  --survivors: re-test only the mutants that survived the module's last session, against today's tests
+               (after adding tests that should kill them); refused if the module changed since that session.
 Output: tests/output/mutation/<module>.sqlite (cosmic-ray sessions) and <module>.json, summary.json (every
 module measured so far) and a table of them on stdout.
 Exit status: 1 if any module is below the bar (90 % of non-equivalent mutants detected).
@@ -17,9 +19,11 @@ Exit status: 1 if any module is below the bar (90 % of non-equivalent mutants de
 from __future__ import annotations
 
 import glob
+import hashlib
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -76,7 +80,21 @@ def check_isolation(module: str, tree: str) -> None:
         sys.exit('mutation: %s is imported from %s, not from the scratch copy %s' % (module, where, tree))
 
 
-def run_session(module: str, tree: str, target: dict, defaults: dict) -> str:
+def source_digest(module: str) -> str:
+    with open(os.path.join(REPO, MODULE_DIR, module + '.py'), 'rb') as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
+
+
+def reopen_survivors(module: str, session: str) -> None:
+    """Make the last session's survivors pending again, so that `exec` runs only them."""
+    digest = os.path.join(OUT, module + '.sha256')
+    if not os.path.exists(session) or not os.path.exists(digest) or open(digest).read() != source_digest(module):
+        sys.exit('mutation: --survivors needs a session of %s built on its current source; run it whole' % module)
+    with sqlite3.connect(session) as db:
+        db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
+
+
+def run_session(module: str, tree: str, target: dict, defaults: dict, survivors_only: bool = False) -> str:
     tests = sorted({os.path.relpath(path, tree) for pattern in target['tests'] for path in glob.glob(os.path.join(tree, pattern))})
     if not tests:
         sys.exit('mutation: no unit tests exist for %s (%s)' % (module, ', '.join(target['tests'])))
@@ -89,12 +107,17 @@ def run_session(module: str, tree: str, target: dict, defaults: dict) -> str:
                      '[cosmic-ray.filters.operators-filter]\nexclude-operators = %s\n'
                      % (MODULE_DIR, module, float(target.get('timeout', defaults['timeout'])), command,
                         json.dumps(target.get('exclude-operators', defaults['exclude-operators']))))
-    if os.path.exists(session):
-        os.unlink(session)
     env = environment(tree)
     cosmic = os.path.join(BIN, 'cosmic-ray')
-    subprocess.run([cosmic, 'init', config, session], cwd=tree, env=env, check=True)
-    subprocess.run([os.path.join(BIN, 'cr-filter-operators'), session, config], cwd=tree, env=env, check=True)
+    if survivors_only:
+        reopen_survivors(module, session)
+    else:
+        if os.path.exists(session):
+            os.unlink(session)
+        subprocess.run([cosmic, 'init', config, session], cwd=tree, env=env, check=True)
+        subprocess.run([os.path.join(BIN, 'cr-filter-operators'), session, config], cwd=tree, env=env, check=True)
+        with open(os.path.join(OUT, module + '.sha256'), 'w') as handle:
+            handle.write(source_digest(module))
     baseline = subprocess.run([cosmic, 'baseline', config], cwd=tree, env=env)
     if baseline.returncode != 0:
         sys.exit('mutation: the unit tests of %s fail on the unmutated code; fix them first' % module)
@@ -143,6 +166,8 @@ def tally(module: str, tree: str, session: str, equivalents: list) -> dict:
 
 
 def main(argv: list) -> int:
+    survivors_only = '--survivors' in argv
+    argv = [arg for arg in argv if arg != '--survivors']
     config = load('targets.toml')
     equivalents = load('equivalent.toml').get('equivalent', [])
     modules = argv or list(config['targets'])
@@ -156,7 +181,7 @@ def main(argv: list) -> int:
         copy_tree(tree)
         check_isolation(module, tree)
         started = time.monotonic()
-        session = run_session(module, tree, config['targets'][module], config['defaults'])
+        session = run_session(module, tree, config['targets'][module], config['defaults'], survivors_only)
         result = tally(module, tree, session, equivalents)
         result['seconds'] = round(time.monotonic() - started)
         with open(os.path.join(OUT, module + '.json'), 'w') as handle:

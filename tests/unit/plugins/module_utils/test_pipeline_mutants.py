@@ -6,21 +6,40 @@ import os
 
 import pytest
 
-from ansible_collections.iofabric.core.plugins.module_utils._errors import ValidationError
+from ansible_collections.iofabric.core.plugins.module_utils._errors import IofabricError, ValidationError
 from ansible_collections.iofabric.core.plugins.module_utils._kind import BaseKind
 from ansible_collections.iofabric.core.plugins.module_utils._pipeline import Request, run
+from ansible_collections.iofabric.core.plugins.module_utils._plan import Action, Plan
 from ansible_collections.iofabric.core.plugins.module_utils._store import StateStore
 from ansible_collections.iofabric.core.plugins.module_utils._sysroot import Sysroot
 
 
 class TinyKind(BaseKind):
-    """Objects {'interface', 'name'} read from a dict; nothing is ever applied."""
+    """Objects {'interface', 'name'} read from a dict; 'set' adds one to it, and fails for a name
+    in ``refuse``; ``warn`` is passed on as the plan's warnings."""
 
     store_kind = 'fcoe'
 
-    def __init__(self, host):
+    def __init__(self, host, refuse=(), warn=()):
         super().__init__()
         self.host = host
+        self.refuse = refuse
+        self.warn = list(warn)
+
+    def plan(self, want, have, deletes, document):
+        plan = Plan()
+        plan.actions = [Action(name, 'set', 'absent') for name in want if name not in have]
+        plan.predicted = dict(have, **want)
+        plan.warnings = list(self.warn)
+        return plan
+
+    def apply(self, action, document):
+        if action.object in self.refuse:
+            raise IofabricError('refused')
+        self.host[action.object] = 1
+
+    def verify(self, want, deletes, plan, document):
+        return self.read_live(document), [], []
 
     def validate(self, config, state, fields):
         return [(item['name'], {'interface': item['name'], 'name': item['name']}) for item in config]
@@ -59,3 +78,17 @@ def test_an_unknown_state_is_a_validation_error_naming_the_field(store):
     with pytest.raises(ValidationError) as info:
         run(TinyKind({'a': 1}), Request('frobnicated', [{'name': 'a'}]), store)
     assert info.value.field == 'state' and "'frobnicated'" in info.value.message
+
+
+def test_a_run_whose_every_action_failed_changed_nothing(store):
+    kind = TinyKind({}, refuse=('a',))
+    result = run(kind, Request('merged', [{'name': 'a'}]), store)
+    assert [(a['object'], a['status']) for a in result['actions']] == [('a', 'failed')]
+    assert result['changed'] is False and kind.host == {}
+
+
+def test_the_plans_warnings_reach_the_result_and_a_clean_run_has_none(store):
+    warned = run(TinyKind({}, warn=['lldpad is not running']), Request('merged', [{'name': 'a'}]), store)
+    assert warned['warnings'] == ['lldpad is not running'] and warned['changed'] is True
+    clean = run(TinyKind({}), Request('merged', [{'name': 'b'}]), store)
+    assert 'warnings' not in clean
