@@ -5,8 +5,9 @@ For each module in tests/mutation/targets.toml, cosmic-ray mutates the module in
 the checkout and runs that module's unit tests against every mutant, one at a time. The copy has its
 own collection path (trees/<module>/.venv/collections/ansible_collections/iofabric/core -> trees/<module>), so that
 `ansible_collections.iofabric.core...` imports the mutated file and never the checkout's; the script
-checks that before a session starts. Mutants listed in tests/mutation/equivalent.toml (same module,
-operator and mutated line) are counted as equivalent, not as survivors.
+checks that before a session starts. A surviving mutant that matches an entry of
+tests/mutation/equivalent.toml (same module; operator and mutated line matching its regular expressions)
+is counted as equivalent, not as a survivor; docs/mutation.md says why each one is.
 
 Usage: scripts/mutation.py [--survivors] [MODULE ...]   (default: every target; e.g. _atomic _lock)
   --survivors: re-test only the mutants that survived the module's last session, against today's tests
@@ -22,6 +23,7 @@ import glob
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -154,7 +156,8 @@ def tally(module: str, tree: str, session: str, equivalents: list) -> dict:
             counts['killed'] += 1
         elif outcome == 'incompetent' or result['worker_outcome'] in ('exception', 'abnormal'):
             counts['incompetent'] += 1
-        elif any(e['module'] == module and e['operator'] == where['operator'] and e['line'] == line for e in equivalents):
+        elif any(e['module'] == module and re.fullmatch(e['operator'], where['operator']) and re.fullmatch(e['line'], line)
+                 for e in equivalents):
             counts['equivalent'] += 1
         else:
             counts['survived'] += 1

@@ -37,12 +37,14 @@ def test_every_fd_the_writer_opens_is_close_on_exec_and_never_follows_a_symlink(
     assert temp & (os.O_CLOEXEC | os.O_NOFOLLOW | os.O_WRONLY) == os.O_CLOEXEC | os.O_NOFOLLOW | os.O_WRONLY
 
 
-def test_a_failed_write_leaves_no_fd_open(tmp_path, monkeypatch):
+@pytest.mark.parametrize('failing', ['fsync', 'rename'])
+def test_a_failed_write_leaves_the_same_fds_open(tmp_path, monkeypatch, failing):
+    """Its own fds closed, and no other (after the temp fd is closed, nothing else is closed by mistake)."""
     before = sorted(os.listdir('/proc/self/fd'))
 
-    def eio(fd):
+    def eio(*args, **kwargs):
         raise OSError(errno.EIO, 'Input/output error')
-    monkeypatch.setattr(_atomic.os, 'fsync', eio)
+    monkeypatch.setattr(_atomic.os, failing, eio)
     with pytest.raises(OSError):
         atomic_write(str(tmp_path / 'doc.json'), b'new')
     monkeypatch.undo()
