@@ -63,7 +63,8 @@ def store(tmp_path):
 
 def test_states_built_at_run_time_are_recognised(tmp_path, store):
     assert built('rendered') is not 'rendered'  # noqa: F632 - the point of the helper
-    assert run(TinyKind({}), Request(built('rendered'), [{'name': 'x'}]), store)['rendered'] == ['x']
+    rendered = run(TinyKind({}), Request(built('rendered'), [{'name': 'x'}]), store)
+    assert rendered['rendered'] == ['x'] and rendered['changed'] is False
     gathered = run(TinyKind({'a': 1}), Request(built('gathered')), store)
     assert gathered['gathered'] == [{'interface': 'a', 'name': 'a'}]
 
