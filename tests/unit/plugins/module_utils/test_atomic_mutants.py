@@ -80,3 +80,17 @@ def test_only_hidden_names_with_the_temp_suffix_are_swept(tmp_path):
         (tmp_path / name).write_text('x')
     assert remove_stale_temps(str(tmp_path)) == ['.doc.json.1234' + TEMP_SUFFIX]
     assert sorted(os.listdir(str(tmp_path))) == ['.keep', 'doc.json', 'visible' + TEMP_SUFFIX]
+
+
+def test_a_file_planted_under_the_temp_name_is_never_written_through(tmp_path, monkeypatch):
+    """O_EXCL: a hard link to a victim planted under the next temp name makes the write fail, the
+    victim untouched. The random part of the name is fixed so that the plant lands on it."""
+    victim = tmp_path / 'victim'
+    victim.write_bytes(b'precious')
+    os.chmod(victim, 0o644)
+    monkeypatch.setattr(_atomic.secrets, 'token_hex', lambda size: 'cafe')
+    os.link(victim, tmp_path / ('.doc.json.cafe' + TEMP_SUFFIX))
+    with pytest.raises(FileExistsError):
+        atomic_write(str(tmp_path / 'doc.json'), b'new', mode=0o600)
+    assert victim.read_bytes() == b'precious' and stat.S_IMODE(victim.stat().st_mode) == 0o644
+    assert not (tmp_path / 'doc.json').exists()
