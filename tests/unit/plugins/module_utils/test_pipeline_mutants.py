@@ -93,3 +93,29 @@ def test_the_plans_warnings_reach_the_result_and_a_clean_run_has_none(store):
     assert warned['warnings'] == ['lldpad is not running'] and warned['changed'] is True
     clean = run(TinyKind({}), Request('merged', [{'name': 'b'}]), store)
     assert 'warnings' not in clean
+
+
+def test_parsed_changes_nothing(store):
+    class Parsing(TinyKind):
+        def parse(self, text):
+            return [{'name': line} for line in text.splitlines()]
+    result = run(Parsing({}), Request(built('parsed'), running_config='a\nb'), store)
+    assert result['parsed'] == [{'name': 'a'}, {'name': 'b'}] and result['changed'] is False
+
+
+def test_replaced_and_deleted_apply_under_the_exclusive_lock(tmp_path, store):
+    """'replaced' sorts after 'rendered' and 'deleted' before 'gathered': neither may be taken for them."""
+    holder = tmp_path / 'var' / 'lib' / 'iofabric' / 'lock.holder'
+    kind = TinyKind({})
+    result = run(kind, Request(built('replaced'), [{'name': 'a'}]), store)
+    assert [(a['object'], a['status']) for a in result['actions']] == [('a', 'done')] and kind.host == {'a': 1}
+    assert holder.exists()
+    holder.unlink()
+    run(TinyKind({'a': 1}), Request(built('deleted'), [{'name': 'b'}]), store)
+    assert holder.exists()
+
+
+def test_deleted_with_no_objects_is_refused_even_as_a_built_string(store):
+    with pytest.raises(ValidationError) as info:
+        run(TinyKind({'a': 1}), Request(built('deleted'), []), store)
+    assert info.value.field == 'config'
