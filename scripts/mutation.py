@@ -12,6 +12,8 @@ is counted as equivalent, not as a survivor; docs/mutation.md says why each one 
 Usage: scripts/mutation.py [--survivors] [MODULE ...]   (default: every target; e.g. _atomic _lock)
   --survivors: re-test only the mutants that survived the module's last session, against today's tests
                (after adding tests that should kill them); refused if the module changed since that session.
+  --report:    run nothing; count the sessions as they stand (an interrupted one shows its pending mutants)
+               with today's tests/mutation/equivalent.toml.
 Output: tests/output/mutation/<module>.sqlite (cosmic-ray sessions) and <module>.json, summary.json (every
 module measured so far) and a table of them on stdout.
 Exit status: 1 if any module is below the bar (90 % of non-equivalent mutants detected).
@@ -127,6 +129,13 @@ def run_session(module: str, tree: str, target: dict, defaults: dict, survivors_
     return session
 
 
+def load_json(path: str) -> dict:
+    if not os.path.exists(path):
+        return {}
+    with open(path) as handle:
+        return json.load(handle)
+
+
 def mutated_line(diff: str) -> str:
     added = [line[1:].strip() for line in diff.splitlines() if line.startswith('+') and not line.startswith('+++')]
     return added[0] if added else ''
@@ -170,7 +179,8 @@ def tally(module: str, tree: str, session: str, equivalents: list) -> dict:
 
 def main(argv: list) -> int:
     survivors_only = '--survivors' in argv
-    argv = [arg for arg in argv if arg != '--survivors']
+    report_only = '--report' in argv
+    argv = [arg for arg in argv if arg not in ('--survivors', '--report')]
     config = load('targets.toml')
     equivalents = load('equivalent.toml').get('equivalent', [])
     modules = argv or list(config['targets'])
@@ -181,29 +191,37 @@ def main(argv: list) -> int:
     summary_path = os.path.join(OUT, 'summary.json')
     for module in modules:
         tree = os.path.join(TREES, module)   # one copy per module: two `make mutation` runs can share the machine
-        copy_tree(tree)
-        check_isolation(module, tree)
-        started = time.monotonic()
-        session = run_session(module, tree, config['targets'][module], config['defaults'], survivors_only)
-        result = tally(module, tree, session, equivalents)
-        result['seconds'] = round(time.monotonic() - started)
+        if report_only:
+            session = os.path.join(OUT, module + '.sqlite')
+            if not os.path.exists(session):
+                continue
+            result = tally(module, REPO, session, equivalents)
+            result['seconds'] = load_json(os.path.join(OUT, module + '.json')).get('seconds', 0)
+        else:
+            copy_tree(tree)
+            check_isolation(module, tree)
+            started = time.monotonic()
+            session = run_session(module, tree, config['targets'][module], config['defaults'], survivors_only)
+            result = tally(module, tree, session, equivalents)
+            result['seconds'] = round(time.monotonic() - started)
+            if survivors_only:   # the time of the whole session so far, not only of this re-test
+                result['seconds'] += load_json(os.path.join(OUT, module + '.json')).get('seconds', 0)
         with open(os.path.join(OUT, module + '.json'), 'w') as handle:
             json.dump(result, handle, indent=1, sort_keys=True)
     summary = {}
     for module in config['targets']:   # every module measured so far, by this run or an earlier one
         if os.path.exists(os.path.join(OUT, module + '.json')):
-            with open(os.path.join(OUT, module + '.json')) as handle:
-                summary[module] = json.load(handle)
+            summary[module] = load_json(os.path.join(OUT, module + '.json'))
     with open(summary_path, 'w') as handle:
         json.dump(summary, handle, indent=1, sort_keys=True)
-    print('%-16s %7s %7s %8s %10s %11s %7s %7s' % ('module', 'killed', 'timeout', 'survived', 'equivalent',
-                                                   'incompetent', 'score', 'seconds'))
+    print('%-16s %7s %7s %8s %10s %11s %7s %7s %7s' % ('module', 'killed', 'timeout', 'survived', 'equivalent',
+                                                       'incompetent', 'pending', 'score', 'seconds'))
     below = []
     for module in summary:
         r = summary[module]
         score = '-' if r['score'] is None else '%.1f%%' % (100 * r['score'])
-        print('%-16s %7d %7d %8d %10d %11d %7s %7d' % (module, r['killed'], r['timeout'], r['survived'], r['equivalent'],
-                                                       r['incompetent'], score, r['seconds']))
+        print('%-16s %7d %7d %8d %10d %11d %7d %7s %7d' % (module, r['killed'], r['timeout'], r['survived'], r['equivalent'],
+                                                           r['incompetent'], r['pending'], score, r['seconds']))
         if r['score'] is not None and r['score'] < BAR:
             below.append(module)
         for s in r['survivors']:

@@ -1,5 +1,6 @@
-"""The atomic writer's smaller promises (mutation testing, docs/mutation.md): close-on-exec fds,
-the error that really happened is the one raised, and only our own temp names are swept."""
+"""The atomic writer's smaller promises (mutation testing, docs/mutation.md): the flags its fds are
+opened with, the error that really happened is the one raised, no fd leaked or closed by mistake,
+a planted file under the temp name refused, and only our own temp names swept."""
 
 import errno
 import os
@@ -18,9 +19,10 @@ def kernel_flags(fd: int) -> int:
 
 
 def test_every_fd_the_writer_opens_is_close_on_exec_and_never_follows_a_symlink(tmp_path, monkeypatch):
-    """A hook or tool exec'd by another thread meanwhile must not inherit the store's fds, and the
-    directory fd is a directory for certain. The real os.open runs; the spy only reads the flags
-    the kernel recorded for what it returned."""
+    """The directory fd is a directory for certain, the temp file is never opened through a symlink,
+    and no fd is inherited by a hook or tool exec'd meanwhile (O_CLOEXEC: Python's os.open adds it
+    too, PEP 446, so this part is a guard, not the code's own doing). The real os.open runs; the spy
+    only reads the flags the kernel recorded for what it returned."""
     real_open = os.open
     seen = []
 

@@ -119,3 +119,20 @@ def test_deleted_with_no_objects_is_refused_even_as_a_built_string(store):
     with pytest.raises(ValidationError) as info:
         run(TinyKind({'a': 1}), Request(built('deleted'), []), store)
     assert info.value.field == 'config'
+
+
+def test_a_real_run_reports_its_objects_changed_not_drifting(store):
+    result = run(TinyKind({}), Request('merged', [{'name': 'a'}]), store)
+    assert [(row['object'], row['status']) for row in result['objects']] == [('a', 'changed')]
+    checked = run(TinyKind({}), Request('merged', [{'name': 'a'}], check_mode=True), store)
+    assert [(row['object'], row['status']) for row in checked['objects']] == [('a', 'drift')]
+
+
+def test_a_forgotten_declaration_names_the_state_that_removed_it(store):
+    with store.locked():
+        document = store.load('fcoe')
+        document.declare('ghost', {'interface': 'ghost', 'name': 'ghost'})
+        store.save(document)
+    result = run(TinyKind({}), Request('deleted', [{'name': 'ghost'}]), store)
+    assert [(a['object'], a['action'], a['reason']) for a in result['actions']] == [
+        ('ghost', 'forget', 'declared in the state store but absent from the host (state deleted): the declaration is removed')]
