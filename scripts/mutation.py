@@ -12,6 +12,7 @@ is counted as equivalent, not as a survivor; docs/mutation.md says why each one 
 Usage: scripts/mutation.py [--survivors] [MODULE ...]   (default: every target; e.g. _atomic _lock)
   --survivors: re-test only the mutants that survived the module's last session, against today's tests
                (after adding tests that should kill them); refused if the module changed since that session.
+  --resume:    go on with the module's interrupted session (only its pending mutants), same source required.
   --report:    run nothing; count the sessions as they stand (an interrupted one shows its pending mutants)
                with today's tests/mutation/equivalent.toml.
 Output: tests/output/mutation/<module>.sqlite (cosmic-ray sessions) and <module>.json, summary.json (every
@@ -89,16 +90,18 @@ def source_digest(module: str) -> str:
         return hashlib.sha256(handle.read()).hexdigest()
 
 
-def reopen_survivors(module: str, session: str) -> None:
-    """Make the last session's survivors pending again, so that `exec` runs only them."""
+def reopen(module: str, session: str, survivors: bool) -> None:
+    """Go on with the module's last session: its pending mutants, and its survivors too if asked."""
     digest = os.path.join(OUT, module + '.sha256')
     if not os.path.exists(session) or not os.path.exists(digest) or open(digest).read() != source_digest(module):
-        sys.exit('mutation: --survivors needs a session of %s built on its current source; run it whole' % module)
-    with sqlite3.connect(session) as db:
-        db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
+        sys.exit('mutation: --survivors/--resume need a session of %s built on its current source; run it whole' % module)
+    if survivors:
+        with sqlite3.connect(session) as db:
+            db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
 
 
-def run_session(module: str, tree: str, target: dict, defaults: dict, survivors_only: bool = False) -> str:
+def run_session(module: str, tree: str, target: dict, defaults: dict, survivors_only: bool = False,
+                resume: bool = False) -> str:
     tests = sorted({os.path.relpath(path, tree) for pattern in target['tests'] for path in glob.glob(os.path.join(tree, pattern))})
     if not tests:
         sys.exit('mutation: no unit tests exist for %s (%s)' % (module, ', '.join(target['tests'])))
@@ -113,8 +116,8 @@ def run_session(module: str, tree: str, target: dict, defaults: dict, survivors_
                         json.dumps(target.get('exclude-operators', defaults['exclude-operators']))))
     env = environment(tree)
     cosmic = os.path.join(BIN, 'cosmic-ray')
-    if survivors_only:
-        reopen_survivors(module, session)
+    if survivors_only or resume:
+        reopen(module, session, survivors_only)
     else:
         if os.path.exists(session):
             os.unlink(session)
@@ -180,7 +183,8 @@ def tally(module: str, tree: str, session: str, equivalents: list) -> dict:
 def main(argv: list) -> int:
     survivors_only = '--survivors' in argv
     report_only = '--report' in argv
-    argv = [arg for arg in argv if arg not in ('--survivors', '--report')]
+    resume = '--resume' in argv
+    argv = [arg for arg in argv if arg not in ('--survivors', '--report', '--resume')]
     config = load('targets.toml')
     equivalents = load('equivalent.toml').get('equivalent', [])
     modules = argv or list(config['targets'])
@@ -201,10 +205,10 @@ def main(argv: list) -> int:
             copy_tree(tree)
             check_isolation(module, tree)
             started = time.monotonic()
-            session = run_session(module, tree, config['targets'][module], config['defaults'], survivors_only)
+            session = run_session(module, tree, config['targets'][module], config['defaults'], survivors_only, resume)
             result = tally(module, tree, session, equivalents)
             result['seconds'] = round(time.monotonic() - started)
-            if survivors_only:   # the time of the whole session so far, not only of this re-test
+            if survivors_only or resume:   # the time of the whole session so far, not only of this part
                 result['seconds'] += load_json(os.path.join(OUT, module + '.json')).get('seconds', 0)
         with open(os.path.join(OUT, module + '.json'), 'w') as handle:
             json.dump(result, handle, indent=1, sort_keys=True)
