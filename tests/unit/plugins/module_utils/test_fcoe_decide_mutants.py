@@ -11,6 +11,7 @@ from ansible_collections.iofabric.core.plugins.module_utils._fcoe_decide import 
     WAIT,
     Inputs,
     decide,
+    retries_due,
 )
 
 
@@ -50,3 +51,8 @@ def test_a_retry_count_past_the_maximum_is_exhausted_too():
                      app=Feature(enable=True, oper=True, priorities=0x08))
     decision = decide(Inputs('eth2', instance=True, dcb=unmet, retries=MAX_RETRIES + 1))
     assert (decision.action, decision.exhausted, decision.retry) == (DESTROY, True, False)
+
+
+def test_no_retry_is_due_before_the_first_failed_step():
+    """A wall clock stepped back makes the elapsed time negative: nothing is due, never a negative count."""
+    assert retries_due(-5.0) == 0 and retries_due(0.0) == 0
