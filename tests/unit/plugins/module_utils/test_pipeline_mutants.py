@@ -136,3 +136,22 @@ def test_a_forgotten_declaration_names_the_state_that_removed_it(store):
     result = run(TinyKind({}), Request('deleted', [{'name': 'ghost'}]), store)
     assert [(a['object'], a['action'], a['reason']) for a in result['actions']] == [
         ('ghost', 'forget', 'declared in the state store but absent from the host (state deleted): the declaration is removed')]
+
+
+def test_an_unknown_state_with_no_objects_is_still_a_state_error(store):
+    """'bogus' sorts before 'deleted': only 'deleted' itself asks for the objects to delete."""
+    with pytest.raises(ValidationError) as info:
+        run(TinyKind({'a': 1}), Request('bogus', []), store)
+    assert info.value.field == 'state'
+
+
+def test_the_diff_shows_each_object_before_and_after(store):
+    result = run(TinyKind({}), Request('merged', [{'name': 'a'}]), store)
+    assert result['diff'] == [{'before_header': 'fcoe a', 'after_header': 'fcoe a',
+                               'before': {}, 'after': {'interface': 'a', 'name': 'a'}}]
+
+
+def test_the_kinds_extras_reach_the_result(store):
+    kind = TinyKind({})
+    kind.add_extra('lldpad_running', True)
+    assert run(kind, Request('merged', [{'name': 'a'}]), store)['lldpad_running'] is True
