@@ -12,6 +12,7 @@ from ansible_collections.iofabric.core.plugins.module_utils._fcoe_decide import 
     Inputs,
     decide,
     retries_due,
+    retry_offset,
 )
 
 
@@ -56,3 +57,33 @@ def test_a_retry_count_past_the_maximum_is_exhausted_too():
 def test_no_retry_is_due_before_the_first_failed_step():
     """A wall clock stepped back makes the elapsed time negative: nothing is due, never a negative count."""
     assert retries_due(-5.0) == 0 and retries_due(0.0) == 0
+
+
+def test_a_retry_is_due_at_its_time_within_the_millisecond_tolerance():
+    """The tolerance makes the bound inclusive: retry n is due at retry_offset(n) - 1 ms."""
+    for n in (1, 3, MAX_RETRIES):
+        elapsed = retry_offset(n) - 1e-3
+        assert elapsed + 1e-3 == retry_offset(n)   # the boundary is exact in floating point here
+        assert retries_due(elapsed) == n
+
+
+def test_the_ready_reason_names_the_intersecting_priorities():
+    state = DcbState('test', dcb_on=True, pfc=Feature(enable=True, oper=True, priorities=0x18),
+                     app=Feature(enable=True, oper=True, priorities=0x08))
+    assert decide(Inputs('eth2', dcb=state)).reason == \
+        'link up; DCB, PFC and App:FCoE on and operational; priorities 0x08'
+
+
+def test_a_real_device_read_from_sysfs_equal_to_the_name_is_named_once():
+    """The real device's name comes from sysfs: an equal string, not the same object."""
+    real = ''.join(['eth', '1'])
+    assert decide(Inputs('eth1', real=real, link_up=False, instance=True)).reason == 'the link is down on eth1'
+
+
+@pytest.mark.parametrize('instance', [False, True])
+def test_gone_conditions_wait_only_for_an_interface_not_yet_created(instance):
+    off = DcbState('test', dcb_on=False, pfc=Feature(enable=True, oper=True, priorities=0x08),
+                   app=Feature(enable=True, oper=True, priorities=0x08))
+    for decision in (decide(Inputs('eth2', instance=instance, netif_exists=False)),
+                     decide(Inputs('eth2', instance=instance, dcb=off))):
+        assert (decision.action, decision.waiting) == ((DESTROY, False) if instance else (WAIT, True))
