@@ -1,0 +1,79 @@
+"""The host lock's smaller promises (mutation testing, docs/mutation.md): it waits its whole timeout,
+reads the holder file bounded, records who holds it, and refuses store paths of the wrong type."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from ansible_collections.iofabric.core.plugins.module_utils._errors import LockTimeout, StoreError
+from ansible_collections.iofabric.core.plugins.module_utils._lock import HostLock, check_private
+
+HOLDER = r'''
+import sys, time
+sys.path[:0] = sys.argv[2].split(":")
+from ansible_collections.iofabric.core.plugins.module_utils._lock import HostLock, check_private
+HostLock(sys.argv[1], "holder-test", 1).acquire(True)
+print("locked", flush=True)
+time.sleep(60)
+'''
+
+
+def test_a_contended_lock_gives_up_only_after_its_whole_timeout(tmp_path):
+    """A lower bound only: the wait is at least the timeout (time.monotonic, never the wall clock)."""
+    proc = subprocess.Popen([sys.executable, '-c', HOLDER, str(tmp_path), ':'.join(sys.path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == 'locked'
+        with pytest.raises(LockTimeout) as info:
+            HostLock(str(tmp_path), 'me', timeout=1.5).acquire()
+    finally:
+        proc.kill()
+        proc.wait()
+    waited = float(re.search(r'gave up after ([0-9.]+) s', str(info.value)).group(1))
+    assert waited >= 1.5
+
+
+def test_the_holder_file_names_the_program_that_holds_the_lock(tmp_path):
+    lock = HostLock(str(tmp_path), 'tester', 1)
+    lock.acquire()
+    try:
+        info = json.loads((tmp_path / 'lock.holder').read_text())
+    finally:
+        lock.release()
+    assert (info['owner'], info['pid'], info['argv0']) == ('tester', os.getpid(), os.path.basename(sys.argv[0]))
+
+
+def holder_file(tmp_path, size: int) -> None:
+    """A valid holder document of exactly ``size`` bytes."""
+    head = {'owner': 'x', 'pid': 1, 'since': 'then', 'pad': ''}
+    head['pad'] = 'p' * (size - len(json.dumps(head)))
+    text = json.dumps(head)
+    assert len(text) == size
+    path = tmp_path / 'lock.holder'
+    path.write_text(text)
+    os.chmod(path, 0o600)
+
+
+def test_the_holder_file_is_read_up_to_4096_bytes(tmp_path):
+    """A planted huge holder file is never read whole: past 4096 bytes it is not understood."""
+    holder_file(tmp_path, 4096)
+    assert HostLock(str(tmp_path), 'me', 1).holder() == 'x (pid 1) since then'
+    holder_file(tmp_path, 4097)
+    assert HostLock(str(tmp_path), 'me', 1).holder() == ''
+
+
+def test_a_store_path_of_the_wrong_type_is_refused_by_name(tmp_path):
+    (tmp_path / 'dir').mkdir()
+    (tmp_path / 'file').write_text('x')
+    with pytest.raises(StoreError, match='dir is not a regular file; refusing'):
+        check_private(str(tmp_path / 'dir'), os.stat(tmp_path / 'dir'), 'file')
+    with pytest.raises(StoreError, match='file is not a directory; refusing'):
+        check_private(str(tmp_path / 'file'), os.stat(tmp_path / 'file'), 'directory')
+
+
+def test_a_holder_path_that_is_a_directory_reads_as_no_holder(tmp_path):
+    (tmp_path / 'lock.holder').mkdir()
+    assert HostLock(str(tmp_path), 'me', 1).holder() == ''
