@@ -77,3 +77,11 @@ def test_a_store_path_of_the_wrong_type_is_refused_by_name(tmp_path):
 def test_a_holder_path_that_is_a_directory_reads_as_no_holder(tmp_path):
     (tmp_path / 'lock.holder').mkdir()
     assert HostLock(str(tmp_path), 'me', 1).holder() == ''
+
+
+def test_releasing_a_lock_not_held_is_a_no_op(tmp_path):
+    lock = HostLock(str(tmp_path), 'me', 1)
+    lock.release()
+    lock.acquire()
+    lock.release()
+    lock.release()
