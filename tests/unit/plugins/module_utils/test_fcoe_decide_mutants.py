@@ -87,3 +87,9 @@ def test_gone_conditions_wait_only_for_an_interface_not_yet_created(instance):
     for decision in (decide(Inputs('eth2', instance=instance, netif_exists=False)),
                      decide(Inputs('eth2', instance=instance, dcb=off))):
         assert (decision.action, decision.waiting) == ((DESTROY, False) if instance else (WAIT, True))
+
+
+@pytest.mark.parametrize('instance', [False, True])
+def test_disabled_names_the_interface_and_the_setting(instance):
+    decision = decide(Inputs('eth2', enabled=False, instance=instance))
+    assert (decision.action, decision.reason) == (DESTROY if instance else KEEP, 'FCoE is disabled for eth2 (enabled: false)')

@@ -85,3 +85,14 @@ def test_releasing_a_lock_not_held_is_a_no_op(tmp_path):
     lock.acquire()
     lock.release()
     lock.release()
+
+
+def test_the_wait_reported_lies_within_the_acquire_call(tmp_path):
+    """Not a timing bound: the reported wait must fit inside the interval the caller saw on the same clock."""
+    import time
+    lock = HostLock(str(tmp_path), 'me', 1)
+    before = time.monotonic()
+    lock.acquire()
+    after = time.monotonic()
+    lock.release()
+    assert 0 <= lock.waited <= after - before
