@@ -96,3 +96,9 @@ def test_the_wait_reported_lies_within_the_acquire_call(tmp_path):
     after = time.monotonic()
     lock.release()
     assert 0 <= lock.waited <= after - before
+
+
+def test_a_fifo_planted_as_the_holder_file_never_blocks_the_reader(tmp_path):
+    """O_NONBLOCK: opening a FIFO with no writer would wait forever; it is refused as not a regular file."""
+    os.mkfifo(tmp_path / 'lock.holder', 0o600)
+    assert HostLock(str(tmp_path), 'me', 1).holder() == ''
