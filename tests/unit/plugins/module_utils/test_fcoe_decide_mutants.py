@@ -12,6 +12,7 @@ from ansible_collections.iofabric.core.plugins.module_utils._fcoe_decide import 
     Inputs,
     decide,
     retries_due,
+    retry_delay,
     retry_offset,
 )
 
@@ -93,3 +94,7 @@ def test_gone_conditions_wait_only_for_an_interface_not_yet_created(instance):
 def test_disabled_names_the_interface_and_the_setting(instance):
     decision = decide(Inputs('eth2', enabled=False, instance=instance))
     assert (decision.action, decision.reason) == (DESTROY if instance else KEEP, 'FCoE is disabled for eth2 (enabled: false)')
+
+
+def test_the_first_retry_timer_is_one_step_even_at_count_zero():
+    assert retry_delay(0) == pytest.approx(0.2) and retry_delay(1) == pytest.approx(0.2)

@@ -102,3 +102,16 @@ def test_a_fifo_planted_as_the_holder_file_never_blocks_the_reader(tmp_path):
     """O_NONBLOCK: opening a FIFO with no writer would wait forever; it is refused as not a regular file."""
     os.mkfifo(tmp_path / 'lock.holder', 0o600)
     assert HostLock(str(tmp_path), 'me', 1).holder() == ''
+
+
+def test_the_trace_keeps_the_wait_to_the_microsecond(tmp_path, monkeypatch):
+    trace = tmp_path / 'trace.jsonl'
+    monkeypatch.setenv('IOFABRIC_LOCK_TRACE', str(trace))
+    lock = HostLock(str(tmp_path), 'tester', 1.0)
+    lock.acquire()
+    lock.release()
+    lock.waited = 0.123456789   # a known value, since a real wait may have few digits
+    lock._fd = os.open(str(tmp_path / 'lock'), os.O_RDWR)
+    lock.release()
+    holds = [json.loads(line) for line in trace.read_text().splitlines()]
+    assert holds[1]['waited'] == 0.123457
