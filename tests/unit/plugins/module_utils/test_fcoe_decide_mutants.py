@@ -98,3 +98,18 @@ def test_disabled_names_the_interface_and_the_setting(instance):
 
 def test_the_first_retry_timer_is_one_step_even_at_count_zero():
     assert retry_delay(0) == pytest.approx(0.2) and retry_delay(1) == pytest.approx(0.2)
+
+
+@pytest.mark.parametrize('instance', [False, True])
+def test_exhausted_waits_only_for_an_interface_not_yet_created(instance):
+    unmet = DcbState('test', dcb_on=True, pfc=Feature(enable=True, oper=False, priorities=0x08),
+                     app=Feature(enable=True, oper=True, priorities=0x08))
+    decision = decide(Inputs('eth2', instance=instance, dcb=unmet, retries=MAX_RETRIES))
+    assert (decision.action, decision.waiting, decision.exhausted) == ((DESTROY, False, True) if instance else (WAIT, True, True))
+    assert decision.reason == 'PFC is not operational on eth2, still after 10 retries'
+
+
+def test_an_unreadable_dcb_state_says_why():
+    unreadable = decide(Inputs('eth2', dcb=DcbState('test', readable=False, reason='dcbtool printed garbage')))
+    assert unreadable.reason == 'DCB state of eth2 is unknown: dcbtool printed garbage'
+    assert decide(Inputs('eth2', dcb=None)).reason == 'DCB state of eth2 is unknown: not read'

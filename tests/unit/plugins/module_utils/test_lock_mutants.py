@@ -4,6 +4,7 @@ reads the holder file bounded, records who holds it, and refuses store paths of 
 import json
 import os
 import re
+import stat
 import subprocess
 import sys
 
@@ -112,3 +113,33 @@ def test_the_trace_keeps_the_wait_to_the_microsecond(tmp_path, monkeypatch):
     lock.waited = 0.123456789   # a known value: a real, uncontended wait may have too few digits to tell
     lock.release()
     assert json.loads(trace.read_text())['waited'] == 0.123457
+
+
+def test_the_trace_file_is_created_private(tmp_path, monkeypatch):
+    trace = tmp_path / 'trace.jsonl'
+    monkeypatch.setenv('IOFABRIC_LOCK_TRACE', str(trace))
+    lock = HostLock(str(tmp_path), 'tester', 1.0)
+    lock.acquire()
+    lock.release()
+    assert stat.S_IMODE(trace.stat().st_mode) == 0o600
+
+
+def test_neither_a_second_release_nor_a_timeout_closes_anything_else(tmp_path):
+    """After a release or a timeout the lock holds no fd: a later release must not close fd 0 or 1."""
+    before = sorted(os.listdir('/proc/self/fd'))
+    lock = HostLock(str(tmp_path), 'me', 1)
+    lock.acquire()
+    lock.release()
+    lock.release()
+    proc = subprocess.Popen([sys.executable, '-c', HOLDER, str(tmp_path), ':'.join(sys.path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == 'locked'
+        waiting = HostLock(str(tmp_path), 'me', timeout=0.2)
+        with pytest.raises(LockTimeout):
+            waiting.acquire()
+        waiting.release()
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()
+    assert sorted(os.listdir('/proc/self/fd')) == before
