@@ -113,3 +113,12 @@ def test_an_unreadable_dcb_state_says_why():
     unreadable = decide(Inputs('eth2', dcb=DcbState('test', readable=False, reason='dcbtool printed garbage')))
     assert unreadable.reason == 'DCB state of eth2 is unknown: dcbtool printed garbage'
     assert decide(Inputs('eth2', dcb=None)).reason == 'DCB state of eth2 is unknown: not read'
+
+
+@pytest.mark.parametrize('instance', [False, True])
+def test_a_missing_netif_or_app_fcoe_off_waits_only_when_not_yet_created(instance):
+    missing = decide(Inputs('eth2', instance=instance, netif_exists=False))
+    assert missing.reason == 'the network interface eth2 does not exist'
+    app_off = decide(Inputs('eth2', instance=instance, dcb=dcb(app_enable=False)))
+    expected = (DESTROY, False) if instance else (WAIT, True)
+    assert (missing.action, missing.waiting) == expected and (app_off.action, app_off.waiting) == expected
