@@ -81,11 +81,14 @@ def test_a_holder_path_that_is_a_directory_reads_as_no_holder(tmp_path):
 
 
 def test_releasing_a_lock_not_held_is_a_no_op(tmp_path):
+    before = sorted(os.listdir('/proc/self/fd'))
     lock = HostLock(str(tmp_path), 'me', 1)
     lock.release()
+    assert sorted(os.listdir('/proc/self/fd')) == before
     lock.acquire()
     lock.release()
     lock.release()
+    assert sorted(os.listdir('/proc/self/fd')) == before
 
 
 def test_the_wait_reported_lies_within_the_acquire_call(tmp_path):
@@ -143,3 +146,17 @@ def test_neither_a_second_release_nor_a_timeout_closes_anything_else(tmp_path):
         proc.wait()
         proc.stdout.close()
     assert sorted(os.listdir('/proc/self/fd')) == before
+
+
+def test_the_lock_and_holder_files_are_created_private(tmp_path):
+    lock = HostLock(str(tmp_path), 'me', 1)
+    lock.acquire()
+    lock.release()
+    assert [stat.S_IMODE((tmp_path / name).stat().st_mode) for name in ('lock', 'lock.holder')] == [0o600, 0o600]
+
+
+def test_a_trace_that_cannot_be_written_never_fails_the_release(tmp_path, monkeypatch):
+    monkeypatch.setenv('IOFABRIC_LOCK_TRACE', str(tmp_path / 'missing' / 'trace.jsonl'))
+    lock = HostLock(str(tmp_path), 'me', 1)
+    lock.acquire()
+    lock.release()
