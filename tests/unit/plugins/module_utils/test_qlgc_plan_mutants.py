@@ -53,3 +53,10 @@ def test_an_ib_multicast_change_either_way_recreates():
     for recorded, declared in ((True, False), (False, True)):
         plan = plan_for(spec(ib_multicast=declared), live_vnic(OLD, True), OLD, {'veth1': {'ib_multicast': recorded}})
         assert plan.actions[0].reason == 'recreate: ib_multicast %s -> %s' % (recorded, declared)
+
+
+def test_a_declared_secondary_path_missing_from_the_live_vnic_is_created():
+    want = spec(secondary={'ioc_string': S1, 'port': 1})
+    targets = {('veth1', which): resolve(want[which], fabric(OLD)) for which in ('primary', 'secondary')}
+    plan = QlgcPlanner({'veth1': want}, {'veth1': live_vnic(OLD, True)}, [], targets, {}).build()
+    assert [(a.op, a.reason) for a in plan.actions] == [('create-secondary', 'declared secondary path is missing')]
