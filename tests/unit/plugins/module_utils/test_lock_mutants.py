@@ -160,3 +160,20 @@ def test_a_trace_that_cannot_be_written_never_fails_the_release(tmp_path, monkey
     lock = HostLock(str(tmp_path), 'me', 1)
     lock.acquire()
     lock.release()
+
+
+def test_a_lock_held_on_fd_0_is_released(tmp_path):
+    """A daemon started with stdin closed gets fd 0 for the lock: release must still unlock and close it."""
+    saved = os.dup(0)
+    os.close(0)
+    try:
+        lock = HostLock(str(tmp_path), 'me', 1)
+        lock.acquire()
+        held_on = lock._fd
+        lock.release()
+        with pytest.raises(OSError):
+            os.fstat(0)
+    finally:
+        os.dup2(saved, 0)
+        os.close(saved)
+    assert held_on == 0
