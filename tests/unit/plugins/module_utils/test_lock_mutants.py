@@ -1,6 +1,7 @@
 """The host lock's smaller promises (mutation testing, docs/mutation.md): it waits its whole timeout,
 reads the holder file bounded, records who holds it, and refuses store paths of the wrong type."""
 
+import gc
 import json
 import os
 import re
@@ -33,6 +34,7 @@ def test_a_contended_lock_gives_up_only_after_its_whole_timeout(tmp_path):
     finally:
         proc.kill()
         proc.wait()
+        proc.stdout.close()
     waited = float(re.search(r'gave up after ([0-9.]+) s', str(info.value)).group(1))
     assert waited >= 1.5
 
@@ -81,6 +83,7 @@ def test_a_holder_path_that_is_a_directory_reads_as_no_holder(tmp_path):
 
 
 def test_releasing_a_lock_not_held_is_a_no_op(tmp_path):
+    gc.collect()
     before = sorted(os.listdir('/proc/self/fd'))
     lock = HostLock(str(tmp_path), 'me', 1)
     lock.release()
@@ -129,6 +132,7 @@ def test_the_trace_file_is_created_private(tmp_path, monkeypatch):
 
 def test_neither_a_second_release_nor_a_timeout_closes_anything_else(tmp_path):
     """After a release or a timeout the lock holds no fd: a later release must not close fd 0 or 1."""
+    gc.collect()   # files of earlier tests that nobody closed must not close during this one
     before = sorted(os.listdir('/proc/self/fd'))
     lock = HostLock(str(tmp_path), 'me', 1)
     lock.acquire()
