@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.venv/collections
 
-.PHONY: all bootstrap demo test check sanity units integration lint molecule vm build bench soak clean
+.PHONY: all bootstrap demo test check sanity units integration lint molecule vm build bench soak clean mutation
 
 all: test
 
@@ -32,6 +32,11 @@ bench: bootstrap
 # The long variants of the reliability suites (docs/reliability.md): run and recorded once per release.
 soak: bootstrap
 	@scripts/test.sh soak
+
+# Mutation testing of the code that destroys or keeps state (docs/mutation.md); not part of `make test`,
+# it takes long. MODULES=_atomic limits it to some of tests/mutation/targets.toml.
+mutation: bootstrap
+	@.venv/bin/python scripts/mutation.py $(MODULES)
 
 build: bootstrap
 	@mkdir -p build && ansible-galaxy collection build --force --output-path build .
