@@ -140,6 +140,26 @@ def reaction_section(case: dict) -> list:
                         timer_worst, _verdict(timer_worst, 1.0)), '']
 
 
+def fcoe_exhaustion_section(case: dict) -> list:
+    lines = _section('3b. DCB never ready: destroyed after the retry window',
+                     'An FCoE interface in service; App:FCoE stops being operational and stays so. The seed (fcoemon) '
+                     'retries at 0.2 s x n up to ten and destroys when the conditions are still unmet: %.0f s after '
+                     'the first failed step. Measured from the event to the instance gone (sysfs read every 10 ms), '
+                     'with the watch service as the role installs it (`--poll %.0f`), split into the detection (the '
+                     'event to the first failed step recorded) and the window. Produced by `make bench` '
+                     '(`bench/cases/fcoe_exhaustion.py`).' % (case['window_s'], case['poll_s']),
+                     ['Sample', 'Event to gone', 'Detection', 'Window'])
+    for number, sample in enumerate(case['samples'], 1):
+        lines.append('| %d | %.2f s | %s | %s |' % (
+            number, sample['total'], '%.2f s' % sample['detection'] if sample['detection'] is not None else 'n/a',
+            '%.2f s' % sample['window'] if sample['window'] is not None else 'n/a'))
+    worst = case['max'] if case['max'] is not None else 99.0
+    return lines + ['', '| Target | Measured | |', '|---|---|---|',
+                    '| Gone within 1 s after the seed\'s window (%.0f s), every sample, none missed | worst %.2f s, '
+                    '%d missed | %s |' % (case['target_s'], worst, case['missed'],
+                                         _verdict(worst, case['target_s']) if not case['missed'] else 'missed'), '']
+
+
 def fleet_section(case: dict) -> list:
     one = case['hosts'][min(case['hosts'], key=int)]['first']['median']
     lines = ['## 4. Fleet', '',
@@ -184,6 +204,8 @@ def render(results: dict) -> str:
         lines += reconcile_section(cases['reconcile'])
     if 'reaction' in cases:
         lines += reaction_section(cases['reaction'])
+    if 'fcoe_exhaustion' in cases:
+        lines += fcoe_exhaustion_section(cases['fcoe_exhaustion'])
     if 'fleet' in cases:
         lines += fleet_section(cases['fleet'])
     if 'memory' in cases:
