@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Validators: normalise a value or raise ValidationError naming the field.
 
-PRIVATE to the collection. Every value that reaches a sysfs write passes through one of
-these first, so a value can never carry a second parameter into a kernel create string.
+PRIVATE to the collection. Every value that reaches a sysfs write or a tool's argv passes
+through one of these first, so a value can never carry a second parameter into a kernel create
+string, nor be read as an option by a tool (no value that reaches argv may begin with '-').
 """
 
 from __future__ import annotations
@@ -86,7 +87,11 @@ def pkey(value, field: str) -> int:
 
 
 def ifname(value, field: str) -> str:
-    """A Linux interface name: 1-15 bytes of [A-Za-z0-9_.@+-], not . or .."""
+    """A Linux interface name: 1-15 bytes of [A-Za-z0-9_.@+-], not . or .., not starting with '-'.
+
+    The kernel would take '-x', but an interface name is an argument of dcbtool and lldptool
+    (``dcbtool gc <ifname> dcb``), whose getopt would read it as an option.
+    """
     if not isinstance(value, str):
         raise ValidationError(field, 'an interface name must be a string')
     if not value:
@@ -98,6 +103,14 @@ def ifname(value, field: str) -> str:
     if not _IFNAME_CHARS.fullmatch(value):
         raise ValidationError(field, 'interface name %r may only hold letters, digits and _.@+- '
                                      '(no /, whitespace, quotes, commas or =)' % value)
+    not_option(value, field)
+    return value
+
+
+def not_option(value: str, field: str) -> str:
+    """A value for a tool's argv that no tool can take for an option: it does not begin with '-'."""
+    if value.startswith('-'):
+        raise ValidationError(field, '%r begins with "-": a tool would read it as an option' % value)
     return value
 
 

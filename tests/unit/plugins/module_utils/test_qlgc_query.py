@@ -1,9 +1,10 @@
 import os
+import re
 
 import pytest
 
 from ansible_collections.iofabric.core.plugins.module_utils._errors import ParseError
-from ansible_collections.iofabric.core.plugins.module_utils._qlgc_query import parse
+from ansible_collections.iofabric.core.plugins.module_utils._qlgc_query import dm_field_of, parse
 
 FIXTURES = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'fixtures')
 IOC1 = 'EVIC in Chassis 0x00066a00db00001e, Slot 1, Ioc 1'
@@ -82,3 +83,38 @@ def test_garbage_raises_parse_error_with_line(text, line):
 
 def test_empty_output_is_no_ports():
     assert parse('') == [] and parse('\n\n') == []
+
+
+# The pattern the DM-field parse used before it became linear; kept here only as the reference
+# its replacement must agree with on real and edge lines (short ones, where it is fast).
+_OLD_DM_FIELD = re.compile(r'^([A-Za-z][A-Za-z ]*?)\s*:\s*(.*)$')
+
+
+def _old_dm_field(line):
+    match = _OLD_DM_FIELD.match(line)
+    return (match.group(1).strip(), match.group(2).strip()) if match else None
+
+
+@pytest.mark.parametrize('name', sorted(name for name in os.listdir(FIXTURES) if name.startswith('query_')))
+def test_the_linear_dm_field_parse_agrees_with_the_old_pattern_on_every_sample(name):
+    for line in fixture(name).splitlines():
+        assert dm_field_of(line.strip()) == _old_dm_field(line.strip()), line
+
+
+@pytest.mark.parametrize('line', [
+    'port GID:  fe80', 'port GID\t:\tfe80', 'GUID :', 'ID: a: b : c', 'port\tGID: x', '1ID: x', 'ID x',
+    'A' + ' ' * 50 + 'x', 'ID' + ' ' * 50 + ':' + ' ' * 50 + 'v' + ' ' * 3, ': x', 'a:', 'Ab c  d :e',
+])
+def test_the_linear_dm_field_parse_agrees_with_the_old_pattern_on_edges(line):
+    assert dm_field_of(line) == _old_dm_field(line)
+
+
+def test_a_hostile_line_of_80000_spaces_is_an_unexpected_line():
+    # The old pattern needed ~11 s here (every split of the run between two quantifiers);
+    # dm_field_of is one partition and one single-class fullmatch, linear by construction
+    # (test_regex_linear.py checks that no module pattern has such a pair).
+    hostile = 'A' + ' ' * 80000 + 'x'
+    assert dm_field_of(hostile) is None
+    with pytest.raises(ParseError) as info:
+        parse('HCA No = 0, HCA = mlx4_0, Port = 1\n' + hostile + '\n')
+    assert info.value.line == 2

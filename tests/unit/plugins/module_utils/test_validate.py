@@ -63,9 +63,23 @@ def test_ifname_accepts(value):
     ('a/b', 'may only hold'), ('a b', 'may only hold'), ('tab\t', 'may only hold'), ('nl\n', 'may only hold'),
     ('a,b', 'may only hold'), ('a"b', 'may only hold'), ('a=b', 'may only hold'), ('a:b', 'may only hold'),
     ('ethé', 'may only hold'), ('a\0b', 'may only hold'), (5, 'must be a string'),
+    ('-x', 'begins with "-"'), ('-', 'begins with "-"'), ('--help', 'begins with "-"'), ('-r', 'would read it as an option'),
 ])
 def test_ifname_rejects(value, fragment):
     assert fragment in str(rejects(v.ifname, value))
+
+
+def test_a_dash_is_still_fine_inside_an_interface_name():
+    assert v.ifname('vnic-a', 'f') == 'vnic-a' and v.ifname('a-', 'f') == 'a-'
+
+
+@pytest.mark.parametrize('value', ['-x', '--', '-'])
+def test_not_option_names_the_field(value):
+    assert 'would read it as an option' in rejects(v.not_option, value).message
+
+
+def test_not_option_keeps_other_values():
+    assert v.not_option('eth0', 'f') == 'eth0' and v.not_option('a-b', 'f') == 'a-b'
 
 
 @pytest.mark.parametrize('value, expected', [
