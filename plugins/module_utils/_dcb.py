@@ -72,6 +72,8 @@ class DcbReader:
         self.netns = netns
 
     def read(self, ifname: str) -> DcbState:
+        if ifname.startswith('-'):   # a name the kernel allows (a VLAN's real device) that dcbtool would take for an option
+            return unreadable(CEE, 'not queried: %r would reach dcbtool as an option' % ifname)
         if self.runner.sysroot.tool('dcbtool') is None:
             return self.kernel(ifname, 'dcbtool is not installed')
         try:

@@ -16,7 +16,7 @@ DGID = 'fe8000000000000000066a11de000070'
 BAD_NAMES = {
     'too-long': 'x' * 16, 'slash': 'a/b', 'space': 'a b', 'tab': 'a\tb', 'dot': '.', 'dotdot': '..',
     'unicode': 'v\u00ebth0', 'comma': 'a,b', 'quote': 'a"b', 'equals': 'a=b', 'newline': 'a\nb',
-    'nul': 'a\x00b', 'empty': '', 'colon-inject': 'x,ioc_guid=0',
+    'nul': 'a\x00b', 'empty': '', 'colon-inject': 'x,ioc_guid=0', 'dash': '-x',
 }
 BAD_IOC_STRINGS = {
     'quote': 'EVIC "1"', 'newline': 'EVIC\nname=evil', 'nul': 'EVIC\x00', 'too-long': 'E' * 65,
