@@ -154,10 +154,10 @@ def fcoe_exhaustion_section(case: dict) -> list:
             number, sample['total'], '%.2f s' % sample['detection'] if sample['detection'] is not None else 'n/a',
             '%.2f s' % sample['window'] if sample['window'] is not None else 'n/a'))
     worst = case['max'] if case['max'] is not None else 99.0
+    verdict = _verdict(worst, case['target_s']) if not case['missed'] else 'missed'
     return lines + ['', '| Target | Measured | |', '|---|---|---|',
                     '| Gone within 1 s after the seed\'s window (%.0f s), every sample, none missed | worst %.2f s, '
-                    '%d missed | %s |' % (case['target_s'], worst, case['missed'],
-                                         _verdict(worst, case['target_s']) if not case['missed'] else 'missed'), '']
+                    '%d missed | %s |' % (case['target_s'], worst, case['missed'], verdict), '']
 
 
 def fleet_section(case: dict) -> list:

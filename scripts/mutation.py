@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Mutation testing of the code that destroys or keeps state (`make mutation`; docs/mutation.md).
 
 For each module in tests/mutation/targets.toml, cosmic-ray mutates the module in a scratch copy of
@@ -126,7 +125,7 @@ def run_session(module: str, tree: str, target: dict, defaults: dict, survivors_
         subprocess.run([os.path.join(BIN, 'cr-filter-operators'), session, config], cwd=tree, env=env, check=True)
         with open(os.path.join(OUT, module + '.sha256'), 'w') as handle:
             handle.write(source_digest(module))
-    baseline = subprocess.run([cosmic, 'baseline', config], cwd=tree, env=env)
+    baseline = subprocess.run([cosmic, 'baseline', config], cwd=tree, env=env, check=False)
     if baseline.returncode != 0:
         sys.exit('mutation: the unit tests of %s fail on the unmutated code; fix them first' % module)
     subprocess.run([cosmic, 'exec', config, session], cwd=tree, env=env, check=True)

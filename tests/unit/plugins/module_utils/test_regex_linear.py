@@ -14,7 +14,7 @@ import re._parser as P
 
 import pytest
 
-import ansible_collections.iofabric.core.plugins.module_utils as module_utils
+from ansible_collections.iofabric.core.plugins import module_utils
 
 # Characters used to tell whether two single-character repeats can match the same character.
 _PROBE = [chr(code) for code in range(0, 256)]
