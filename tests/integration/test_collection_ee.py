@@ -29,7 +29,9 @@ def built(tmp_path_factory):
     out = tmp_path_factory.mktemp('ee')
     run(os.path.join(VENV_BIN, 'ansible-galaxy'), 'collection', 'build', '--output-path', str(out), REPO)
     tarball = str(out / 'iofabric-core-0.1.0.tar.gz')
-    run(os.path.join(VENV_BIN, 'ansible-galaxy'), 'collection', 'install', '-p', str(out / 'installed'), tarball)
+    # --force: the test environment's collections path already holds iofabric.core (the checkout), and without it
+    # ansible-galaxy installs nothing ('already installed').
+    run(os.path.join(VENV_BIN, 'ansible-galaxy'), 'collection', 'install', '--force', '-p', str(out / 'installed'), tarball)
     return tarball, str(out / 'installed')
 
 
@@ -62,8 +64,8 @@ def test_create_makes_a_build_context_whose_steps_yield_the_collections_requirem
     assert 'introspect.py introspect' in recipe and 'ansible-galaxy collection install' in recipe
     # The galaxy stage: install what the context's requirements.yml names.
     collections = str(tmp_path / 'collections')
-    run(os.path.join(VENV_BIN, 'ansible-galaxy'), 'collection', 'install', '-r', os.path.join(build, 'requirements.yml'),
-        '-p', collections)
+    run(os.path.join(VENV_BIN, 'ansible-galaxy'), 'collection', 'install', '--force', '-r',
+        os.path.join(build, 'requirements.yml'), '-p', collections)
     assert os.path.exists(os.path.join(collections, 'ansible_collections', 'iofabric', 'core', 'meta',
                                        'execution-environment.yml'))
     # The builder stage: the context's own introspect script writes the files pip and bindep install from.

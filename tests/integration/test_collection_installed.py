@@ -16,7 +16,7 @@ SYSTEM_PYTHON = '/usr/bin/python3'   # Debian's, with python3-pyroute2 0.7.2 (sc
 def installed(tmp_path_factory):
     out = tmp_path_factory.mktemp('installed')
     for argv in (['collection', 'build', '--output-path', str(out), REPO],
-                 ['collection', 'install', '-p', str(out / 'collections'), str(out / 'iofabric-core-0.1.0.tar.gz')]):
+                 ['collection', 'install', '--force', '-p', str(out / 'collections'), str(out / 'iofabric-core-0.1.0.tar.gz')]):
         proc = subprocess.run([os.path.join(VENV_BIN, 'ansible-galaxy')] + argv, capture_output=True, text=True,
                               check=False, timeout=300)
         assert proc.returncode == 0, proc.stderr
