@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import errno as _errno
 import os
-import socket
-import struct
 from dataclasses import dataclass, field
 
 from ansible_collections.iofabric.core.plugins.module_utils import _rtnl as rtnl
@@ -29,7 +27,6 @@ from ansible_collections.iofabric.core.plugins.module_utils._netlink import Link
 AGGREGATES = ('bond', 'team')
 UPPERS = ('vlan', 'macvlan', 'macvtap', 'ipvlan', 'ipvtap')
 HOST_UPPERS = ('vlan', 'macvlan', 'ipvlan', 'ipvtap')   # the host's own: their MACs are local or the lower's
-IFLA_LINK_NETNSID = 37
 NETNS_DIR = '/run/netns'
 
 # Roles. HOST: the host's own link. GUEST_TAP: a macvtap, whose MAC is its guest's (kept as a
@@ -224,7 +221,7 @@ def macs_elsewhere(sysroot, netns: str | None) -> dict:
         except OSError:
             continue
         try:
-            links = _dump(sock)
+            links = rtnl.dump_links(sock, netnsid=True)
         except OSError:
             continue
         finally:
@@ -246,37 +243,8 @@ def dump(netns: str | None) -> list:
         raise NetlinkUnavailable('cannot open rtnetlink%s: %s' % (' in network namespace %s' % netns if netns else '',
                                                                   exc.strerror or exc)) from None
     try:
-        return _dump(sock)
+        return rtnl.dump_links(sock, netnsid=True)
     except OSError as exc:
         raise LinkError('dump', '*', exc.errno or _errno.EIO) from None
     finally:
         sock.close()
-
-
-def _dump(sock: socket.socket, sequence: int = 1) -> list:
-    body = rtnl._IFINFO.pack(socket.AF_UNSPEC, 0, 0, 0, 0)
-    body += rtnl._ATTR.pack(rtnl._ATTR.size + 4, rtnl.IFLA_EXT_MASK) + rtnl._U32.pack(rtnl.RTEXT_FILTER_SKIP_STATS)
-    header = rtnl._HEADER
-    sock.sendto(header.pack(header.size + len(body), rtnl.RTM_GETLINK, rtnl.NLM_F_REQUEST | rtnl.NLM_F_DUMP,
-                            sequence, 0) + body, (0, 0))
-    links = []
-    while True:
-        data = sock.recv(1 << 20)
-        offset = 0
-        while offset + header.size <= len(data):
-            length, kind, _flags, seq, _port = header.unpack_from(data, offset)
-            if length < header.size:
-                raise rtnl.RtnlError(_errno.EPROTO, 'malformed netlink message')
-            if seq == sequence:
-                if kind == rtnl.NLMSG_DONE:
-                    return links
-                if kind == rtnl.NLMSG_ERROR:
-                    code = -struct.unpack_from('=i', data, offset + header.size)[0]
-                    raise rtnl.RtnlError(code, 'link dump failed: %s' % (code,))
-                if kind == rtnl.RTM_NEWLINK:
-                    fields = rtnl.parse_link(data, offset + header.size, offset + length)
-                    found = rtnl.attrs(data, offset + header.size + rtnl._IFINFO.size, offset + length)
-                    netnsid = found.get(IFLA_LINK_NETNSID)
-                    fields['netnsid'] = struct.unpack('=i', netnsid[:4])[0] if netnsid and len(netnsid) >= 4 else None
-                    links.append(fields)
-            offset += (length + 3) & ~3

@@ -137,8 +137,12 @@ def open_socket_at(path: str, label: str) -> socket.socket:
     return made['socket']
 
 
-def dump_links(sock: socket.socket, sequence: int = 1) -> list:
-    """Every link in the socket's namespace, as Link fields."""
+IFLA_LINK_NETNSID = 37
+
+
+def dump_links(sock: socket.socket, sequence: int = 1, netnsid: bool = False) -> list:
+    """Every link in the socket's namespace, as Link fields; with ``netnsid``, each also has ``netnsid``
+    (IFLA_LINK_NETNSID: the lower or veth peer IFLA_LINK names is in another namespace, or None)."""
     body = _IFINFO.pack(socket.AF_UNSPEC, 0, 0, 0, 0)
     body += _ATTR.pack(_ATTR.size + 4, IFLA_EXT_MASK) + _U32.pack(RTEXT_FILTER_SKIP_STATS)
     sock.sendto(_HEADER.pack(_HEADER.size + len(body), RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, sequence, 0) + body,
@@ -158,5 +162,9 @@ def dump_links(sock: socket.socket, sequence: int = 1) -> list:
                     code = -struct.unpack_from('=i', data, offset + _HEADER.size)[0]
                     raise RtnlError(code, 'link dump failed: %s' % os.strerror(code))
                 if kind == RTM_NEWLINK:
-                    links.append(parse_link(data, offset + _HEADER.size, offset + length))
+                    fields = parse_link(data, offset + _HEADER.size, offset + length)
+                    if netnsid:
+                        found = attrs(data, offset + _HEADER.size + _IFINFO.size, offset + length).get(IFLA_LINK_NETNSID)
+                        fields['netnsid'] = struct.unpack('=i', found[:4])[0] if found and len(found) >= 4 else None
+                    links.append(fields)
             offset += (length + 3) & ~3
