@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import calendar
 import os
-import tempfile
 import time
+
+from ansible_collections.iofabric.core.plugins.module_utils._atomic import atomic_write
 
 FILENAME = 'iofabric_reconcile.prom'
 STATUSES = ('in_sync', 'changed', 'drift', 'pending', 'failed')
@@ -101,20 +102,10 @@ def render(report: dict, exit_bits: dict, ended: float, pending_since: dict | No
 
 
 def write(directory: str, text: str) -> str:
-    """Replace directory/FILENAME with text, atomically; returns the path."""
+    """Replace directory/FILENAME with text, atomically; returns the path. The temp file's name ends in
+    _atomic.TEMP_SUFFIX, which node_exporter does not read (it reads *.prom only)."""
     path = os.path.join(directory, FILENAME)
-    # A name node_exporter does not read (it reads *.prom only), in the same filesystem for the rename.
-    handle, temp = tempfile.mkstemp(prefix='.' + FILENAME + '.', suffix='.tmp', dir=directory)
-    try:
-        with os.fdopen(handle, 'w', encoding='utf-8') as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, 0o644)
-        os.rename(temp, path)
-    except BaseException:
-        os.unlink(temp)
-        raise
+    atomic_write(path, text.encode('utf-8'), mode=0o644)
     return path
 
 
