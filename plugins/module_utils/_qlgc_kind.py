@@ -177,14 +177,18 @@ class QlgcKind(BaseKind):
         config = cfgfile.read(self.sysroot, self.options.config_file)
         old_text = config.text
         deletes = sorted(set(deletes) | set(self._forgotten(want, document)))
-        # A new VNIC that is not created in this run (its IOC string is ambiguous) is not written either.
-        unresolved = {item.object for item in plan.pending if item.waiting_for == 'ambiguous'} - set(self.live)
+        # A new VNIC that is not created in this run (its IOC string is ambiguous, or its plan failed: a port
+        # typo) is not written either; a create that fails when applied is taken out then
+        # (_config_without_failed_creates).
+        unresolved = {item.object for item in plan.pending if item.waiting_for == 'ambiguous'}
+        unresolved |= {failure.object for failure in plan.failures}
+        unresolved -= set(self.live)
         want = {name: spec for name, spec in want.items() if name not in unresolved}
         if not config.exists and not want:
             return   # no qlgc VNIC to write (a macvlan-only run, say): no vendor file to create
-        self._config_inputs = (old_text, want, deletes)
-        specs = [qspec.merge(spec, {}) for spec in want.values()]
         own_file = self.state == 'overridden'
+        self._config_inputs = (old_text, want, deletes, own_file)
+        specs = [qspec.merge(spec, {}) for spec in want.values()]
         inputs = _digest(json.dumps([specs, sorted(deletes), own_file], sort_keys=True))
         seen = document.observation(self.options.config_file)
         if seen.get('file') == _digest(old_text) and seen.get('inputs') == inputs:
@@ -222,9 +226,9 @@ class QlgcKind(BaseKind):
         failed = sorted(name for name, created in self._created.items() if not created)
         if not failed or not self._config_inputs:
             return
-        old_text, want, deletes = self._config_inputs
+        old_text, want, deletes, own_file = self._config_inputs
         specs = [qspec.merge(spec, {}) for name, spec in want.items() if name not in failed]
-        text, _quirks = cfg.merge_text(old_text, specs, deletes, own_file=False)
+        text, _quirks = cfg.merge_text(old_text, specs, deletes, own_file=own_file)
         self._config_text = (self._config_text[0], text)
         self._config_record = dict(self._config_record, file=_digest(text), inputs=None)
 
