@@ -199,6 +199,11 @@ def story(hosts: list, forks: int) -> None:
     say('4. The late EVIC appears, and the EVIC behind veth1 is hot-swapped (new IOC GUID and DGID, same IOC string)')
     for host in hosts:
         fabricsim('event', host.root, 'ioc-add', 'ioc=late')
+    # One event at a time, so that the story reads the same on every run: seen in one pass, the late IOC
+    # and the swap of veth2's connected secondary make the planner recreate veth2 instead.
+    wait_for('the late IOC connected', lambda: all(
+        any('veth2 update-primary done' in line for line in host.log_lines(mark)) for host, mark in zip(hosts, marks)))
+    for host in hosts:
         fabricsim('event', host.root, 'hot-swap', 'ioc=ioc1')
         # The QLogic driver notices a swap after 64 heartbeats: 128 s for veth2's declared heartbeat of
         # 200 (1/100 s units). The simulated clock skips the wait.
