@@ -34,7 +34,7 @@ soak: bootstrap
 	@scripts/test.sh soak
 
 # Mutation testing of the code that destroys or keeps state (docs/mutation.md); not part of `make test`,
-# it takes long. MODULES=_atomic limits it to some of tests/mutation/targets.toml.
+# it takes long. MODULES=_iofabric.state.atomic limits it to some of tests/mutation/targets.toml.
 mutation: bootstrap
 	@.venv/bin/python scripts/mutation.py $(MODULES)
 

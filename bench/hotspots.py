@@ -26,8 +26,8 @@ for path in (REPO, os.path.join(REPO, '.venv', 'collections')):
 from bench.cases.converge import KINDS  # noqa: E402
 from bench.lib.fabric import SimHost  # noqa: E402
 
-ENGINE = {'qlgc': ('_vnic', 'run_vnic', 'vnic_interface'), 'fcoe': ('_fcoe', 'run_fcoe', 'fcoe_interface'),
-          'sdi': ('_sdi', 'run_sdi', 'sdi_device'), 'eoib': ('_eoib', 'run_eoib', 'eoib_gc')}
+ENGINE = {'qlgc': ('_iofabric.entry.vnic_interface', 'run_vnic', 'vnic_interface'), 'fcoe': ('_iofabric.entry.fcoe_interface', 'run_fcoe', 'fcoe_interface'),
+          'sdi': ('_iofabric.entry.sdi_device', 'run_sdi', 'sdi_device'), 'eoib': ('_iofabric.entry.eoib_gc', 'run_eoib', 'eoib_gc')}
 PACKAGE = 'ansible_collections.iofabric.core.plugins.'
 
 

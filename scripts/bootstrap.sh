@@ -64,7 +64,7 @@ if [[ ! -x .venv/bin/fabricsim ]]; then
 fi
 # The reconciler from the checkout, as the role's launcher runs it from its install directory.
 if [[ ! -x .venv/bin/iofabric-reconcile ]]; then
-    printf '#!%s\nimport sys\nsys.path.insert(0, %s)\nfrom ansible_collections.iofabric.core.plugins.module_utils._reconcile_cli import main\nsys.exit(main())\n' \
+    printf '#!%s\nimport sys\nsys.path.insert(0, %s)\nfrom ansible_collections.iofabric.core.plugins.module_utils._iofabric.reconciler.cli import main\nsys.exit(main())\n' \
         "$repo/.venv/bin/python" "'$repo/.venv/collections'" > .venv/bin/iofabric-reconcile
     chmod +x .venv/bin/iofabric-reconcile
 fi

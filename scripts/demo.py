@@ -27,8 +27,8 @@ VENV_BIN = os.path.join(REPO, '.venv', 'bin')
 EXAMPLE_GROUP_VARS = os.path.join(REPO, 'docs', 'examples', 'inventory', 'group_vars', 'iofabric_hosts.yml')
 sys.path.insert(0, os.path.join(REPO, '.venv', 'collections'))
 
-from ansible_collections.iofabric.core.plugins.module_utils._eoib_live import children_of  # noqa: E402
-from ansible_collections.iofabric.core.plugins.module_utils._sysroot import Sysroot  # noqa: E402
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.eoib.live import children_of  # noqa: E402
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysroot import Sysroot  # noqa: E402
 from ansible_collections.iofabric.core.plugins.plugin_utils._drift_report import summary_lines  # noqa: E402
 
 WAIT = 60.0      # seconds any one repair may take before the demo gives up

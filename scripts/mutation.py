@@ -42,6 +42,11 @@ MODULE_DIR = 'plugins/module_utils'
 BAR = 0.90
 
 
+def module_file(module: str) -> str:
+    """A target's source file under plugins/module_utils: targets are dotted names (_iofabric.state.atomic)."""
+    return module.replace('.', '/') + '.py'
+
+
 def load(name: str) -> dict:
     with open(os.path.join(REPO, 'tests', 'mutation', name), 'rb') as handle:
         return tomllib.load(handle)
@@ -85,7 +90,7 @@ def check_isolation(module: str, tree: str) -> None:
 
 
 def source_digest(module: str) -> str:
-    with open(os.path.join(REPO, MODULE_DIR, module + '.py'), 'rb') as handle:
+    with open(os.path.join(REPO, MODULE_DIR, module_file(module)), 'rb') as handle:
         return hashlib.sha256(handle.read()).hexdigest()
 
 
@@ -109,10 +114,10 @@ def run_session(module: str, tree: str, target: dict, defaults: dict, survivors_
     session = os.path.join(OUT, module + '.sqlite')
     command = '%s -m pytest -x -q -p no:cacheprovider -p no:randomly %s' % (PYTHON, ' '.join(tests))
     with open(config, 'w') as handle:
-        handle.write('[cosmic-ray]\nmodule-path = "%s/%s.py"\ntimeout = %s\nexcluded-modules = []\n'
+        handle.write('[cosmic-ray]\nmodule-path = "%s/%s"\ntimeout = %s\nexcluded-modules = []\n'
                      'test-command = "%s"\n\n[cosmic-ray.distributor]\nname = "local"\n\n'
                      '[cosmic-ray.filters.operators-filter]\nexclude-operators = %s\n'
-                     % (MODULE_DIR, module, float(target.get('timeout', defaults['timeout'])), command,
+                     % (MODULE_DIR, module_file(module), float(target.get('timeout', defaults['timeout'])), command,
                         json.dumps(target.get('exclude-operators', defaults['exclude-operators']))))
     env = environment(tree)
     cosmic = os.path.join(BIN, 'cosmic-ray')

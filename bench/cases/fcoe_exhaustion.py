@@ -17,7 +17,7 @@ import time
 from bench.cases.reaction import fc_over, params, until
 from bench.cases.reconcile import install_role
 from bench.lib.fabric import SimHost
-from ansible_collections.iofabric.core.plugins.module_utils._fcoe import run_fcoe
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.fcoe_interface import run_fcoe
 
 WINDOW = 11.0     # the seed's: 0.2 + 0.4 + ... + 2.0 s
 TARGET = WINDOW + 1.0

@@ -15,11 +15,11 @@ import time
 from bench.lib.fabric import SimHost
 from bench.lib.measure import Stats, run
 from bench.cases.reconcile import install_role
-from ansible_collections.iofabric.core.plugins.module_utils._eoib import run_eoib
-from ansible_collections.iofabric.core.plugins.module_utils._eoib_live import children_of
-from ansible_collections.iofabric.core.plugins.module_utils._fcoe import run_fcoe
-from ansible_collections.iofabric.core.plugins.module_utils._sysroot import Sysroot
-from ansible_collections.iofabric.core.plugins.module_utils._vnic import run_vnic
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.eoib_gc import run_eoib
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.eoib.live import children_of
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.fcoe_interface import run_fcoe
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysroot import Sysroot
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.vnic_interface import run_vnic
 
 QLGC = '/sys/class/infiniband_qlgc_vnic/interfaces'
 LATE = 'EVIC in Chassis 0x00066a00db00001f, Slot 2, Ioc 1'

@@ -15,8 +15,8 @@ from bench.lib import declare
 from bench.lib.fabric import SimHost
 from bench.lib.measure import Stats, linear_fit, run
 from bench.lib.plays import playbook, write
-from ansible_collections.iofabric.core.plugins.module_utils._reconcile import run_pass
-from ansible_collections.iofabric.core.plugins.module_utils._vnic import run_vnic
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.reconciler.reconcile import run_pass
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.vnic_interface import run_vnic
 
 QLGC = '/sys/class/infiniband_qlgc_vnic'
 
@@ -98,7 +98,7 @@ def measure_dcb_queries() -> dict:
     host = SimHost('reconcile-fcoe', 'small').up()
     try:
         install_role(host)
-        from ansible_collections.iofabric.core.plugins.module_utils._fcoe import run_fcoe
+        from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.fcoe_interface import run_fcoe
         spec = importlib.import_module('ansible_collections.iofabric.core.plugins.modules.fcoe_interface').ARGUMENT_SPEC
         params = {name: option.get('default') for name, option in spec.items()}
         params.update(sysroot=host.root, netns=host.netns, config=[{'interface': 'eth1'}, {'interface': 'eth2'}])

@@ -288,10 +288,10 @@ tool_runs:
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.iofabric.core.plugins.module_utils._eoib import run_eoib
-from ansible_collections.iofabric.core.plugins.module_utils._module_entry import new_module, run_engine
-from ansible_collections.iofabric.core.plugins.module_utils._netlink import HAS_PYROUTE2
-from ansible_collections.iofabric.core.plugins.module_utils._store import HAS_JSONSCHEMA
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.eoib_gc import run_eoib
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.module import new_module, run_engine
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.netlink import HAS_PYROUTE2
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state.store import HAS_JSONSCHEMA
 
 ARGUMENT_SPEC = dict(
     parents=dict(type='list', elements='str', default=['all']),

@@ -188,12 +188,12 @@ tool_runs:
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.iofabric.core.plugins.module_utils import _every_kind  # noqa: F401  pylint: disable=unused-import
-from ansible_collections.iofabric.core.plugins.module_utils._fabric_info import as_facts, gather
-from ansible_collections.iofabric.core.plugins.module_utils._module_entry import new_module, run_engine
-from ansible_collections.iofabric.core.plugins.module_utils._store import HAS_JSONSCHEMA
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.fabric_info import as_facts, gather
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.module import new_module, run_engine
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds import registry
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state.store import HAS_JSONSCHEMA
 
-KINDS = ['qlgc', 'macvlan', 'fcoe', 'sdi', 'eoib']
+KINDS = list(registry.NAMES)
 
 ARGUMENT_SPEC = dict(
     kinds=dict(type='list', elements='str', choices=KINDS, default=KINDS),

@@ -241,9 +241,9 @@ tool_runs:
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.iofabric.core.plugins.module_utils._module_entry import new_module, run_engine
-from ansible_collections.iofabric.core.plugins.module_utils._sdi import run_sdi
-from ansible_collections.iofabric.core.plugins.module_utils._store import HAS_JSONSCHEMA
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.module import new_module, run_engine
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.sdi_device import run_sdi
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state.store import HAS_JSONSCHEMA
 
 ARGUMENT_SPEC = dict(
     config=dict(type='list', elements='dict', options=dict(

@@ -406,9 +406,9 @@ tool_runs:
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.iofabric.core.plugins.module_utils._module_entry import new_module, run_engine
-from ansible_collections.iofabric.core.plugins.module_utils._store import HAS_JSONSCHEMA
-from ansible_collections.iofabric.core.plugins.module_utils._vnic import run_vnic
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.module import new_module, run_engine
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state.store import HAS_JSONSCHEMA
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.vnic_interface import run_vnic
 
 PATH_OPTIONS = dict(
     ioc_string=dict(type='str'),

@@ -24,7 +24,7 @@ def test_ships_the_collection_and_nothing_else(tarball):
     with tarfile.open(tarball) as archive:
         names = archive.getnames()
     assert 'plugins/modules/vnic_interface.py' in names and 'meta/runtime.yml' in names
-    assert 'plugins/module_utils/_pipeline.py' in names and 'LICENSE' in names
+    assert 'plugins/module_utils/_iofabric/core/pipeline.py' in names and 'LICENSE' in names
     leaked = [name for name in names if name.startswith(NOT_SHIPPED) or name in ('fabricsim', 'bench')]
     assert leaked == []
 

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from ansible_collections.iofabric.core.plugins.module_utils import _metrics as metrics
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.reconciler import metrics
 from tests.lib.ansible_run import REPO
 
 PROMTOOL = shutil.which('promtool')

@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from ansible_collections.iofabric.core.plugins.module_utils._eoib import run_eoib
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.eoib_gc import run_eoib
 
 VM = {name: '52:54:00:a1:00:0%d' % number for number, name in enumerate(('vm1', 'vm2', 'vm3', 'vm4'), 1)}
 XEN_MAC = '00:16:3e:00:00:07'

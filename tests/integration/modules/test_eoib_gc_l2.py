@@ -15,9 +15,9 @@ import uuid
 
 import pytest
 
-from ansible_collections.iofabric.core.plugins.module_utils import _guest_libvirt as glibvirt
-from ansible_collections.iofabric.core.plugins.module_utils._eoib import run_eoib
-from ansible_collections.iofabric.core.plugins.module_utils._errors import ValidationError
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.eoib.guests import libvirt_domains as glibvirt
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.eoib_gc import run_eoib
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import ValidationError
 
 VM2, VM4 = '52:54:00:a1:00:02', '52:54:00:a1:00:04'
 WEB, FORTY_TWO, THREE = '52:54:00:b0:00:01', '52:54:00:b0:00:02', '52:54:00:b0:00:03'

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from ansible_collections.iofabric.core.plugins.module_utils._sdi import run_sdi
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.sdi_device import run_sdi
 
 SAN_LUN = '1:0:3:0'  # sdb, one partition sdb1
 USES = {

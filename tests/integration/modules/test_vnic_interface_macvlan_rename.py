@@ -7,8 +7,8 @@ import select
 import struct
 import subprocess
 
-from ansible_collections.iofabric.core.plugins.module_utils._rtnl import open_socket, parse_link
-from ansible_collections.iofabric.core.plugins.module_utils._vnic import run_vnic
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.rtnl import open_socket, parse_link
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.vnic_interface import run_vnic
 
 RTMGRP_LINK = 1
 RTM_NEWLINK = 16

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from ansible_collections.iofabric.core.plugins.module_utils._reconcile import run_pass
-from ansible_collections.iofabric.core.plugins.module_utils._vnic import run_vnic
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.reconciler.reconcile import run_pass
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.vnic_interface import run_vnic
 
 S1 = 'EVIC in Chassis 0x00066a00db00001e, Slot 1, Ioc 1'
 S2 = 'EVIC in Chassis 0x00066a00db00001e, Slot 1, Ioc 2'

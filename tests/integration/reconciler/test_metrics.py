@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from ansible_collections.iofabric.core.plugins.module_utils._vnic import run_vnic
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.vnic_interface import run_vnic
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 RECONCILE = os.path.join(REPO, '.venv', 'bin', 'iofabric-reconcile')

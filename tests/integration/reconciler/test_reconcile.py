@@ -8,12 +8,12 @@ import subprocess
 
 import pytest
 
-from ansible_collections.iofabric.core.plugins.module_utils._eoib import run_eoib
-from ansible_collections.iofabric.core.plugins.module_utils._fcoe import run_fcoe
-from ansible_collections.iofabric.core.plugins.module_utils._lock import HostLock
-from ansible_collections.iofabric.core.plugins.module_utils._reconcile import BUSY, CHANGED, DRIFT, ERROR, PENDING, run_pass
-from ansible_collections.iofabric.core.plugins.module_utils._sdi import run_sdi
-from ansible_collections.iofabric.core.plugins.module_utils._vnic import run_vnic
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.eoib_gc import run_eoib
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.fcoe_interface import run_fcoe
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state.lock import HostLock
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.reconciler.reconcile import BUSY, CHANGED, DRIFT, ERROR, PENDING, run_pass
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.sdi_device import run_sdi
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.vnic_interface import run_vnic
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 RECONCILE = os.path.join(REPO, '.venv', 'bin', 'iofabric-reconcile')

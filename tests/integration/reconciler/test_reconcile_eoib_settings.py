@@ -2,8 +2,8 @@
 (issue 18.6 follow-up: the first stored parent's settings were applied to every parent), against fabricsim's
 mlx4_vnic driver and libvirt's test driver."""
 
-from ansible_collections.iofabric.core.plugins.module_utils._eoib import run_eoib
-from ansible_collections.iofabric.core.plugins.module_utils._reconcile import run_pass
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.eoib_gc import run_eoib
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.reconciler.reconcile import run_pass
 
 VM2, VM4 = '52:54:00:a1:00:02', '52:54:00:a1:00:04'
 

@@ -7,11 +7,11 @@ import signal
 import subprocess
 import threading
 
-from ansible_collections.iofabric.core.plugins.module_utils._fcoe import run_fcoe
-from ansible_collections.iofabric.core.plugins.module_utils._reconcile_watch import Watcher
-from ansible_collections.iofabric.core.plugins.module_utils._store import StateStore
-from ansible_collections.iofabric.core.plugins.module_utils._sysroot import Sysroot
-from ansible_collections.iofabric.core.plugins.module_utils._vnic import run_vnic
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.fcoe_interface import run_fcoe
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.reconciler.watch import Watcher
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state.store import StateStore
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysroot import Sysroot
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.vnic_interface import run_vnic
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 RECONCILE = os.path.join(REPO, '.venv', 'bin', 'iofabric-reconcile')

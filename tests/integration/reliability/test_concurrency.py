@@ -17,8 +17,8 @@ import time
 
 import yaml
 
-from ansible_collections.iofabric.core.plugins.module_utils._netlink import Netlink
-from ansible_collections.iofabric.core.plugins.module_utils._reconcile import BUSY, ERROR, run_pass
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.netlink import Netlink
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.reconciler.reconcile import BUSY, ERROR, run_pass
 from tests.lib.ansible_run import REPO, VENV_BIN
 
 SECONDS = float(os.environ.get('IOFABRIC_SOAK_SECONDS', '40'))

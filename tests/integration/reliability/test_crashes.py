@@ -35,15 +35,15 @@ import traceback
 
 import jsonschema
 
-from ansible_collections.iofabric.core.plugins.module_utils._atomic import TEMP_SUFFIX
-from ansible_collections.iofabric.core.plugins.module_utils._eoib import run_eoib
-from ansible_collections.iofabric.core.plugins.module_utils._fcoe import run_fcoe
-from ansible_collections.iofabric.core.plugins.module_utils._netlink import Netlink
-from ansible_collections.iofabric.core.plugins.module_utils._reconcile import ERROR, run_pass
-from ansible_collections.iofabric.core.plugins.module_utils._sdi import run_sdi
-from ansible_collections.iofabric.core.plugins.module_utils._store import KINDS
-from ansible_collections.iofabric.core.plugins.module_utils._store_schema import document_schema
-from ansible_collections.iofabric.core.plugins.module_utils._vnic import run_vnic
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state.atomic import TEMP_SUFFIX
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.eoib_gc import run_eoib
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.fcoe_interface import run_fcoe
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.netlink import Netlink
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.reconciler.reconcile import ERROR, run_pass
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.sdi_device import run_sdi
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state.store import KINDS
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state.schema import document_schema
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.vnic_interface import run_vnic
 from tests.lib.ansible_run import COLLECTIONS, REPO, VENV_BIN
 
 ITERATIONS = int(os.environ.get('IOFABRIC_CRASH_ITERATIONS', '1000'))

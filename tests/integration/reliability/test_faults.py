@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from ansible_collections.iofabric.core.plugins.module_utils._eoib import run_eoib
-from ansible_collections.iofabric.core.plugins.module_utils._fcoe import run_fcoe
-from ansible_collections.iofabric.core.plugins.module_utils._reconcile import ERROR, PENDING, run_pass
-from ansible_collections.iofabric.core.plugins.module_utils._sdi import run_sdi
-from ansible_collections.iofabric.core.plugins.module_utils._vnic import run_vnic
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.eoib_gc import run_eoib
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.fcoe_interface import run_fcoe
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.reconciler.reconcile import ERROR, PENDING, run_pass
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.sdi_device import run_sdi
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.vnic_interface import run_vnic
 from tests.lib.ansible_run import REPO
 
 RESULTS = os.path.join(REPO, 'build', 'reliability')

@@ -136,4 +136,4 @@ def test_the_installed_launcher_runs_a_pass(sim, playbook):
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 0 and proc.stdout.startswith('check done in'), proc.stdout + proc.stderr
     engine = open(sim.path('/usr/local/lib/iofabric/engine.py'), encoding='utf-8').read()
-    assert '"_reconcile.py":' in engine and '"_qlgc_kind.py":' in engine
+    assert '"_iofabric/reconciler/reconcile.py":' in engine and '"_iofabric/kinds/qlgc/kind.py":' in engine

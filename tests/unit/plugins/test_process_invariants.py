@@ -7,7 +7,7 @@ import os
 from tests.lib.ansible_run import REPO
 
 SHIPPED = sorted(glob.glob(os.path.join(REPO, 'plugins', '**', '*.py'), recursive=True))
-RUNNER = os.path.join(REPO, 'plugins', 'module_utils', '_runner.py')
+RUNNER = os.path.join(REPO, 'plugins', 'module_utils', '_iofabric', 'host', 'runner.py')
 
 
 def calls(path: str):

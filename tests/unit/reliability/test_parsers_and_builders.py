@@ -21,18 +21,18 @@ import struct
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from ansible_collections.iofabric.core.plugins.module_utils import _fcoe_cfg as fcoe_cfg
-from ansible_collections.iofabric.core.plugins.module_utils import _qlgc_cfg as qlgc_cfg
-from ansible_collections.iofabric.core.plugins.module_utils import _rtnl as rtnl
-from ansible_collections.iofabric.core.plugins.module_utils._dcbtool import parse_dcbtool, parse_lldptool_config
-from ansible_collections.iofabric.core.plugins.module_utils._eoib_live import parse_cmd, parse_info
-from ansible_collections.iofabric.core.plugins.module_utils._errors import IofabricError, ParseError, ValidationError
-from ansible_collections.iofabric.core.plugins.module_utils._guest_libvirt import GuestSourceError, nics_from_xml
-from ansible_collections.iofabric.core.plugins.module_utils._mlx4_vnicd import current as vendor_line
-from ansible_collections.iofabric.core.plugins.module_utils._qlgc_createstr import CreateParams, build
-from ansible_collections.iofabric.core.plugins.module_utils._qlgc_query import parse as parse_query
-from ansible_collections.iofabric.core.plugins.module_utils._scsi_use import parse_mountinfo, parse_swaps
-from ansible_collections.iofabric.core.plugins.module_utils._sdi_kind import SdiKind
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.fcoe import cfg as fcoe_cfg
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc import cfg as qlgc_cfg
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host import rtnl
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.dcb.dcbtool import parse_dcbtool, parse_lldptool_config
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.eoib.live import parse_cmd, parse_info
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import IofabricError, ParseError, ValidationError
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.eoib.guests.libvirt_domains import GuestSourceError, nics_from_xml
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.eoib.mlx4_vnicd import current as vendor_line
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc.createstr import CreateParams, build
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc.query import parse as parse_query
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.sdi.use import parse_mountinfo, parse_swaps
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.sdi.kind import SdiKind
 from fabricsim.clock import ManualClock
 from fabricsim.drivers.qlgc_parser import CreateStringError, parse as kernel_parse
 from fabricsim.fabric import Fabric

@@ -4,7 +4,7 @@ import subprocess
 
 from pyroute2 import IPRoute
 
-from ansible_collections.iofabric.core.plugins.module_utils._rtnl import dump_links, open_socket
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.rtnl import dump_links, open_socket
 
 
 def pyroute2_view(msg) -> dict:

@@ -67,7 +67,7 @@ def test_errors(fabric):
 
 
 def test_the_engine_parser_reads_the_simulator(fabric):
-    from ansible_collections.iofabric.core.plugins.module_utils._qlgc_query import parse
+    from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc.query import parse
     ports = parse(query(fabric, '-es')[1])
     assert [(p.key, p.state, len(p.iocs)) for p in ports] == [
         ('mlx4_0:1', 'Active', 2), ('mlx4_0:2', 'Active', 2), ('mlx4_1:1', 'Down', 0), ('mlx4_1:2', 'Active', 2)]

@@ -1,0 +1,94 @@
+# -*- coding: utf-8 -*-
+# Copyright: iofabric.core contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Resource-module states mapped onto desired objects, the same way for every kind.
+
+PRIVATE to the collection. A validated config item is a dict in which ``None`` means
+"not given". merged fills what is not given from the live object, replaced and
+overridden from the defaults; overridden and deleted also name objects to remove.
+"""
+
+from __future__ import annotations
+
+
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import ValidationError
+
+ACTION_STATES = ('merged', 'replaced', 'overridden', 'deleted')
+STATES = ACTION_STATES + ('gathered', 'rendered', 'parsed')
+
+
+def clone(value):
+    """A copy of declaration data (dicts, lists and scalars, as JSON has them): what deepcopy does
+    for it, without deepcopy's bookkeeping, which dominated a run over a thousand objects."""
+    if isinstance(value, dict):
+        return {key: clone(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [clone(item) for item in value]
+    return value
+
+
+def fill(spec: dict, base: dict) -> dict:
+    """Return spec with every None replaced by base's value, recursing into dicts."""
+    result = clone(spec)
+    for key, value in base.items():
+        if key not in result or result[key] is None:
+            result[key] = clone(value)
+        elif isinstance(result[key], dict) and isinstance(value, dict):
+            result[key] = fill(result[key], value)
+    return result
+
+
+def strip_none(value):
+    """Drop None values recursively (for results shown to users)."""
+    if isinstance(value, dict):
+        return {key: strip_none(item) for key, item in value.items() if item is not None}
+    if isinstance(value, list):
+        return [strip_none(item) for item in value]
+    return value
+
+
+def check_unique(items: list, field: str = 'config') -> None:
+    """items is [(object_id, spec)]; two items for one object is a contradiction."""
+    seen: dict = {}
+    for index, (object_id, _spec) in enumerate(items):
+        if object_id in seen:
+            raise ValidationError('%s[%d]' % (field, index),
+                                  'declares %s again (already declared by %s[%d])' % (object_id, field, seen[object_id]))
+        seen[object_id] = index
+
+
+def desired_objects(state: str, items: list, have: dict, kind) -> tuple:
+    """Compute (want, deletes) for an action state.
+
+    items: validated [(object_id, spec)] in declaration order
+    have:  live objects by id, in config shape
+    kind:  supplies defaults(spec), merge(spec, live) and in_scope(object_id, live)
+    """
+    want: dict = {}
+    deletes: list = []
+    if state == 'deleted':
+        return want, [object_id for object_id, _spec in items if object_id in have]
+    for object_id, spec in items:
+        if state == 'merged' and object_id in have:
+            spec = kind.merge(spec, have[object_id])
+        want[object_id] = fill(spec, kind.defaults(spec))
+    if state == 'overridden':
+        deletes = [object_id for object_id, live in have.items()
+                   if object_id not in want and kind.in_scope(object_id, live)]
+    return want, deletes
+
+
+# Kinds whose record() replaces their whole declaration by itself (eoib_gc's settings).
+RECORD_REPLACES = ('eoib',)
+
+
+def stored_only(state: str, items: list, want: dict, have: dict, stored, kind) -> list:
+    """Declarations the store holds for objects absent from the host, that a state removes: what
+    deleted names, and for overridden what it does not declare. desired_objects() deletes only live
+    objects; without this, a declaration whose object never came up (a port typo, a missing lower
+    link) could never be removed and was re-applied, and failed, by every reconciler pass."""
+    if state not in ('deleted', 'overridden') or kind.store_kind in RECORD_REPLACES:
+        return []
+    if state == 'deleted':
+        return [object_id for object_id, _spec in items if object_id in stored and object_id not in have]
+    return sorted(object_id for object_id in stored if object_id not in want and object_id not in have)

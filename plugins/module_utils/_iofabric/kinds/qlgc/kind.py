@@ -1,0 +1,409 @@
+# -*- coding: utf-8 -*-
+# Copyright: iofabric.core contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The qlgc VNIC kind: QLogic EVIC/VEx VNICs through the engine's pipeline.
+
+PRIVATE to the collection. Used by the vnic_interface module and by the reconciler.
+ib_qlgc_vnic_query runs once per pipeline run, never once per interface.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+from dataclasses import dataclass
+
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state import cfgfile
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc import cfg
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc import spec as qspec
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import IofabricError, SysfsError, ValidationError
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.kind import BaseKind, wait_until
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.plan import DONE, Action, Failure, Pending
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc.createstr import build
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc.live import (
+    CLASS_DIR,
+    INTERFACES,
+    read_port_dirs,
+    read_vnics,
+    viport_states,
+)
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc.plan import QlgcPlanner, create_params
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc.query import parse as parse_query
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc.resolve import (
+    LATE,
+    PORT_DOWN,
+    UNRESOLVED,
+    VISIBLE,
+    PortIndex,
+    resolve,
+)
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc.shape import live_vnic, predicted_vnic
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysfs import write_attr
+
+QUERY_TOOL = 'ib_qlgc_vnic_query'
+HELD = ('ambiguous', 'disruption', 'disconnect')   # pending decided by the plan, not by the paths' state
+EINVAL_HINTS = {
+    'create': 'the kernel refused the create string; likely: the IOC GUID and instance are already used by '
+              'another VNIC, or a value the driver rejects (see dmesg, "qlgc_vnic:")',
+    'update': 'the kernel refused the update; it only updates a disconnected path to non-zero, changed values',
+    'secondary': 'the kernel refused the secondary path; likely: no primary with this name, or the IOC GUID and '
+                 'instance are already in use',
+    'delete': 'the kernel does not know this VNIC',
+}
+
+
+@dataclass
+class QlgcOptions:
+    config_file: str = cfg.CFG_PATH
+    persist: bool = True
+    connect_timeout: float = 10.0
+    poll_interval: float = 0.05
+    allow_disruption: bool | None = None   # None: each VNIC's recorded choice (a reconciler pass), default true
+
+
+class QlgcKind(BaseKind):
+    store_kind = 'qlgc'
+
+    def __init__(self, sysroot, runner, options: QlgcOptions | None = None):
+        super().__init__()
+        self.sysroot = sysroot
+        self.runner = runner
+        self.options = options or QlgcOptions()
+        self.fields: dict = {}
+        self.live: dict = {}
+        self.index = PortIndex([], [])
+        self.targets: dict = {}
+        self.document = None
+        self.state = ''
+        self._want: dict = {}
+        self._config_text: tuple = ()
+        self._config_record: dict = {}
+        self._config_inputs: tuple = ()
+        self._created: dict = {}   # VNIC -> whether its create-primary was written (this run)
+
+    # -- validation and resource states ------------------------------------------------
+    def validate(self, config: list, state: str, fields: list) -> list:
+        self.state = state
+        items = []
+        for field, item in zip(fields, config):
+            name, spec = qspec.normalize(item, field)
+            self.fields[name] = field
+            items.append((name, spec))
+        if state not in ('deleted', 'parsed'):
+            _check_ioc_instances(items, self.fields)
+        return items
+
+    def defaults(self, spec: dict) -> dict:
+        return qspec.defaults(spec)
+
+    def merge(self, spec: dict, live: dict) -> dict:
+        declared = self.document.spec(spec['name']) if self.document is not None else None
+        # Paths not given keep their earlier declaration (so a string-declared path stays
+        # string-declared); only without one do they keep what the kernel shows.
+        return qspec.merge(qspec.merge(spec, declared or {}), live)
+
+    # -- live state ------------------------------------------------------------------
+    def read_live(self, document) -> dict:
+        self.document = document
+        self.live = read_vnics(self.sysroot)
+        self.index = self.query()
+        return {name: live_vnic(vnic, document.observation(name), self.index) for name, vnic in self.live.items()}
+
+    def query(self) -> PortIndex:
+        port_dirs = read_port_dirs(self.sysroot)
+        try:
+            run = self.runner.run(QUERY_TOOL, ['-es'])
+            return PortIndex(parse_query(run.stdout), port_dirs)
+        except IofabricError as exc:
+            return PortIndex(None, port_dirs, str(exc))
+
+    # -- plan ------------------------------------------------------------------------
+    def plan(self, want: dict, have: dict, deletes: list, document):
+        for name, spec in want.items():
+            if spec.get('primary') is None:
+                raise ValidationError(self.fields.get(name, name) + '.primary', 'a qlgc VNIC needs a primary path')
+        self.targets = {(name, which): resolve(spec[which], self.index)
+                        for name, spec in want.items() for which in qspec.PATHS if spec.get(which)}
+        self._want = want
+        reason = 'state=deleted' if self.state == 'deleted' else 'not in the overridden declaration'
+        planner = QlgcPlanner(want, self.live, deletes, self.targets, document.observations, reason,
+                              self.disruption_allowed)
+        plan = planner.build()
+        self._fail_unreadable(plan, set(want))
+        for note in planner.notes:
+            plan.warnings.append(note)
+        self.add_extra('config_refresh', planner.notes)
+        rewritten: dict = {}
+        for action in plan.actions:
+            if action.op.startswith(('create-', 'update-')):
+                rewritten.setdefault(action.object, set()).add(action.detail['path'])
+        failed = {failure.object for failure in plan.failures}
+        plan.predicted = {}
+        for name, spec in want.items():
+            if name in failed:
+                if name in have:
+                    plan.predicted[name] = have[name]
+                continue
+            paths = {which: self.targets[(name, which)] for which in qspec.PATHS if (name, which) in self.targets}
+            plan.predicted[name] = predicted_vnic(spec, have.get(name), paths, rewritten.get(name, set()))
+        for name, shape in have.items():
+            if name not in want and name not in deletes:
+                plan.predicted[name] = shape
+        self._plan_config(plan, want, deletes, document)
+        return plan
+
+    def _fail_unreadable(self, plan, names: set) -> None:
+        """A VNIC with an attribute the reader could not understand is reported failed and left alone:
+        nothing is planned on what could not be seen. A delete goes ahead: it needs only the name."""
+        unreadable = {name: vnic.error for name, vnic in self.live.items() if vnic.error and name in names}
+        if not unreadable:
+            return
+        plan.actions = [action for action in plan.actions if action.object not in unreadable]
+        plan.pending = [item for item in plan.pending if item.object not in unreadable]
+        plan.failures = [item for item in plan.failures if item.object not in unreadable]
+        for name, error in sorted(unreadable.items()):
+            plan.fail(name, 'could not read the VNIC: %s; nothing was changed on it' % error)
+
+    def disruption_allowed(self, name: str) -> bool:
+        """The task's allow_disruption; in a reconciler pass, the one recorded by the VNIC's last task."""
+        if self.options.allow_disruption is not None:
+            return self.options.allow_disruption
+        return self.document is None or self.document.observation(name).get('allow_disruption') is not False
+
+    def _plan_config(self, plan, want: dict, deletes: list, document) -> None:
+        if not self.options.persist or self.state not in ('merged', 'replaced', 'overridden', 'deleted'):
+            return
+        config = cfgfile.read(self.sysroot, self.options.config_file)
+        old_text = config.text
+        deletes = sorted(set(deletes) | set(self._forgotten(want, document)))
+        # A new VNIC that is not created in this run (its IOC string is ambiguous, or its plan failed: a port
+        # typo) is not written either; a create that fails when applied is taken out then
+        # (_config_without_failed_creates).
+        unresolved = {item.object for item in plan.pending if item.waiting_for == 'ambiguous'}
+        unresolved |= {failure.object for failure in plan.failures}
+        unresolved -= set(self.live)
+        want = {name: spec for name, spec in want.items() if name not in unresolved}
+        if not config.exists and not want:
+            return   # no qlgc VNIC to write (a macvlan-only run, say): no vendor file to create
+        own_file = self.state == 'overridden'
+        self._config_inputs = (old_text, want, deletes, own_file)
+        specs = [qspec.merge(spec, {}) for spec in want.values()]
+        inputs = _digest(json.dumps([specs, sorted(deletes), own_file], sort_keys=True))
+        seen = document.observation(self.options.config_file)
+        if seen.get('file') == _digest(old_text) and seen.get('inputs') == inputs:
+            # The file is byte for byte what the last run rendered from this very declaration:
+            # nothing to merge (parsing and rendering 1,024 blocks took over half a second).
+            quirks = seen.get('quirks', [])
+            new_text = old_text
+        else:
+            new_text, quirks = cfg.merge_text(old_text, specs, deletes, own_file=own_file)
+        self._config_record = {'file': _digest(new_text), 'inputs': inputs, 'quirks': quirks or None}
+        if new_text == old_text:
+            document.observe(self.options.config_file, **self._config_record)
+        for quirk in quirks:
+            plan.warnings.append('%s line %d: %s' % (self.options.config_file, quirk['line'], quirk['message']))
+        if new_text != old_text:
+            plan.actions.append(Action(self.options.config_file, 'write-config', 'persist the declaration for the '
+                                       'vendor init script', {'file': self.options.config_file}))
+            plan.diffs.append({'before': cfgfile.printable(old_text), 'after': cfgfile.printable(new_text),
+                               'before_header': self.options.config_file, 'after_header': self.options.config_file})
+            self._config_text = (config, new_text)
+
+    def _forgotten(self, want: dict, document) -> list:
+        """VNICs whose declaration this run removes from the store although the kernel has none (a create
+        that failed: a port typo): their block goes from the boot config too, as the pipeline's forget does."""
+        if self.state == 'deleted':
+            return [name for name in self.fields if name in document.objects and name not in self.live]
+        if self.state == 'overridden':
+            return [name for name in document.objects if name not in want and name not in self.live]
+        return []
+
+    # -- apply -----------------------------------------------------------------------
+    def _config_without_failed_creates(self) -> None:
+        """A VNIC whose create failed in this run is not written into the boot config (what the file had
+        for it, if anything, stays)."""
+        failed = sorted(name for name, created in self._created.items() if not created)
+        if not failed or not self._config_inputs:
+            return
+        old_text, want, deletes, own_file = self._config_inputs
+        specs = [qspec.merge(spec, {}) for name, spec in want.items() if name not in failed]
+        text, _quirks = cfg.merge_text(old_text, specs, deletes, own_file=own_file)
+        self._config_text = (self._config_text[0], text)
+        self._config_record = dict(self._config_record, file=_digest(text), inputs=None)
+
+    def apply(self, action: Action, document) -> None:
+        if action.op == 'write-config':
+            self._config_without_failed_creates()
+            config, text = self._config_text
+            config.write(text)
+            document.observe(self.options.config_file, **self._config_record)
+            return
+        if action.op == 'delete':
+            target = self.sysroot.path(CLASS_DIR, INTERFACES, 'delete_vnic')
+            write_attr(target, action.object.encode('ascii'), EINVAL_HINTS['delete'], (errno.EINVAL,))
+            document.observe(action.object, instance=None, pkey=None, ib_multicast=None)
+            return
+        which = action.detail['path']
+        target = self.targets[(action.object, which)]
+        params = create_params(action.object, self.want_spec(action.object), target)
+        directory = 'vnic-%s-%s' % (target.ibdev, target.port)
+        hint = EINVAL_HINTS['update' if action.op.startswith('update') else
+                            'secondary' if which == 'secondary' else 'create']
+        data = build(params)
+        creating = action.op == 'create-primary' and action.object not in self.live
+        if creating:
+            self._created[action.object] = False
+        try:
+            write_attr(self.sysroot.path(CLASS_DIR, directory, 'create_' + which), data, hint, (errno.EINVAL,))
+            if creating:
+                self._created[action.object] = True
+        except SysfsError as exc:
+            if exc.errno == errno.EINVAL:
+                exc.args = ('%s; string written: %s' % (exc.args[0], data.decode('ascii')),)
+            raise
+        observation = document.observation(action.object)
+        instances = dict(observation.get('instance', {}), **{which: target.instance})
+        pkeys = dict(observation.get('pkey', {}), **{which: target.pkey})
+        document.observe(action.object, instance=instances, pkey=pkeys,
+                         ib_multicast=self.want_spec(action.object).get('ib_multicast'))
+
+    def want_spec(self, name: str) -> dict:
+        return self._want[name]
+
+    def facts(self) -> dict:
+        """The local ports and the IOCs visible through each, from this run's one query."""
+        ports = [{'hca': port.hca, 'hca_no': port.hca_no, 'port': port.port, 'port_guid': port.port_guid,
+                  'state': port.state or 'Active',
+                  'iocs': [{'ioc_guid': ioc.ioc_guid, 'dgid': ioc.dgid, 'ioc_string': ioc.ioc_string,
+                            'pkey': None if ioc.pkey is None else '%04x' % ioc.pkey} for ioc in port.iocs]}
+                 for port in self.index.ports]
+        facts: dict = {'ports': ports}
+        if self.index.query_error:
+            facts['query_error'] = self.index.query_error
+        return facts
+
+    # -- verify ----------------------------------------------------------------------
+    def verify(self, want: dict, deletes: list, plan, document) -> tuple:
+        failed = {failure.object for failure in plan.failures}
+        expected = [(name, which) for (name, which), target in self.targets.items()
+                    if name in want and name not in failed and target.status == VISIBLE]
+        # Only what can have changed is read back: VNICs an action touched, and paths that were
+        # not connected yet. A re-run of 1,024 unchanged VNICs then reads one attribute each.
+        touched = {action.object for action in plan.actions if action.status == DONE} | set(deletes)
+        # What apply wrote connects afresh (a recreated path was connected before it, and is not now): wait on
+        # those too, not only on the paths the reading before apply showed disconnected.
+        written = {(action.object, action.detail.get('path')) for action in plan.actions if action.status == DONE}
+        recreated = {action.object for action in plan.actions if action.status == DONE and action.op == 'delete'}
+        waiting = [(name, which) for name, which in expected
+                   if not self._connected(name, which) or (name, which) in written or name in recreated]
+        if waiting and self.options.connect_timeout > 0:
+            wait_until(lambda: all(state == 'VIPORT_CONNECTED' for state in
+                                   viport_states(self.sysroot, waiting).values()),
+                       self.options.connect_timeout, self.options.poll_interval)
+        again = touched | {name for name, _which in waiting}
+        if again:
+            fresh = read_vnics(self.sysroot, again)
+            self.live = {name: vnic for name, vnic in self.live.items() if name not in again}
+            self.live.update(fresh)
+        after = {name: live_vnic(vnic, document.observation(name), self.index) for name, vnic in self.live.items()}
+        # Decided at plan time, whatever the paths show now: an ambiguous IOC string, a refused disruption,
+        # a stale connected path waiting to drop.
+        skipped = {item.object for item in plan.pending if item.waiting_for in ('ambiguous', 'disruption')}
+        held = [item for item in plan.pending if item.waiting_for in HELD or item.object in skipped]
+        pending, failures = list(held), []
+        for name in sorted(want):
+            if name in failed or name in skipped:
+                continue
+            vnic = self.live.get(name)
+            if vnic is None:
+                failures.append(Failure(name, 'declared VNIC is not present after apply'))
+                continue
+            for which in qspec.PATHS:
+                target = self.targets.get((name, which))
+                path = vnic.paths.get(which)
+                if target is None or (path is not None and path.connected) or any(
+                        item.object == name and item.reason.startswith(which + ' path') for item in held):
+                    continue
+                if target.status in (LATE, PORT_DOWN, UNRESOLVED):
+                    # Unresolved: the query failed, so the path was written idle; the next run
+                    # (or the reconciler) resolves it once the query answers again.
+                    pending.append(Pending(name, '%s path: %s' % (which, target.reason),
+                                           {LATE: 'ioc', PORT_DOWN: 'port', UNRESOLVED: 'query'}[target.status]))
+                elif path is None:
+                    failures.append(Failure(name, '%s path is missing after apply' % which))
+                else:
+                    pending.append(Pending(name, '%s path not connected after %.1f s (viport %s, link %s)' % (
+                        which, self.options.connect_timeout, path.viport_state, path.link_state), 'connect'))
+        return after, pending, failures
+
+    def _connected(self, name: str, which: str) -> bool:
+        vnic = self.live.get(name)
+        path = vnic.paths.get(which) if vnic is not None else None
+        return path is not None and path.connected
+
+    def record(self, document, want: dict, deletes: list, state: str) -> None:
+        for name in deletes:
+            document.forget(name)
+        for name, spec in want.items():
+            document.declare(name, spec)
+            if self.options.allow_disruption is not None:   # a task's choice; a pass keeps it
+                document.observe(name, allow_disruption=False if self.options.allow_disruption is False else None)
+
+    # -- offline states ----------------------------------------------------------------
+    def render(self, specs: list) -> dict:
+        strings = []
+        for spec in specs:
+            for which in qspec.PATHS:
+                path = spec.get(which)
+                if not path:
+                    continue
+                target = resolve(path, PortIndex(None, [], 'offline (state=rendered)'))
+                strings.append({'name': spec['name'], 'path': which,
+                                'port': {'hca': path.get('hca'), 'port': path.get('port'),
+                                         'port_guid': path.get('port_guid')},
+                                'string': build(create_params(spec['name'], spec, target)).decode('ascii')})
+        text, _quirks = cfg.merge_text('', specs, [], own_file=True)
+        return {'rendered': {'config': text, 'create_strings': strings}}
+
+    def parse(self, text: str) -> list:
+        parsed = cfg.parse(text)
+        self.add_extra('quirks', parsed.quirks)
+        return [strip(item) for item in parsed.items]
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(cfgfile.digest_bytes(text)).hexdigest()
+
+
+def _check_ioc_instances(items: list, fields: dict) -> None:
+    """The kernel refuses a second path to the same IOC with the same instance (EINVAL, after the
+    first was created): refuse the declaration instead, before anything is written. The IOC is
+    named as the vendor rule picks it: by GUID when a DGID is given or there is no IOC string."""
+    seen: dict = {}
+    for name, spec in items:
+        for which in qspec.PATHS:
+            path = spec.get(which) or {}
+            if path.get('ioc_guid') and (path.get('dgid') or not path.get('ioc_string')):
+                ioc = ('IOC GUID %s' % path['ioc_guid'], path['ioc_guid'])
+            elif path.get('ioc_string'):
+                ioc = ('IOC "%s"' % path['ioc_string'], path['ioc_string'])
+            else:
+                continue
+            key = (ioc[1], path.get('instance') or 0)
+            where = '%s.%s' % (fields.get(name, name), which)
+            if key in seen:
+                raise ValidationError(where, '%s instance %d is already used by %s; the kernel allows one path per IOC '
+                                             'and instance, so give one of them another instance' % (
+                                                 ioc[0], key[1], seen[key]))
+            seen[key] = where
+
+
+def strip(item: dict) -> dict:
+    result = {}
+    for key, value in item.items():
+        if isinstance(value, dict):
+            value = {k: val for k, val in value.items() if val is not None}
+        if value is not None:
+            result[key] = value
+    return result

@@ -1,0 +1,276 @@
+"""_scsi_use on the host's real kernel: loop devices stand in for the SCSI disk (the evidence is block-layer
+evidence: holders/, mountinfo, /proc/swaps, /proc/*/fd, /sys/fs/btrfs, O_EXCL), with real partitions
+(losetup -P), real mounts, real swap, a real open through a mknod'ed alias node and a real two-device btrfs.
+device-mapper and md are not in this host's kernel: those stacks are tested on fabricsim
+(tests/integration/modules/test_sdi_stacks.py) and on the VM lane (tests/vm/test_sdi_device.py).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import stat
+import struct
+import subprocess
+import time
+
+import pytest
+
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import IofabricError
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.sdi.live import LiveDevice
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.sdi.use import (
+    Mount,
+    blocking,
+    evidence,
+    parse_mountinfo,
+    parse_swaps,
+    read_host_use,
+)
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysroot import Sysroot
+
+MB = 1 << 20
+ROOT = Sysroot('/')
+
+
+def _need(condition: bool, reason: str) -> None:
+    if not condition:
+        pytest.skip(reason)
+
+
+def _run(*argv: str) -> str:
+    return subprocess.run(list(argv), check=True, capture_output=True, text=True, timeout=60).stdout.strip()
+
+
+def _kernel_has(fstype: str) -> bool:
+    with open('/proc/filesystems', encoding='ascii') as handle:
+        return any(line.split()[-1] == fstype for line in handle if line.strip())
+
+
+class Loops:
+    """Loop devices made for one test and always torn down (mounts, swap, loops, in reverse order)."""
+
+    def __init__(self, tmp_path):
+        self.tmp = tmp_path
+        self.undo: list = []
+
+    def disk(self, name: str, size_mb: int = 64, partition: bool = False) -> LiveDevice:
+        image = self.tmp / (name + '.img')
+        with open(image, 'wb') as handle:
+            handle.truncate(size_mb * MB)
+            if partition:   # one MBR partition (type 0x83) from sector 2048 to the end
+                entry = struct.pack('<B3sB3sII', 0, b'\0\0\0', 0x83, b'\0\0\0', 2048, size_mb * 2048 - 2048)
+                handle.seek(446)
+                handle.write(entry)
+                handle.seek(510)
+                handle.write(b'\x55\xaa')
+        node = _run('losetup', '--find', '--show', '--partscan', str(image))
+        self.undo.append(('losetup', '-d', node))
+        disk = os.path.basename(node)
+        partitions = []
+        if partition:
+            if not os.path.exists('/sys/block/%s/%sp1' % (disk, disk)):
+                # A kernel built without MBR parsing (this host's) still adds partitions through BLKPG.
+                _run('addpart', node, '1', '2048', str(size_mb * 2048 - 2048))
+            for _attempt in range(100):   # the partition exists at once; its node comes with the uevent
+                if os.path.exists(node + 'p1'):
+                    break
+                time.sleep(0.05)
+            partitions = ['%sp1' % disk]
+        return LiveDevice('99:0:0:0', disk=disk, partitions=partitions)
+
+    def mkfs(self, node: str, fstype: str = 'ext4') -> None:
+        _run('mkfs.%s' % fstype, '-q', *(['-F'] if fstype == 'ext4' else ['-f']), node)
+
+    def mount(self, source: str, name: str, *options: str) -> str:
+        target = self.tmp / name
+        target.mkdir(exist_ok=True)
+        _run('mount', *options, source, str(target))
+        self.undo.append(('umount', '-l', str(target)))
+        return str(target)
+
+    def swapon(self, node: str) -> None:
+        _run('mkswap', node)
+        _run('swapon', '--priority', '-2', node)
+        self.undo.append(('swapoff', node))
+
+    def alias(self, name: str, of: str) -> str:
+        """A block node with another name and the same numbers, as a udev rule makes (/dev/oracleasm/disks/...)."""
+        path = str(self.tmp / name)
+        os.mknod(path, stat.S_IFBLK | 0o600, os.stat(of).st_rdev)
+        return path
+
+    def close(self) -> None:
+        for argv in reversed(self.undo):
+            subprocess.run(list(argv), capture_output=True, timeout=60, check=False)
+
+
+@pytest.fixture
+def loops(tmp_path):
+    _need(os.geteuid() == 0 and shutil.which('losetup') is not None and os.path.exists('/dev/loop-control'),
+          'needs root and loop devices')
+    made = Loops(tmp_path)
+    yield made
+    made.close()
+
+
+def unreadable_processes() -> set:
+    """Pids whose open files this test process cannot read, found without the code under test (here: pid 1 of
+    the sandbox, outside this user namespace). The module must fail closed on them; tests then compare the rest."""
+    pids = set()
+    for pid in filter(str.isdigit, os.listdir('/proc')):
+        try:
+            for fd in os.listdir('/proc/%s/fd' % pid):
+                os.stat('/proc/%s/fd/%s' % (pid, fd))
+        except PermissionError:
+            pids.add(pid)
+        except OSError:
+            continue
+    return pids
+
+
+def seen(device, use=None) -> list:
+    """The evidence, less the fail-closed lines about processes this host does not let root see into (asserted)."""
+    items = evidence(ROOT, device, use or read_host_use(ROOT))
+    hidden = unreadable_processes()
+    unseen = [item for item in items if str(item).startswith('unseen: could not read the open files of pid ')]
+    assert {str(item).split()[9] for item in unseen} >= hidden
+    assert all(not item.overridable for item in unseen)   # fails closed, force or not
+    return [item for item in items if item not in unseen]
+
+
+def found(device, use=None) -> list:
+    return [str(item) for item in seen(device, use)]
+
+
+def test_an_idle_disk_with_a_partition_has_no_evidence(loops):
+    disk = loops.disk('idle', partition=True)
+    assert found(disk) == []
+
+
+def test_a_mounted_partition_is_found_by_its_number(loops):
+    disk = loops.disk('data', partition=True)
+    loops.mkfs('/dev/%s' % disk.partitions[0])
+    # Mounted through an alias node: mountinfo's source names the alias, its major:minor names the partition.
+    target = loops.mount(loops.alias('data-alias', '/dev/%s' % disk.partitions[0]), 'mnt')
+    assert found(disk) == ['mount: %s is mounted on %s' % (disk.partitions[0], target)]
+
+
+def test_an_open_through_an_alias_node_is_found_by_st_rdev(loops):
+    disk = loops.disk('asm', partition=True)
+    alias = loops.alias('DATA1', '/dev/%s' % disk.partitions[0])
+    fd = os.open(alias, os.O_RDONLY)
+    try:
+        with open('/proc/self/comm', encoding='utf-8') as handle:
+            comm = handle.read().strip()
+        assert found(disk) == ['open: %s is open by pid %d (%s) fd %d through %s'
+                               % (disk.partitions[0], os.getpid(), comm, fd, alias)]
+    finally:
+        os.close(fd)
+    assert found(disk) == []
+
+
+def test_swap_on_a_partition_through_an_alias_is_protected_even_with_force(loops):
+    disk = loops.disk('swap', partition=True)
+    alias = loops.alias('swap-alias', '/dev/%s' % disk.partitions[0])
+    try:
+        loops.swapon(alias)
+    except subprocess.CalledProcessError as exc:
+        pytest.skip('swapon refused on this host: %s' % exc.stderr)
+    items = seen(disk)
+    assert [str(item) for item in items] == ['protected: %s is active swap (%s)' % (disk.partitions[0], alias)]
+    assert [str(item) for item in blocking(items, force=True)] == [str(items[0])]
+
+
+def test_every_member_of_a_two_device_btrfs_is_found(loops):
+    _need(_kernel_has('btrfs'), 'the host kernel has no btrfs (/proc/filesystems)')
+    _need(shutil.which('mkfs.btrfs') is not None, 'mkfs.btrfs (btrfs-progs) is not installed')
+    first, second = loops.disk('btrfs-a', size_mb=128), loops.disk('btrfs-b', size_mb=128)
+    _run('mkfs.btrfs', '-q', '-f', '-d', 'single', '-m', 'single', '/dev/' + first.disk, '/dev/' + second.disk)
+    _run('btrfs', 'device', 'scan', '/dev/' + first.disk, '/dev/' + second.disk)
+    target = loops.mount('/dev/' + first.disk, 'srv')
+    fsid = _run('blkid', '-o', 'value', '-s', 'UUID', '/dev/' + first.disk) if shutil.which('blkid') else None
+    use = read_host_use(ROOT)
+    mount = [m for m in use.mounts if m.target == target][0]
+    assert mount.dev[0] == 0   # btrfs shows an anonymous 0:NN: the number names no member
+    members = ', '.join(sorted([first.disk, second.disk]))
+    second_found = found(second, use)
+    assert len(second_found) == 1 and second_found[0].startswith('btrfs: %s is a member of btrfs ' % second.disk)
+    assert second_found[0].endswith('(devices %s) mounted on %s' % (members, target))
+    if fsid:
+        assert fsid in second_found[0]
+    first_found = found(first, use)
+    assert 'mount: %s is mounted on %s' % (first.disk, target) in first_found   # by the mount source
+
+
+def test_a_loop_device_backed_by_a_file_on_the_disk_joins_the_stack(loops):
+    disk = loops.disk('host', partition=True)
+    loops.mkfs('/dev/%s' % disk.partitions[0])
+    outer = loops.mount('/dev/%s' % disk.partitions[0], 'outer')
+    inner_disk = Loops(loops.tmp / 'outer')
+    try:
+        inner = inner_disk.disk('inner', size_mb=16)
+        loops.undo.extend(inner_disk.undo)
+        inner_disk.undo = []
+        loops.mkfs('/dev/' + inner.disk)
+        nested = loops.mount('/dev/' + inner.disk, 'nested')
+        assert found(disk) == [
+            'mount: %s is mounted on %s' % (disk.partitions[0], outer),
+            'mount: %s mounted on %s -> %s (backing file %s/inner.img) mounted on %s'
+            % (disk.partitions[0], outer, inner.disk, outer, nested),
+            'holder: %s mounted on %s -> %s (backing file %s/inner.img) holds it'
+            % (disk.partitions[0], outer, inner.disk, outer),
+        ]
+    finally:
+        inner_disk.close()
+
+
+def test_a_loop_whose_backing_file_was_deleted_still_joins_the_stack(loops):
+    disk = loops.disk('gone', partition=True)
+    loops.mkfs('/dev/%s' % disk.partitions[0])
+    outer = loops.mount('/dev/%s' % disk.partitions[0], 'outer')
+    image = os.path.join(outer, 'scratch.img')
+    with open(image, 'wb') as handle:
+        handle.truncate(16 * MB)
+    node = _run('losetup', '--find', '--show', image)
+    loops.undo.append(('losetup', '-d', node))
+    os.unlink(image)   # backing_file now reads "<path> (deleted)": only the loop driver knows where it lived
+    assert found(disk) == [
+        'mount: %s is mounted on %s' % (disk.partitions[0], outer),
+        'holder: %s mounted on %s -> %s (backing file %s (deleted)) holds it'
+        % (disk.partitions[0], outer, os.path.basename(node), image),
+    ]
+
+
+def test_a_mount_this_namespace_cannot_see_is_found_by_o_excl(loops):
+    _need(shutil.which('unshare') is not None, 'needs unshare(1)')
+    disk = loops.disk('hidden', partition=True)
+    loops.mkfs('/dev/%s' % disk.partitions[0])
+    target = loops.tmp / 'hidden-mnt'
+    target.mkdir()
+    holder = subprocess.Popen(['unshare', '--mount', '--propagation', 'private', 'sh', '-c',
+                               'mount /dev/%s %s && echo mounted && exec sleep 600' % (disk.partitions[0], target)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == 'mounted'
+        items = seen(disk)
+        assert [item.kind for item in items] == ['exclusive', 'exclusive']   # the partition, and its disk
+        assert str(items[0]).startswith('exclusive: %s is claimed exclusively by something' % disk.disk)
+        assert blocking(items, force=True) == items
+    finally:
+        holder.send_signal(signal.SIGTERM)
+        holder.wait(timeout=30)
+
+
+def test_parse_mountinfo_unescapes_and_keeps_numbers():
+    line = '36 35 98:0 /mnt1 /mnt\\040two rw,noatime master:1 - ext3 /dev/root rw,errors=continue\n'
+    assert parse_mountinfo(line + 'garbage\n') == [Mount((98, 0), '/dev/root', '/mnt two', 'ext3', 36, False)]
+    nodev = '48 27 0:40 / /srv/sim rw,nosuid,nodev,relatime - fuse fabricsim-sys rw\n'
+    assert parse_mountinfo(nodev)[0].nodev is True
+    with pytest.raises(IofabricError):
+        parse_mountinfo(None)
+
+
+def test_parse_swaps_reads_the_kernel_format():
+    text = 'Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/dev/dm-1                               partition\t8388604\t0\t-2\n'
+    assert parse_swaps(text) == [('/dev/dm-1', 'partition')]
