@@ -63,9 +63,11 @@ if [[ ! -x .venv/bin/fabricsim ]]; then
     chmod +x .venv/bin/fabricsim
 fi
 # The reconciler from the checkout, as the role's launcher runs it from its install directory.
-if [[ ! -x .venv/bin/iofabric-reconcile ]]; then
-    printf '#!%s\nimport sys\nsys.path.insert(0, %s)\nfrom ansible_collections.iofabric.core.plugins.module_utils._iofabric.reconciler.cli import main\nsys.exit(main())\n' \
-        "$repo/.venv/bin/python" "'$repo/.venv/collections'" > .venv/bin/iofabric-reconcile
+# Rewritten whenever it differs (the engine's layout changed once: a stale one imported a module that had moved).
+launcher=$(printf '#!%s\nimport sys\nsys.path.insert(0, %s)\nfrom ansible_collections.iofabric.core.plugins.module_utils._iofabric.reconciler.cli import main\nsys.exit(main())\n' \
+    "$repo/.venv/bin/python" "'$repo/.venv/collections'")
+if [[ "$(cat .venv/bin/iofabric-reconcile 2>/dev/null)" != "$launcher" ]]; then
+    printf '%s\n' "$launcher" > .venv/bin/iofabric-reconcile
     chmod +x .venv/bin/iofabric-reconcile
 fi
 
