@@ -46,6 +46,7 @@ def gather(sysroot: str, netns: str | None = None, kinds: tuple = ORDER, lock_ti
                 kind = build_kind(name, ctx, document)
                 request = declared_request(name, declared, True, kind) if declared[0] else \
                     Request('gathered', [kind.settings] if name == 'eoib' else [], check_mode=True)
+                request.facts = True
                 result = run(kind, request, store)
             except IofabricError as exc:
                 report['fabric'][name] = {'declared': len(declared[0]), 'error': str(exc)}
@@ -84,7 +85,7 @@ def as_facts(report: dict) -> dict:
 def _add_kind(report: dict, name: str, kind, declared: tuple, result: dict, document) -> None:
     live = result['before'] if 'before' in result else result.get('gathered', [])
     live_ids = [item.get(ID_KEYS[name]) for item in live]
-    facts = dict(kind.facts(), declared=len(declared[0]), live=live)
+    facts = dict(result.get('kind_facts') or {}, declared=len(declared[0]), live=live)
     if name != 'eoib':
         facts['unmanaged'] = sorted(str(i) for i in live_ids if i is not None and i not in set(declared[0]))
     report['fabric'][name] = facts
