@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.drift import object_rows
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import IofabricError, ValidationError
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.plan import DONE, FAILED, SKIPPED, Action, Failure
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.kind import Kind, PlanInput
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.plan import DONE, FAILED, SKIPPED, Action, Failure, Outcome
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.resource import (
     ACTION_STATES,
     check_unique,
@@ -40,12 +41,13 @@ class Request:
     check_mode: bool = False
     fields: list | None = None  # where each config item came from, for error messages
     ids: list | None = None     # the reconciler: the object ids the declarations were recorded under
+    facts: bool = False         # fabric_info: add the kind's facts (Kind.facts) to the result
 
     def item_fields(self) -> list:
         return self.fields or ['config[%d]' % number for number in range(len(self.config or []))]
 
 
-def run(kind, request: Request, store=None) -> dict:
+def run(kind: Kind, request: Request, store=None) -> dict:
     """Run one request through the pipeline and return an Ansible-style result dict."""
     if request.state == 'parsed':
         return dict({'changed': False, 'parsed': kind.parse(request.running_config or '')}, **kind.extras)
@@ -63,26 +65,34 @@ def run(kind, request: Request, store=None) -> dict:
     read_only = request.check_mode or request.state == 'gathered'
     with store.locked(exclusive=not read_only):
         document = store.load(kind.store_kind)
-        have = kind.read_live(document)
+        live = kind.read_live(document)
+        have = live.objects
         if request.state == 'gathered':
-            return _result(kind, store, False, {'gathered': [strip_none(obj) for obj in have.values()]})
+            body = {'gathered': [strip_none(obj) for obj in have.values()]}
+            if request.facts:
+                body['kind_facts'] = kind.facts(live, None)
+            return _result(kind, store, False, body)
         if request.state not in ACTION_STATES:
             raise ValidationError('state', 'unknown state %r' % request.state)
-        want, deletes = desired_objects(request.state, items, have, kind)
-        plan = kind.plan(want, have, deletes, document)
+        want, deletes = desired_objects(request.state, items, have, kind,
+                                        merge=lambda spec, live_object: kind.merge(spec, live_object, live, document))
+        plan = kind.plan(PlanInput(want, deletes, live, document, request.state))
         forgets = stored_only(request.state, items, want, have, document.objects, kind)
         plan.actions.extend(Action(object_id, FORGET, 'declared in the state store but absent from the host '
                                    '(state %s): the declaration is removed' % request.state) for object_id in forgets)
+        declared = list(want) + deletes + forgets
+        facts = kind.facts(live, plan) if request.facts else None
         if request.check_mode:
-            return _finish(kind, store, have, plan.predicted, plan, plan.pending, plan.failures, True,
-                           list(want) + deletes + forgets)
+            return _finish(kind, store, Outcome(have, plan.predicted, plan, plan.pending, plan.failures, declared,
+                                                checked=True, facts=facts))
         _apply(kind, plan, document)
-        after, pending, failures = kind.verify(want, deletes, plan, document)
+        verified = kind.verify(want, deletes, plan, document)
+        failures = plan.failures + verified.failures
         kind.record(document, want, deletes + forgets, request.state)
-        track(document, want, pending, plan.failures + failures, plan.actions, time.time())
+        track(document, want, verified.pending, failures, plan.actions, time.time())
         store.save(document)
-        return _finish(kind, store, have, after, plan, pending, plan.failures + failures, False,
-                       list(want) + deletes + forgets)
+        return _finish(kind, store, Outcome(have, verified.after, plan, verified.pending, failures, declared,
+                                            checked=False, facts=facts))
 
 
 def _apply(kind, plan, document) -> None:
@@ -95,7 +105,7 @@ def _apply(kind, plan, document) -> None:
             continue
         try:
             if action.op != FORGET:   # a store-only change: record() forgets it with the deletes
-                kind.apply(action, document)
+                kind.apply(action, plan, document)
             action.status = DONE
         except IofabricError as exc:
             action.status = FAILED
@@ -104,7 +114,8 @@ def _apply(kind, plan, document) -> None:
             plan.failures.append(Failure(action.object, '%s failed: %s' % (action.op, exc), exc.details()))
 
 
-def _finish(kind, store, have, after, plan, pending, failures, checked: bool, declared: list) -> dict:
+def _finish(kind, store, outcome: Outcome) -> dict:
+    have, after, plan, checked = outcome.have, outcome.after, outcome.plan, outcome.checked
     diffs = []
     for object_id in sorted(set(have) | set(after), key=str):
         before_obj, after_obj = have.get(object_id), after.get(object_id)
@@ -120,11 +131,12 @@ def _finish(kind, store, have, after, plan, pending, failures, checked: bool, de
         'after': [strip_none(obj) for obj in after.values()],
         'diff': diffs,
         'actions': [action.as_dict() for action in plan.actions],
-        'pending': [item.as_dict() for item in pending],
-        'failures': [item.as_dict() for item in failures],
-        'objects': object_rows(kind.store_kind, declared, have, after, plan.actions, pending, failures, plan.diffs,
-                               checked),
+        'pending': [item.as_dict() for item in outcome.pending],
+        'failures': [item.as_dict() for item in outcome.failures],
+        'objects': object_rows(kind.store_kind, outcome),
     }
+    if outcome.facts is not None:
+        body['kind_facts'] = outcome.facts
     if plan.warnings:
         body['warnings'] = list(plan.warnings)
     return _result(kind, store, changed, body)

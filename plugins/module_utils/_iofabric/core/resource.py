@@ -57,20 +57,23 @@ def check_unique(items: list, field: str = 'config') -> None:
         seen[object_id] = index
 
 
-def desired_objects(state: str, items: list, have: dict, kind) -> tuple:
+def desired_objects(state: str, items: list, have: dict, kind, merge=None) -> tuple:
     """Compute (want, deletes) for an action state.
 
     items: validated [(object_id, spec)] in declaration order
     have:  live objects by id, in config shape
-    kind:  supplies defaults(spec), merge(spec, live) and in_scope(object_id, live)
+    kind:  supplies defaults(spec) and in_scope(object_id, live)
+    merge: (spec, live object) -> spec for state=merged; the pipeline binds the kind's merge to this
+           run's live state and store document (without one: fill from the live object)
     """
+    merge = merge or fill
     want: dict = {}
     deletes: list = []
     if state == 'deleted':
         return want, [object_id for object_id, _spec in items if object_id in have]
     for object_id, spec in items:
         if state == 'merged' and object_id in have:
-            spec = kind.merge(spec, have[object_id])
+            spec = merge(spec, have[object_id])
         want[object_id] = fill(spec, kind.defaults(spec))
     if state == 'overridden':
         deletes = [object_id for object_id, live in have.items()
@@ -78,16 +81,12 @@ def desired_objects(state: str, items: list, have: dict, kind) -> tuple:
     return want, deletes
 
 
-# Kinds whose record() replaces their whole declaration by itself (eoib_gc's settings).
-RECORD_REPLACES = ('eoib',)
-
-
 def stored_only(state: str, items: list, want: dict, have: dict, stored, kind) -> list:
     """Declarations the store holds for objects absent from the host, that a state removes: what
     deleted names, and for overridden what it does not declare. desired_objects() deletes only live
     objects; without this, a declaration whose object never came up (a port typo, a missing lower
     link) could never be removed and was re-applied, and failed, by every reconciler pass."""
-    if state not in ('deleted', 'overridden') or kind.store_kind in RECORD_REPLACES:
+    if state not in ('deleted', 'overridden') or kind.record_replaces:
         return []
     if state == 'deleted':
         return [object_id for object_id, _spec in items if object_id in stored and object_id not in have]

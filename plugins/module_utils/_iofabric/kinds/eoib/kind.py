@@ -30,15 +30,16 @@ from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.eoib
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import IofabricError, ValidationError
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.eoib.guests.sources import GuestInventory, describe_stale
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.eoib.guests.topology import Topology
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.kind import BaseKind, wait_until
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.kind import Kind, Live, PlanInput, Verification, wait_until
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.plan import Pending, Plan
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysfs import write_attr
 
 VENDOR_OBJECT = 'mlx4_vnicd'
 
 
-class EoibKind(BaseKind):
+class EoibKind(Kind):
     store_kind = 'eoib'
+    record_replaces = True   # one declaration of settings: record() replaces it whole
 
     def __init__(self, sysroot, runner, netns: str | None, settings: dict, clock=time.time):
         super().__init__()
@@ -62,11 +63,14 @@ class EoibKind(BaseKind):
         spec = {key: self.settings[key] for key in ('source', 'libvirt_uri', 'grace', 'confirm_timeout')}
         return [(name if name != espec.ALL else '*', dict(spec, parent=name)) for name in self.settings['parents']]
 
-    def merge(self, spec: dict, live: dict) -> dict:
+    def merge(self, spec: dict, live_object: dict, live: Live, document) -> dict:
         return dict(spec)
 
     # -- live state ------------------------------------------------------------------------
-    def read_live(self, document) -> dict:
+    def read_live(self, document) -> Live:
+        return Live(self._read_objects(document))
+
+    def _read_objects(self, document) -> dict:
         self.vendor_file = cfgfile.read(self.sysroot, vendor.CONFIG)
         self.vendor_text = self.vendor_file.text
         self.daemons = vendor.running(self.sysroot)
@@ -91,7 +95,10 @@ class EoibKind(BaseKind):
         return {name: parent.shape() for name, parent in sorted(self.parents.items())}
 
     # -- plan ------------------------------------------------------------------------------
-    def plan(self, want: dict, have: dict, deletes: list, document) -> Plan:
+    def plan(self, given: PlanInput) -> Plan:
+        return self._plan(given.want, given.live.objects, given.deletes, given.document)
+
+    def _plan(self, want: dict, have: dict, deletes: list, document) -> Plan:
         plan = Plan()
         blocker, report_only = self._plan_vendor(plan)
         for name in self.settings['parents']:
@@ -200,7 +207,7 @@ class EoibKind(BaseKind):
                             for d in self.daemons],
                 'state': self.settings['vendor_daemon']['state']}
 
-    def facts(self) -> dict:
+    def facts(self, live: Live, plan: Plan | None) -> dict:
         """Per parent: its child MACs and the guest MACs attached to it, with the evidence."""
         parents = {}
         for name, parent in sorted(self.parents.items()):
@@ -217,7 +224,7 @@ class EoibKind(BaseKind):
         return facts
 
     # -- apply -----------------------------------------------------------------------------
-    def apply(self, action, document) -> None:
+    def apply(self, action, plan: Plan, document) -> None:
         if action.op == 'configure':
             text = vendor.merge_text(self.vendor_text, self.vendor_new)
             self.vendor_file.write(text)
@@ -230,7 +237,10 @@ class EoibKind(BaseKind):
         raise IofabricError('unknown action %s' % action.op)
 
     # -- verify ----------------------------------------------------------------------------
-    def verify(self, want: dict, deletes: list, plan: Plan, document) -> tuple:
+    def verify(self, want: dict, deletes: list, plan: Plan, document) -> Verification:
+        return Verification(*self._verify(want, deletes, plan, document))
+
+    def _verify(self, want: dict, deletes: list, plan: Plan, document) -> tuple:
         removing = {}
         for action in plan.actions:
             if action.op == 'remove_child' and action.status == 'done':

@@ -39,7 +39,7 @@ from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.fcoe
     read_instances,
 )
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.fcoe.netif import missing
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.kind import BaseKind, wait_until
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.kind import Kind, Live, PlanInput, Verification, wait_until
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.netlink import Netlink
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.plan import Action, Failure, Pending, Plan
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysfs import list_dir, write_attr
@@ -68,7 +68,7 @@ class FcoeOptions:
     check_mode: bool = False
 
 
-class FcoeKind(BaseKind):
+class FcoeKind(Kind):
     store_kind = 'fcoe'
 
     def __init__(self, sysroot, runner, netns: str | None = None, options: FcoeOptions | None = None):
@@ -100,7 +100,10 @@ class FcoeKind(BaseKind):
         return dict(fspec.DEFAULTS)
 
     # -- live state ------------------------------------------------------------------
-    def read_live(self, document) -> dict:
+    def read_live(self, document) -> Live:
+        return Live(self._read_objects(document))
+
+    def _read_objects(self, document) -> dict:
         self.instances = read_instances(self.sysroot)
         with Netlink(self.netns) as netlink:
             links = netlink.links()
@@ -143,12 +146,15 @@ class FcoeKind(BaseKind):
         return {name: {'ctlr': i.ctlr, 'host': i.host, 'enabled': i.enabled, 'mode': i.mode,
                        'port_state': i.port_state} for name, i in sorted(self.instances.items())}
 
-    def facts(self) -> dict:
+    def facts(self, live: Live, plan: Plan | None) -> dict:
         """The running FCoE instances, and DCB as read for each declared interface."""
         return {'instances': self.instance_report(), 'dcb': dict(sorted(self.dcb_states.items()))}
 
     # -- plan ------------------------------------------------------------------------
-    def plan(self, want: dict, have: dict, deletes: list, document) -> Plan:
+    def plan(self, given: PlanInput) -> Plan:
+        return self._plan(given.want, given.live.objects, given.deletes, given.document)
+
+    def _plan(self, want: dict, have: dict, deletes: list, document) -> Plan:
         plan = Plan()
         self.document = document
         for interface in list(document.observations):
@@ -311,7 +317,7 @@ class FcoeKind(BaseKind):
         return predicted
 
     # -- apply -----------------------------------------------------------------------
-    def apply(self, action: Action, document) -> None:
+    def apply(self, action: Action, plan: Plan, document) -> None:
         interface = action.object
         data = interface.encode('ascii')
         if action.op == 'write-config':
@@ -355,12 +361,15 @@ class FcoeKind(BaseKind):
             raise IofabricError('unknown FCoE action %s' % action.op)
 
     # -- verify ----------------------------------------------------------------------
-    def verify(self, want: dict, deletes: list, plan: Plan, document) -> tuple:
+    def verify(self, want: dict, deletes: list, plan: Plan, document) -> Verification:
+        return Verification(*self._verify(want, deletes, plan, document))
+
+    def _verify(self, want: dict, deletes: list, plan: Plan, document) -> tuple:
         failed = {failure.object for failure in plan.failures}
         gone = {a.object for a in plan.actions if a.op == 'destroy' and a.status == 'done'}
         if gone:
             wait_until(lambda: not gone & set(read_instances(self.sysroot)), self.options.destroy_timeout)
-        have = self.read_live(document)
+        have = self._read_objects(document)
         pending = [p for p in plan.pending if p.object not in failed]
         failures = []
         for interface in gone:

@@ -16,13 +16,13 @@ import socket
 
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.macvlan import spec as mspec
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import IofabricError
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.kind import BaseKind
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.kind import Kind, Live, PlanInput, Verification
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.netlink import LinkError, Netlink
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.plan import Action, Failure, Plan
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.resource import fill
 
 
-class MacvlanKind(BaseKind):
+class MacvlanKind(Kind):
     store_kind = 'macvlan'
 
     def __init__(self, sysroot, netns: str | None = None):
@@ -52,9 +52,9 @@ class MacvlanKind(BaseKind):
     def defaults(self, spec: dict) -> dict:
         return dict(mspec.DEFAULTS)
 
-    def merge(self, spec: dict, live: dict) -> dict:
+    def merge(self, spec: dict, live_object: dict, live: Live, document) -> dict:
         # The name is identity, not an option: an unnamed declaration keeps following its tag.
-        return fill(spec, {key: value for key, value in live.items() if key != 'name'})
+        return fill(spec, {key: value for key, value in live_object.items() if key != 'name'})
 
     def in_scope(self, object_id: str, live: dict) -> bool:
         link = self.link_of.get(object_id)
@@ -62,7 +62,10 @@ class MacvlanKind(BaseKind):
         return tagged or live.get('lower') in self.declared_lowers
 
     # -- live state ------------------------------------------------------------------
-    def read_live(self, document) -> dict:
+    def read_live(self, document) -> Live:
+        return Live(self._read_objects(document))
+
+    def _read_objects(self, document) -> dict:
         with Netlink(self.netns) as netlink:
             links = netlink.links()
         self.links = {link.index: link for link in links}
@@ -92,7 +95,10 @@ class MacvlanKind(BaseKind):
             return socket.gethostname()
 
     # -- plan ------------------------------------------------------------------------
-    def plan(self, want: dict, have: dict, deletes: list, document) -> Plan:
+    def plan(self, given: PlanInput) -> Plan:
+        return self._plan(given.want, given.live.objects, given.deletes, given.document)
+
+    def _plan(self, want: dict, have: dict, deletes: list, document) -> Plan:
         self._want = want
         plan = Plan()
         taken = {name for link in self.links.values() for name in link.names}
@@ -191,7 +197,7 @@ class MacvlanKind(BaseKind):
         return None, 'lower link %s does not exist' % declared
 
     # -- apply -----------------------------------------------------------------------
-    def apply(self, action: Action, document) -> None:
+    def apply(self, action: Action, plan: Plan, document) -> None:
         detail = action.detail
         with Netlink(self.netns) as netlink:
             if action.op == 'create':
@@ -232,8 +238,11 @@ class MacvlanKind(BaseKind):
                 raise IofabricError('unknown macvlan action %s' % action.op)
 
     # -- verify ----------------------------------------------------------------------
-    def verify(self, want: dict, deletes: list, plan: Plan, document) -> tuple:
-        have = self.read_live(document)
+    def verify(self, want: dict, deletes: list, plan: Plan, document) -> Verification:
+        return Verification(*self._verify(want, deletes, plan, document))
+
+    def _verify(self, want: dict, deletes: list, plan: Plan, document) -> tuple:
+        have = self._read_objects(document)
         failed = {failure.object for failure in plan.failures}
         failures = []
         for object_id, expected in plan.predicted.items():

@@ -18,8 +18,8 @@ from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state impo
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc import cfg
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc import spec as qspec
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import IofabricError, SysfsError, ValidationError
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.kind import BaseKind, wait_until
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.plan import DONE, Action, Failure, Pending
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.kind import Kind, Live, PlanInput, Verification, wait_until
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.plan import DONE, Action, Failure, Pending, Plan
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc.createstr import build
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc.live import (
     CLASS_DIR,
@@ -62,7 +62,7 @@ class QlgcOptions:
     allow_disruption: bool | None = None   # None: each VNIC's recorded choice (a reconciler pass), default true
 
 
-class QlgcKind(BaseKind):
+class QlgcKind(Kind):
     store_kind = 'qlgc'
 
     def __init__(self, sysroot, runner, options: QlgcOptions | None = None):
@@ -97,14 +97,17 @@ class QlgcKind(BaseKind):
     def defaults(self, spec: dict) -> dict:
         return qspec.defaults(spec)
 
-    def merge(self, spec: dict, live: dict) -> dict:
-        declared = self.document.spec(spec['name']) if self.document is not None else None
+    def merge(self, spec: dict, live_object: dict, live: Live, document) -> dict:
+        declared = document.spec(spec['name']) if document is not None else None
         # Paths not given keep their earlier declaration (so a string-declared path stays
         # string-declared); only without one do they keep what the kernel shows.
-        return qspec.merge(qspec.merge(spec, declared or {}), live)
+        return qspec.merge(qspec.merge(spec, declared or {}), live_object)
 
     # -- live state ------------------------------------------------------------------
-    def read_live(self, document) -> dict:
+    def read_live(self, document) -> Live:
+        return Live(self._read_objects(document))
+
+    def _read_objects(self, document) -> dict:
         self.document = document
         self.live = read_vnics(self.sysroot)
         self.index = self.query()
@@ -119,7 +122,10 @@ class QlgcKind(BaseKind):
             return PortIndex(None, port_dirs, str(exc))
 
     # -- plan ------------------------------------------------------------------------
-    def plan(self, want: dict, have: dict, deletes: list, document):
+    def plan(self, given: PlanInput) -> Plan:
+        return self._plan(given.want, given.live.objects, given.deletes, given.document)
+
+    def _plan(self, want: dict, have: dict, deletes: list, document) -> Plan:
         for name, spec in want.items():
             if spec.get('primary') is None:
                 raise ValidationError(self.fields.get(name, name) + '.primary', 'a qlgc VNIC needs a primary path')
@@ -232,7 +238,7 @@ class QlgcKind(BaseKind):
         self._config_text = (self._config_text[0], text)
         self._config_record = dict(self._config_record, file=_digest(text), inputs=None)
 
-    def apply(self, action: Action, document) -> None:
+    def apply(self, action: Action, plan: Plan, document) -> None:
         if action.op == 'write-config':
             self._config_without_failed_creates()
             config, text = self._config_text
@@ -271,7 +277,7 @@ class QlgcKind(BaseKind):
     def want_spec(self, name: str) -> dict:
         return self._want[name]
 
-    def facts(self) -> dict:
+    def facts(self, live: Live, plan: Plan | None) -> dict:
         """The local ports and the IOCs visible through each, from this run's one query."""
         ports = [{'hca': port.hca, 'hca_no': port.hca_no, 'port': port.port, 'port_guid': port.port_guid,
                   'state': port.state or 'Active',
@@ -284,7 +290,10 @@ class QlgcKind(BaseKind):
         return facts
 
     # -- verify ----------------------------------------------------------------------
-    def verify(self, want: dict, deletes: list, plan, document) -> tuple:
+    def verify(self, want: dict, deletes: list, plan, document) -> Verification:
+        return Verification(*self._verify(want, deletes, plan, document))
+
+    def _verify(self, want: dict, deletes: list, plan, document) -> tuple:
         failed = {failure.object for failure in plan.failures}
         expected = [(name, which) for (name, which), target in self.targets.items()
                     if name in want and name not in failed and target.status == VISIBLE]

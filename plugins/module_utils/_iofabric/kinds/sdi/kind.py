@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.sdi import spec as sspec
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import IofabricError, ParseError
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.kind import BaseKind, wait_until
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.kind import Kind, Live, PlanInput, Verification, wait_until
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.plan import Action, Failure, Pending, Plan
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.sdi.live import (
     SCSI_DEVICE,
@@ -52,7 +52,7 @@ def identity_mismatch(spec: dict, device) -> str:
     return '; '.join(wrong)
 
 
-class SdiKind(BaseKind):
+class SdiKind(Kind):
     store_kind = 'sdi'
 
     def __init__(self, sysroot, runner, options: SdiOptions | None = None):
@@ -76,18 +76,21 @@ class SdiKind(BaseKind):
     def defaults(self, spec: dict) -> dict:
         return {}
 
-    def merge(self, spec: dict, live: dict) -> dict:
+    def merge(self, spec: dict, live_object: dict, live: Live, document) -> dict:
         return dict(spec)  # identity given is checked, not merged; what is not given is not checked
 
     def in_scope(self, object_id: str, live: dict) -> bool:
         return sspec.host_of(object_id) in self.declared_hosts
 
     # -- live state ------------------------------------------------------------------
-    def read_live(self, document) -> dict:
+    def read_live(self, document) -> Live:
+        return Live(self._read_objects(document))
+
+    def _read_objects(self, document) -> dict:
         self.devices = read_devices(self.sysroot)
         return {address: device.shape() for address, device in self.devices.items()}
 
-    def facts(self) -> dict:
+    def facts(self, live: Live, plan: Plan | None) -> dict:
         """The SCSI hosts (can each hot-plug?) and, per device, its state and disk."""
         hosts = []
         for name in sorted(list_dir(self.sysroot.path(SCSI_HOST)), key=lambda text: (len(text), text)):
@@ -100,7 +103,10 @@ class SdiKind(BaseKind):
         return {'hosts': hosts, 'devices': devices}
 
     # -- plan ------------------------------------------------------------------------
-    def plan(self, want: dict, have: dict, deletes: list, document) -> Plan:
+    def plan(self, given: PlanInput) -> Plan:
+        return self._plan(given.want, given.live.objects, given.deletes, given.document)
+
+    def _plan(self, want: dict, have: dict, deletes: list, document) -> Plan:
         plan = Plan()
         hosts: dict = {}
         use = read_host_use(self.sysroot) if deletes else None
@@ -154,7 +160,7 @@ class SdiKind(BaseKind):
         plan.actions.append(Action(address, 'delete', reason, {'force': force}))
 
     # -- apply -----------------------------------------------------------------------
-    def apply(self, action: Action, document) -> None:
+    def apply(self, action: Action, plan: Plan, document) -> None:
         address = action.object
         if action.op == 'add':
             write_attr(self.sysroot.path(SCSI_HOST, action.detail['host'], 'scan'),
@@ -199,7 +205,10 @@ class SdiKind(BaseKind):
                                % (lead, address, describe(stops)))
 
     # -- verify ----------------------------------------------------------------------
-    def verify(self, want: dict, deletes: list, plan: Plan, document) -> tuple:
+    def verify(self, want: dict, deletes: list, plan: Plan, document) -> Verification:
+        return Verification(*self._verify(want, deletes, plan, document))
+
+    def _verify(self, want: dict, deletes: list, plan: Plan, document) -> tuple:
         failed = {failure.object for failure in plan.failures}
         added = [a.object for a in plan.actions if a.op == 'add' and a.status == 'done']
         removed = [a.object for a in plan.actions if a.op == 'delete' and a.status == 'done']
@@ -213,7 +222,7 @@ class SdiKind(BaseKind):
         if added or removed:
             wait_until(settled, max(self.options.attach_timeout if added else 0,
                                     self.options.remove_timeout if removed else 0))
-        have = self.read_live(document)
+        have = self._read_objects(document)
         failures, pending = [], [p for p in plan.pending if p.object not in failed]
         for address in added:
             device = self.devices.get(address)

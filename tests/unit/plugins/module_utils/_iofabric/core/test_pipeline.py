@@ -5,7 +5,7 @@ import os
 import pytest
 
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import IofabricError, ValidationError
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.kind import BaseKind
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.kind import Kind, Live, Verification
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.pipeline import Request, run
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.plan import Action, Plan
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state.store import StateStore
@@ -17,7 +17,7 @@ class Broken(IofabricError):
         return {'errno': 'EINVAL'}
 
 
-class MemoryKind(BaseKind):
+class MemoryKind(Kind):
     """Objects are {'name', 'value'}; the 'host' is a dict. Values 'bad' fail to apply."""
 
     store_kind = 'fcoe'
@@ -39,9 +39,10 @@ class MemoryKind(BaseKind):
         return {'value': 'default'}
 
     def read_live(self, document):
-        return {name: {'interface': name, 'name': name, 'value': value} for name, value in self.host.items()}
+        return Live({name: {'interface': name, 'name': name, 'value': value} for name, value in self.host.items()})
 
-    def plan(self, want, have, deletes, document):
+    def plan(self, given):
+        want, have, deletes = given.want, given.live.objects, given.deletes
         plan = Plan()
         for name in deletes:
             plan.actions.append(Action(name, 'delete', 'not declared'))
@@ -53,7 +54,7 @@ class MemoryKind(BaseKind):
         plan.predicted.update(want)
         return plan
 
-    def apply(self, action, document):
+    def apply(self, action, plan, document):
         self.applied.append((action.object, action.op))
         if action.op == 'delete':
             del self.host[action.object]
@@ -63,7 +64,7 @@ class MemoryKind(BaseKind):
             self.host[action.object] = action.detail['value']
 
     def verify(self, want, deletes, plan, document):
-        return self.read_live(document), [], []
+        return Verification(self.read_live(document).objects)
 
     def render(self, specs):
         return {'rendered': ['%s=%s' % (spec['name'], spec['value']) for spec in specs]}

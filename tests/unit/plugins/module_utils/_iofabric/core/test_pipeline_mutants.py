@@ -7,14 +7,14 @@ import os
 import pytest
 
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import IofabricError, ValidationError
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.kind import BaseKind
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.kind import Kind, Live, Verification
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.pipeline import Request, run
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.plan import Action, Plan
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state.store import StateStore
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysroot import Sysroot
 
 
-class TinyKind(BaseKind):
+class TinyKind(Kind):
     """Objects {'interface', 'name'} read from a dict; 'set' adds one to it, and fails for a name
     in ``refuse``; ``warn`` is passed on as the plan's warnings."""
 
@@ -26,29 +26,33 @@ class TinyKind(BaseKind):
         self.refuse = refuse
         self.warn = list(warn)
 
-    def plan(self, want, have, deletes, document):
+    def plan(self, given):
+        want, have = given.want, given.live.objects
         plan = Plan()
         plan.actions = [Action(name, 'set', 'absent') for name in want if name not in have]
         plan.predicted = dict(have, **want)
         plan.warnings = list(self.warn)
         return plan
 
-    def apply(self, action, document):
+    def apply(self, action, plan, document):
         if action.object in self.refuse:
             raise IofabricError('refused')
         self.host[action.object] = 1
 
     def verify(self, want, deletes, plan, document):
-        return self.read_live(document), [], []
+        return Verification(self.read_live(document).objects)
 
     def validate(self, config, state, fields):
         return [(item['name'], {'interface': item['name'], 'name': item['name']}) for item in config]
 
     def read_live(self, document):
-        return {name: {'interface': name, 'name': name} for name in self.host}
+        return Live({name: {'interface': name, 'name': name} for name in self.host})
 
     def render(self, specs):
         return {'rendered': [spec['name'] for spec in specs]}
+
+    def parse(self, text):
+        return []
 
 
 def built(text: str) -> str:

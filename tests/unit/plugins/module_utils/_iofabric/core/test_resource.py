@@ -1,11 +1,12 @@
 import pytest
 
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import ValidationError
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.kind import BaseKind
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.resource import check_unique, desired_objects, fill, strip_none
 
 
-class Toy(BaseKind):
+class Toy:
+    """What desired_objects asks of a kind: its defaults and its scope."""
+
     def defaults(self, spec):
         return {'mtu': 1500, 'nested': {'a': 1, 'b': 2}}
 
