@@ -19,6 +19,7 @@ from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds impo
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.reconciler.kinds import (
     ORDER,
     Context,
+    Declarations,
     build_kind,
     declarations,
     declared_request,
@@ -34,23 +35,23 @@ def gather(sysroot: str, netns: str | None = None, kinds: tuple = ORDER, lock_ti
     """The result of fabric_info (an Ansible-style dict, never changed)."""
     root = Sysroot(sysroot)
     store = StateStore(root, owner='iofabric.core.fabric_info', lock_timeout=v.seconds(lock_timeout, 'lock_timeout', 3600))
-    ctx = Context(root, netns or None, True, store)
+    ctx = Context(root, netns or None, check=True, store=store)
     report = {'fabric': {}, 'objects': [], 'drift': [], 'pending': [], 'failures': [], 'tool_runs': {}}
     warnings: list = []
     kind_errors = 0   # a kind that could not be read at all: one failure of its own, besides its objects'
     with store.locked(exclusive=False):
         for name in kinds:
-            declared: tuple = ([], [])
+            declared = Declarations([], [])
             try:
                 document = store.load(name)
                 declared = declarations(document)
                 kind = build_kind(name, ctx, document)
-                request = declared_request(name, declared, True, kind) if declared[0] else \
+                request = declared_request(name, declared, check=True, kind=kind) if declared.ids else \
                     Request('gathered', [kind.settings] if name == 'eoib' else [], check_mode=True)
                 request.facts = True
                 result = run(kind, request, store)
             except IofabricError as exc:
-                report['fabric'][name] = {'declared': len(declared[0]), 'error': str(exc)}
+                report['fabric'][name] = {'declared': len(declared.ids), 'error': str(exc)}
                 report['failures'].append({'kind': name, 'object': '(%s)' % name, 'error': str(exc), 'since': None})
                 kind_errors += 1
                 continue
@@ -84,12 +85,12 @@ def as_facts(report: dict) -> dict:
     return {'iofabric': {key: report[key] for key in FACT_KEYS if key in report}}
 
 
-def _add_kind(report: dict, name: str, kind, declared: tuple, result: dict, document) -> None:
+def _add_kind(report: dict, name: str, kind, declared: Declarations, result: dict, document) -> None:
     live = result['before'] if 'before' in result else result.get('gathered', [])
     live_ids = [item.get(ID_KEYS[name]) for item in live]
-    facts = dict(result.get('kind_facts') or {}, declared=len(declared[0]), live=live)
+    facts = dict(result.get('kind_facts') or {}, declared=len(declared.ids), live=live)
     if name != 'eoib':
-        facts['unmanaged'] = sorted(str(i) for i in live_ids if i is not None and i not in set(declared[0]))
+        facts['unmanaged'] = sorted(str(i) for i in live_ids if i is not None and i not in set(declared.ids))
     report['fabric'][name] = facts
     for row in result.get('objects', []):
         row = dict(row, **_since(row, document.observation(row['object'])))

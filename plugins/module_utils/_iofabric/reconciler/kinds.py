@@ -13,6 +13,7 @@ removes what is declared; it only re-applies declarations.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.pipeline import Request, run
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import ValidationError
@@ -35,10 +36,16 @@ class Context:
         return Runner(self.sysroot, netns=self.netns)
 
 
-def declarations(document) -> tuple:
-    """(object ids, specs) in a stable order."""
+class Declarations(NamedTuple):
+    """What the store declares for a kind: the object ids, in a stable order, and their specs."""
+
+    ids: list
+    specs: list
+
+
+def declarations(document) -> Declarations:
     ids = sorted(document.objects)
-    return ids, [strip_none(document.objects[object_id]['spec']) for object_id in ids]
+    return Declarations(ids, [strip_none(document.objects[object_id]['spec']) for object_id in ids])
 
 
 def build_kind(name: str, ctx: Context, document):
@@ -46,7 +53,7 @@ def build_kind(name: str, ctx: Context, document):
     return registry.entry(name).build(ctx, document)
 
 
-def declared_request(name: str, declared: tuple, check: bool, kind=None) -> Request:
+def declared_request(name: str, declared: Declarations, check: bool, kind=None) -> Request:
     """state=merged with the recorded declarations, under the ids they were recorded with."""
     if name == 'eoib':
         return Request('merged', [kind.settings], check_mode=check)
@@ -57,7 +64,7 @@ def declared_request(name: str, declared: tuple, check: bool, kind=None) -> Requ
 def reconcile(name: str, ctx: Context, document) -> dict | None:
     """Re-apply one kind's declarations; None when it has none."""
     declared = declarations(document)
-    if not declared[0]:
+    if not declared.ids:
         return None
     if name == 'sdi':
         return _reconcile_sdi(ctx, document, declared)
@@ -101,7 +108,7 @@ def merge_results(results: list) -> dict:
     return merged
 
 
-def _run_isolated(name: str, ctx: Context, document, declared: tuple) -> dict:
+def _run_isolated(name: str, ctx: Context, document, declared: Declarations) -> dict:
     """Per-object isolation, as in the modules: a recorded declaration that no longer validates, alone
     or beside the others (two VNICs on one IOC instance), is reported failed and the others are still
     repaired. Objects verified in sync earlier are kept first, so that a recorded typo never displaces
@@ -122,7 +129,7 @@ def _run_isolated(name: str, ctx: Context, document, declared: tuple) -> dict:
         accepted = trial
     accepted.sort()
     if accepted:
-        subset = ([ids[i] for i in accepted], [specs[i] for i in accepted])
+        subset = Declarations([ids[i] for i in accepted], [specs[i] for i in accepted])
         result = run(build_kind(name, ctx, document), declared_request(name, subset, ctx.check), ctx.store)
     else:
         result = {'changed': False, 'actions': [], 'pending': [], 'failures': [], 'objects': []}
@@ -136,14 +143,15 @@ def _was_in_sync(observation: dict) -> bool:
     return 'in_sync_since' in observation and 'status' not in observation
 
 
-def _reconcile_sdi(ctx: Context, document, declared: tuple) -> dict:
+def _reconcile_sdi(ctx: Context, document, declared: Declarations) -> dict:
     """Missing devices are re-added only where the declaration says readd: true; the
     others are reported as pending, and the bus is left alone."""
     ids, specs = declared
     from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.sdi.live import read_devices
     present = read_devices(ctx.sysroot)
-    readd = ([i for i, spec in zip(ids, specs) if spec.get('readd')], [spec for spec in specs if spec.get('readd')])
-    result = run(build_kind('sdi', ctx, document), declared_request('sdi', readd, ctx.check), ctx.store) if readd[0] \
+    readd = Declarations([i for i, spec in zip(ids, specs) if spec.get('readd')],
+                         [spec for spec in specs if spec.get('readd')])
+    result = run(build_kind('sdi', ctx, document), declared_request('sdi', readd, ctx.check), ctx.store) if readd.ids \
         else {'changed': False, 'actions': [], 'pending': [], 'failures': [], 'objects': []}
     for spec in specs:
         if spec.get('readd'):
