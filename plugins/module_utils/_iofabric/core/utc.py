@@ -8,7 +8,6 @@ PRIVATE to the collection.
 
 from __future__ import annotations
 
-import calendar
 import time
 
 FORMAT = '%Y-%m-%dT%H:%M:%SZ'
@@ -21,4 +20,5 @@ def stamp(now: float | None = None) -> str:
 
 def parse(text: str) -> float:
     """Seconds since the epoch of a stamp; ValueError when it is not one."""
+    import calendar   # only the metrics parse stamps: the other users never pay for its import
     return float(calendar.timegm(time.strptime(str(text), FORMAT)))
