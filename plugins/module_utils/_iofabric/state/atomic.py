@@ -16,14 +16,19 @@ import os
 TEMP_SUFFIX = '.iofabric-tmp'
 
 
+def random_tag() -> str:
+    """The random part of a temp file's name. os.urandom, not secrets: importing secrets (hmac,
+    hashlib) was a fifth of the reconciler's start."""
+    return os.urandom(4).hex()
+
+
 def atomic_write(path: str, data: bytes, mode: int = 0o600, owner: tuple | None = None) -> None:
     """Replace ``path`` with ``data`` atomically and durably; ``owner`` is (uid, gid) to keep."""
     directory = os.path.dirname(path) or '.'
     name = os.path.basename(path)
     dfd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        # os.urandom, not secrets: importing secrets (hmac, hashlib) was a fifth of the reconciler's start.
-        temp = '.%s.%s%s' % (name, os.urandom(4).hex(), TEMP_SUFFIX)
+        temp = '.%s.%s%s' % (name, random_tag(), TEMP_SUFFIX)
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=dfd)
         try:
             if owner is not None:

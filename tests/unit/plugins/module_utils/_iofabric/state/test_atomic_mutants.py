@@ -92,7 +92,7 @@ def test_a_file_planted_under_the_temp_name_is_never_written_through(tmp_path, m
     victim = tmp_path / 'victim'
     victim.write_bytes(b'precious')
     os.chmod(victim, 0o644)
-    monkeypatch.setattr(_atomic.secrets, 'token_hex', lambda size: 'cafe')
+    monkeypatch.setattr(_atomic, 'random_tag', lambda: 'cafe')
     os.link(victim, tmp_path / ('.doc.json.cafe' + TEMP_SUFFIX))
     with pytest.raises(FileExistsError):
         atomic_write(str(tmp_path / 'doc.json'), b'new', mode=0o600)
