@@ -22,7 +22,7 @@ from ansible_collections.iofabric.core.plugins.module_utils._iofabric.reconciler
     Declarations,
     build_kind,
     declarations,
-    declared_request,
+    reconcile,
 )
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state.store import StateStore
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysroot import Sysroot
@@ -35,7 +35,7 @@ def gather(sysroot: str, netns: str | None = None, kinds: tuple = ORDER, lock_ti
     """The result of fabric_info (an Ansible-style dict, never changed)."""
     root = Sysroot(sysroot)
     store = StateStore(root, owner='iofabric.core.fabric_info', lock_timeout=v.seconds(lock_timeout, 'lock_timeout', 3600))
-    ctx = Context(root, netns or None, check=True, store=store)
+    ctx = Context(root, netns or None, check=True, store=store, facts=True)
     report = {'fabric': {}, 'objects': [], 'drift': [], 'pending': [], 'failures': [], 'tool_runs': {}}
     warnings: list = []
     kind_errors = 0   # a kind that could not be read at all: one failure of its own, besides its objects'
@@ -45,17 +45,19 @@ def gather(sysroot: str, netns: str | None = None, kinds: tuple = ORDER, lock_ti
             try:
                 document = store.load(name)
                 declared = declarations(document)
-                kind = build_kind(name, ctx, document)
-                request = declared_request(name, declared, check=True, kind=kind) if declared.ids else \
-                    Request('gathered', [kind.settings] if name == 'eoib' else [], check_mode=True)
-                request.facts = True
-                result = run(kind, request, store)
+                # What a check pass of the reconciler runs, so that the two never disagree; a kind with
+                # nothing declared is gathered.
+                result = reconcile(name, ctx, document)
+                if result is None:
+                    kind = build_kind(name, ctx, document)
+                    result = run(kind, Request('gathered', [kind.settings] if name == 'eoib' else [], check_mode=True,
+                                               facts=True), store)
             except IofabricError as exc:
                 report['fabric'][name] = {'declared': len(declared.ids), 'error': str(exc)}
                 report['failures'].append({'kind': name, 'object': '(%s)' % name, 'error': str(exc), 'since': None})
                 kind_errors += 1
                 continue
-            _add_kind(report, name, kind, declared, result, document)
+            _add_kind(report, name, declared, result, document)
             warnings.extend('%s: %s' % (name, text) for text in result.get('warnings', []))
             for tool, count in result.get('tool_runs', {}).items():
                 report['tool_runs'][tool] = report['tool_runs'].get(tool, 0) + count
@@ -85,7 +87,7 @@ def as_facts(report: dict) -> dict:
     return {'iofabric': {key: report[key] for key in FACT_KEYS if key in report}}
 
 
-def _add_kind(report: dict, name: str, kind, declared: Declarations, result: dict, document) -> None:
+def _add_kind(report: dict, name: str, declared: Declarations, result: dict, document) -> None:
     live = result['before'] if 'before' in result else result.get('gathered', [])
     live_ids = [item.get(ID_KEYS[name]) for item in live]
     facts = dict(result.get('kind_facts') or {}, declared=len(declared.ids), live=live)

@@ -31,6 +31,7 @@ class Context:
     netns: str | None
     check: bool
     store: object
+    facts: bool = False   # fabric_info: each run's result carries the kind's facts
 
     def runner(self) -> Runner:
         return Runner(self.sysroot, netns=self.netns)
@@ -53,12 +54,13 @@ def build_kind(name: str, ctx: Context, document):
     return registry.entry(name).build(ctx, document)
 
 
-def declared_request(name: str, declared: Declarations, check: bool, kind=None) -> Request:
+def declared_request(name: str, declared: Declarations, ctx: Context, kind=None) -> Request:
     """state=merged with the recorded declarations, under the ids they were recorded with."""
     if name == 'eoib':
-        return Request('merged', [kind.settings], check_mode=check)
+        return Request('merged', [kind.settings], check_mode=ctx.check, facts=ctx.facts)
     ids, specs = declared
-    return Request('merged', specs, check_mode=check, fields=['store %s' % object_id for object_id in ids], ids=ids)
+    return Request('merged', specs, check_mode=ctx.check, fields=['store %s' % object_id for object_id in ids], ids=ids,
+                   facts=ctx.facts)
 
 
 def reconcile(name: str, ctx: Context, document) -> dict | None:
@@ -71,7 +73,7 @@ def reconcile(name: str, ctx: Context, document) -> dict | None:
     if name == 'eoib':
         return _reconcile_eoib(ctx, document)
     kind = build_kind(name, ctx, document)
-    request = declared_request(name, declared, ctx.check, kind)
+    request = declared_request(name, declared, ctx, kind)
     try:
         kind.validate(request.config, request.state, request.item_fields())
     except ValidationError:
@@ -84,7 +86,7 @@ def _reconcile_eoib(ctx: Context, document) -> dict:
     from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.eoib.kind import EoibKind
     from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.eoib.settings import stored_groups
     results = [run(EoibKind(ctx.sysroot, ctx.runner(), ctx.netns, settings),
-                   Request('merged', [settings], check_mode=ctx.check), ctx.store)
+                   Request('merged', [settings], check_mode=ctx.check, facts=ctx.facts), ctx.store)
                for settings in stored_groups(document)]
     return results[0] if len(results) == 1 else merge_results(results)
 
@@ -103,6 +105,13 @@ def merge_results(results: list) -> dict:
                 runs = merged.setdefault(key, {})
                 for tool, count in value.items():
                     runs[tool] = runs.get(tool, 0) + count
+            elif key == 'kind_facts':   # each run's parents (EoIB groups): together, the kind's facts
+                facts = merged.setdefault(key, {})
+                for name, part in value.items():
+                    if isinstance(part, dict) and isinstance(facts.get(name), dict):
+                        facts[name] = dict(facts[name], **part)
+                    else:
+                        facts.setdefault(name, part)
             else:
                 merged.setdefault(key, value)
     return merged
@@ -130,7 +139,7 @@ def _run_isolated(name: str, ctx: Context, document, declared: Declarations) -> 
     accepted.sort()
     if accepted:
         subset = Declarations([ids[i] for i in accepted], [specs[i] for i in accepted])
-        result = run(build_kind(name, ctx, document), declared_request(name, subset, ctx.check), ctx.store)
+        result = run(build_kind(name, ctx, document), declared_request(name, subset, ctx), ctx.store)
     else:
         result = {'changed': False, 'actions': [], 'pending': [], 'failures': [], 'objects': []}
     result['failures'] = list(result.get('failures', [])) + [item.as_dict() for item in failures]
@@ -144,23 +153,21 @@ def _was_in_sync(observation: dict) -> bool:
 
 
 def _reconcile_sdi(ctx: Context, document, declared: Declarations) -> dict:
-    """Missing devices are re-added only where the declaration says readd: true; the
-    others are reported as pending, and the bus is left alone."""
+    """Missing devices are re-added only where the declaration says readd: true; the others are
+    reported as pending, and the bus is left alone. Every present device goes through the kind's plan,
+    which checks that it is the declared one (a wrong wwid is a failure, in a pass as in fabric_info)."""
     ids, specs = declared
     from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.sdi.live import read_devices
     present = read_devices(ctx.sysroot)
-    readd = Declarations([i for i, spec in zip(ids, specs) if spec.get('readd')],
-                         [spec for spec in specs if spec.get('readd')])
-    result = run(build_kind('sdi', ctx, document), declared_request('sdi', readd, ctx.check), ctx.store) if readd.ids \
+    planned = [index for index, spec in enumerate(specs) if spec.get('readd') or spec['address'] in present]
+    subset = Declarations([ids[i] for i in planned], [specs[i] for i in planned])
+    result = run(build_kind('sdi', ctx, document), declared_request('sdi', subset, ctx), ctx.store) if subset.ids \
         else {'changed': False, 'actions': [], 'pending': [], 'failures': [], 'objects': []}
-    for spec in specs:
-        if spec.get('readd'):
+    for index, spec in enumerate(specs):
+        if index in planned:
             continue
-        row = {'kind': 'sdi', 'object': spec['address'], 'status': 'in_sync'}
-        if spec['address'] not in present:
-            item = Pending(spec['address'], 'declared present, missing; readd is false, so it is reported and not '
-                                            'scanned for', 'sdi_device readd')
-            result['pending'].append(item.as_dict())
-            row.update(status='pending', reason=item.reason)
-        result['objects'].append(row)
+        item = Pending(spec['address'], 'declared present, missing; readd is false, so it is reported and not '
+                                        'scanned for', 'sdi_device readd')
+        result['pending'].append(item.as_dict())
+        result['objects'].append({'kind': 'sdi', 'object': spec['address'], 'status': 'pending', 'reason': item.reason})
     return result
