@@ -73,6 +73,7 @@ class Plan:
     predicted: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
     diffs: list = field(default_factory=list)
+    context: object = None   # the kind's own: what its apply and verify need from planning
 
     def add(self, obj: str, op: str, reason: str, **detail) -> Action:
         action = Action(obj, op, reason, detail)
