@@ -1,10 +1,8 @@
-"""FcoeKind's phases on a real network namespace (veth links, a macvlan over one) and a sysfs tree built in a
+"""FcoeKind's phases on a real network namespace (conftest.py: veth links, a macvlan over one) and a sysfs tree built in a
 temporary sysroot: validate names the field, read_live returns its reading in Live.view, plan leaves what apply
 and verify need in the plan's context, and facts reads only its arguments."""
 
-import itertools
 import os
-import subprocess
 
 import pytest
 
@@ -15,28 +13,6 @@ from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysro
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.fcoe.kind import FcoeKind, FcoeOptions
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.fcoe.live import real_device
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state.store import StoreDocument
-
-_NUMBER = itertools.count()
-
-
-def ip(*args: str) -> None:
-    subprocess.run(['ip'] + list(args), check=True, capture_output=True, timeout=30)
-
-
-@pytest.fixture
-def netns():
-    """eth1 (up, a veth) with the macvlan fcoe0 over it, and eth2 (a veth that is down)."""
-    name = 'fcoekind-%d-%d' % (os.getpid(), next(_NUMBER))
-    ip('netns', 'add', name)
-    try:
-        ip('-n', name, 'link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'eth1p')
-        ip('-n', name, 'link', 'add', 'eth2', 'type', 'veth', 'peer', 'name', 'eth2p')
-        ip('-n', name, 'link', 'add', 'link', 'eth1', 'name', 'fcoe0', 'type', 'macvlan', 'mode', 'bridge')
-        for link in ('eth1', 'eth1p', 'fcoe0'):
-            ip('-n', name, 'link', 'set', link, 'up')
-        yield name
-    finally:
-        ip('netns', 'del', name)
 
 
 @pytest.fixture
