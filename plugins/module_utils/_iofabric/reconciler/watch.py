@@ -57,6 +57,9 @@ class LinkEvents:
 
 
 class Watcher:
+    """Runs a pass at start, when a kind's poll gives a reason, when a kind's due time comes, on a link
+    event and every interval; the reasons of one pass are joined in its log line."""
+
     def __init__(self, sysroot: str, netns: str | None, run_pass, log, interval: float = 300.0,
                  poll: float = 5.0, kinds: tuple = registry.NAMES):
         self.root = Sysroot(sysroot)
