@@ -23,12 +23,14 @@ from typing import Callable
 @dataclass(frozen=True)
 class KindEntry:
     """One kind: its name (in results, the store's file name and --kinds), the module that declares
-    it, the spec field that names one object, and how a run builds it."""
+    it, the spec field that names one object, how a run builds it, and what the watch service polls
+    for it (kinds/<kind>/watch.py; None when its changes all come as link events or at the interval)."""
 
     name: str
     module: str
     id_key: str
     build: Callable   # (context, store document) -> the kind, as a pass or fabric_info runs it
+    watch: Callable | None = None   # (sysroot, netns) -> the kind's watch: start, poll, passed, due (reconciler/watch.py)
 
 
 def _qlgc(ctx, document):
@@ -46,6 +48,16 @@ def _fcoe(ctx, document):
     return FcoeKind(ctx.sysroot, ctx.runner(), ctx.netns, FcoeOptions(check_mode=ctx.check))
 
 
+def _qlgc_watch(sysroot, netns):
+    from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc.watch import QlgcWatch
+    return QlgcWatch(sysroot, netns)
+
+
+def _fcoe_watch(sysroot, netns):
+    from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.fcoe.watch import FcoeWatch
+    return FcoeWatch(sysroot, netns)
+
+
 def _sdi(ctx, document):
     from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.sdi.kind import SdiKind, SdiOptions
     return SdiKind(ctx.sysroot, ctx.runner(), SdiOptions(check_mode=ctx.check))
@@ -60,9 +72,9 @@ def _eoib(ctx, document):
 # The order is the order of a pass: VNICs before the FCoE interfaces that may sit on them, the
 # SCSI bus after the fabric that carries it, EoIB collection last.
 KINDS = (
-    KindEntry('qlgc', 'vnic_interface', 'name', _qlgc),
+    KindEntry('qlgc', 'vnic_interface', 'name', _qlgc, watch=_qlgc_watch),
     KindEntry('macvlan', 'vnic_interface', 'name', _macvlan),
-    KindEntry('fcoe', 'fcoe_interface', 'interface', _fcoe),
+    KindEntry('fcoe', 'fcoe_interface', 'interface', _fcoe, watch=_fcoe_watch),
     KindEntry('sdi', 'sdi_device', 'address', _sdi),
     KindEntry('eoib', 'eoib_gc', 'parent', _eoib),
 )

@@ -27,6 +27,8 @@ MAX_RETRIES = 10
 RETRY_STEP = 0.2  # seconds; the n-th retry waits n * RETRY_STEP
 
 CREATE, DESTROY, KEEP, WAIT = 'create', 'destroy', 'keep', 'wait'
+# What a decision waits for (a Pending's waiting_for): the netdev, its link, or DCB on its real device.
+NETIF, LINK, DCB = 'netif', 'link', 'dcb'
 
 
 @dataclass
@@ -49,6 +51,7 @@ class Decision:
     retry: bool = False    # the condition may resolve by itself: count a retry and ask again later
     waiting: bool = False  # declared but not serving (yet): report it as pending
     exhausted: bool = False  # unmet after the last retry: no more retries until the conditions change
+    waits_for: str = ''    # the condition the decision hinges on (NETIF, LINK, DCB); '' when none
 
 
 def retry_delay(retries: int) -> float:
@@ -73,12 +76,13 @@ def decide(inputs: Inputs) -> Decision:
     name, real = inputs.interface, inputs.real or inputs.interface
     gone = DESTROY if inputs.instance else WAIT
     if not inputs.netif_exists:
-        return Decision(gone, 'the network interface %s does not exist' % name, waiting=not inputs.instance)
+        return Decision(gone, 'the network interface %s does not exist' % name, waiting=not inputs.instance,
+                        waits_for=NETIF)
     if not inputs.enabled:
         return Decision(DESTROY if inputs.instance else KEEP, 'FCoE is disabled for %s (enabled: false)' % name)
     if not inputs.link_up:
         return Decision(KEEP if inputs.instance else WAIT, 'the link is down on %s' % (
-            name if real == name else '%s or its real device %s' % (name, real)), waiting=True)
+            name if real == name else '%s or its real device %s' % (name, real)), waiting=True, waits_for=LINK)
     if not inputs.dcb_required:
         return _ready(inputs, 'link up, DCB not required')
     dcb = inputs.dcb
@@ -87,14 +91,14 @@ def decide(inputs: Inputs) -> Decision:
     if not dcb.capable:
         return _unmet(inputs, dcb.reason)
     if not dcb.dcb_on:
-        return Decision(gone, 'DCB is off on %s' % real, waiting=not inputs.instance)
+        return Decision(gone, 'DCB is off on %s' % real, waiting=not inputs.instance, waits_for=DCB)
     pfc, app = dcb.pfc, dcb.app
     if not app.enable:
-        return Decision(gone, 'App:FCoE is disabled on %s' % real, waiting=not inputs.instance)
+        return Decision(gone, 'App:FCoE is disabled on %s' % real, waiting=not inputs.instance, waits_for=DCB)
     intersect = pfc.priorities & app.priorities
     if pfc.oper and app.oper and pfc.syncd and app.syncd and not intersect:  # unsynchronised values are not final
         return Decision(gone, 'App:FCoE priorities 0x%02x and PFC priorities 0x%02x do not intersect on %s'
-                        % (app.priorities, pfc.priorities, real), waiting=not inputs.instance)
+                        % (app.priorities, pfc.priorities, real), waiting=not inputs.instance, waits_for=DCB)
     unmet = []
     if not pfc.enable:
         unmet.append('PFC is disabled')
@@ -117,8 +121,9 @@ def _ready(inputs: Inputs, reason: str) -> Decision:
 
 
 def _unmet(inputs: Inputs, reason: str) -> Decision:
+    """DCB on the real device not (yet) as FCoE needs it: a retry, or after the last one a destroy."""
     if inputs.retries >= MAX_RETRIES:
         return Decision(DESTROY if inputs.instance else WAIT,
                         '%s, still after %d retries' % (reason, MAX_RETRIES), waiting=not inputs.instance,
-                        exhausted=True)
-    return Decision(WAIT, reason, retry=True, waiting=True)
+                        exhausted=True, waits_for=DCB)
+    return Decision(WAIT, reason, retry=True, waiting=True, waits_for=DCB)

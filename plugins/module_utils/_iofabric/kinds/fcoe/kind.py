@@ -5,8 +5,13 @@
 
 PRIVATE to the collection. Used by fcoe_interface and by the reconciler. Link state and
 the real device under a VLAN come from rtnetlink (IFLA_LINK); DCB from lldpad, or from the
-kernel when lldpad is absent (_dcb). The decision is _fcoe_decide's; the retry counters
+kernel when lldpad is absent (host/dcb). The decision is decide.py's; the retry counters
 live in the state store so that they survive restarts.
+
+read_live returns what it saw in an FcoeView (Live.view); plan leaves the decisions, the DCB
+states read and the cfg texts to write in an FcoeContext (FcoePlan.context) for apply, verify
+and facts. The kind keeps on itself only its construction and, from validate, the state and
+where each interface was declared.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from __future__ import annotations
 import errno
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state import cfgfile
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.fcoe import cfg
@@ -26,6 +31,7 @@ from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.fcoe
     DESTROY,
     KEEP,
     WAIT,
+    Decision,
     Inputs,
     decide,
     retries_due,
@@ -37,14 +43,16 @@ from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.fcoe
     bus_available,
     fcoemon_pids,
     read_instances,
+    read_links,
 )
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.fcoe.netif import missing
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.kind import Kind, Live, PlanInput, Verification, wait_until
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.netlink import Netlink
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.plan import Action, Failure, Pending, Plan
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysfs import list_dir, write_attr
 
 KERNEL_MODE = {'fabric': 'Fabric', 'vn2vn': 'VN2VN'}
+# What a destroy for a condition without one of decide's (FCoE disabled) reports it waits for, as it always has.
+HARDWARE = 'hardware'
 
 
 @dataclass
@@ -68,6 +76,35 @@ class FcoeOptions:
     check_mode: bool = False
 
 
+@dataclass
+class FcoeView:
+    """What read_live saw of the host beyond the objects (Live.view)."""
+
+    instances: dict   # interface -> live.LiveFcoe, by the netdev it runs over
+    links: dict       # link name -> (link, its real device's link), from rtnetlink
+    cfg: dict         # interface -> the text of /etc/fcoe/cfg-<interface>
+    cfg_files: dict   # interface -> cfgfile.CfgFile as read (written back in its encoding and mode)
+
+
+@dataclass
+class FcoeContext:
+    """What planning leaves for apply, verify and facts (Plan.context)."""
+
+    view: FcoeView
+    instances: dict                                  # as last read: apply reads them again after a create
+    decisions: dict = field(default_factory=dict)    # interface -> decide.Decision
+    dcb_states: dict = field(default_factory=dict)   # interface -> DCB as read for the decision, with its device
+    config_text: dict = field(default_factory=dict)  # interface -> the cfg file text to write
+
+
+class FcoePlan(Plan):
+    """The plan, with what apply and verify need from planning (the contract's Plan.context)."""
+
+    def __init__(self, context: FcoeContext):
+        super().__init__()
+        self.context = context
+
+
 class FcoeKind(Kind):
     store_kind = 'fcoe'
 
@@ -77,16 +114,6 @@ class FcoeKind(Kind):
         self.options = options or FcoeOptions()
         self.dcb = DcbReader(runner, netns)
         self.state = ''
-        self.instances: dict = {}
-        self.links: dict = {}
-        self.cfg: dict = {}
-        self.decisions: dict = {}
-        self.retries: dict = {}
-        self.dcb_states: dict = {}
-        self.parse_interface = ''
-        self.document = None
-        self._config_text: dict = {}
-        self._cfg_files: dict = {}   # interface -> _cfgfile.CfgFile as read
         self.fields: dict = {}
 
     # -- validation and resource states --------------------------------------------------
@@ -101,69 +128,39 @@ class FcoeKind(Kind):
 
     # -- live state ------------------------------------------------------------------
     def read_live(self, document) -> Live:
-        return Live(self._read_objects(document))
+        view = self._read_view()
+        return Live({interface: shape(interface, view) for interface in sorted(set(view.instances) | set(view.cfg))},
+                    view)
 
-    def _read_objects(self, document) -> dict:
-        self.instances = read_instances(self.sysroot)
-        with Netlink(self.netns) as netlink:
-            links = netlink.links()
-        by_index = {link.index: link for link in links}
-        self.links = {link.name: (link, by_index.get(link.lower) if link.kind in ('vlan', 'macvlan') else link)
-                      for link in links}
-        self.cfg = self._read_cfg_files()
-        have = {}
-        for interface in sorted(set(self.instances) | set(self.cfg)):
-            have[interface] = self.shape(interface)
-        return have
+    def _read_view(self) -> FcoeView:
+        instances = read_instances(self.sysroot)
+        links = read_links(self.netns)
+        files = {}
+        for name in list_dir(self.sysroot.path(cfg.CFG_DIR)):
+            if name.startswith('cfg-') and not name.startswith('cfg-ethx'):
+                files[name[4:]] = cfgfile.read(self.sysroot, '%s/%s' % (cfg.CFG_DIR, name))
+        return FcoeView(instances, links, {interface: found.text for interface, found in files.items()}, files)
 
     def _cfg_path(self, interface: str) -> str:
         return self.sysroot.path(cfg.CFG_DIR, cfg.file_name(interface))
 
-    def _read_cfg_files(self) -> dict:
-        found = {}
-        for name in list_dir(self.sysroot.path(cfg.CFG_DIR)):
-            if name.startswith('cfg-') and not name.startswith('cfg-ethx'):
-                self._cfg_files[name[4:]] = cfgfile.read(self.sysroot, '%s/%s' % (cfg.CFG_DIR, name))
-                found[name[4:]] = self._cfg_files[name[4:]].text
-        return found
-
-    def shape(self, interface: str) -> dict:
-        """The declaration the host carries: the cfg file's policy, with the kernel's view where it has one
-        (mode, responder). Whether an instance runs is reported in ``instances``, not here: a pending
-        interface is still an enabled one."""
-        instance = self.instances.get(interface)
-        has_file = interface in self.cfg
-        policy = cfg.to_item(interface, cfg.parse(self.cfg[interface]).values if has_file else {})
-        if not has_file:
-            policy.update(enabled=bool(instance and instance.enabled), dcb_required=None, auto_vlan=None)
-        if instance is not None and instance.mode:
-            policy['mode'] = instance.mode
-        if instance is not None and instance.fip_resp is not None:
-            policy['fip_resp'] = instance.fip_resp
-        return policy
-
-    def instance_report(self) -> dict:
-        return {name: {'ctlr': i.ctlr, 'host': i.host, 'enabled': i.enabled, 'mode': i.mode,
-                       'port_state': i.port_state} for name, i in sorted(self.instances.items())}
-
     def facts(self, live: Live, plan: Plan | None) -> dict:
         """The running FCoE instances, and DCB as read for each declared interface."""
-        return {'instances': self.instance_report(), 'dcb': dict(sorted(self.dcb_states.items()))}
+        dcb = plan.context.dcb_states if plan is not None and plan.context is not None else {}
+        return {'instances': instance_report(live.view.instances), 'dcb': dict(sorted(dcb.items()))}
 
     # -- plan ------------------------------------------------------------------------
-    def plan(self, given: PlanInput) -> Plan:
-        return self._plan(given.want, given.live.objects, given.deletes, given.document)
-
-    def _plan(self, want: dict, have: dict, deletes: list, document) -> Plan:
-        plan = Plan()
-        self.document = document
+    def plan(self, given: PlanInput) -> FcoePlan:
+        view, document, want = given.live.view, given.document, given.want
+        plan = FcoePlan(context=FcoeContext(view, dict(view.instances)))
         for interface in list(document.observations):
-            if interface not in self.instances and document.observation(interface).get('destroying'):
+            if interface not in view.instances and document.observation(interface).get('destroying'):
                 document.observe(interface, destroying=None)  # the asynchronous destroy completed
-        self._check_netdevs(plan, want, document)
+        self._check_netdevs(plan, want, view, document)
         fcoemon = fcoemon_pids(self.sysroot)
-        for interface in sorted(deletes):
-            self._plan_removal(plan, interface, 'state=%s' % self.state)
+        retries = {}
+        for interface in sorted(given.deletes):
+            self._plan_removal(plan, interface, 'state=%s' % self.state, document)
         for interface, spec in sorted(want.items()):
             if fcoemon and self.options.fcoemon_policy == 'refuse':
                 plan.fail(interface, 'fcoemon (pid %s) is running and manages FCoE from /etc/fcoe/cfg-*; two '
@@ -180,45 +177,50 @@ class FcoeKind(Kind):
                                      'declare the VLAN interface (for example %s.101) to manage it here' % interface,
                           'vlan-discovery')
                 continue
-            decision = self.decide(interface, spec, document)
-            self.decisions[interface] = decision
-            self._plan_decision(plan, interface, spec, decision)
-        plan.predicted = {interface: shape for interface, shape in have.items() if interface not in deletes}
+            decision, retries[interface], dcb = self._decide(interface, spec, view, document)
+            plan.context.decisions[interface] = decision
+            if dcb is not None:
+                plan.context.dcb_states[interface] = dcb
+            self._plan_decision(plan, interface, spec, decision, document)
+        _observe_retries(document, want, retries)
+        plan.predicted = {interface: shape for interface, shape in given.live.objects.items()
+                          if interface not in given.deletes}
         for interface, spec in want.items():
-            plan.predicted[interface] = self._predict(interface, spec, have.get(interface))
+            plan.predicted[interface] = self._predict(interface, spec, given.live.objects.get(interface))
         return plan
 
-    def _check_netdevs(self, plan: Plan, want: dict, document) -> None:
+    def _check_netdevs(self, plan: Plan, want: dict, view: FcoeView, document) -> None:
         """A declared netdev that is missing: a VLAN that FIP VLAN discovery can still create waits, with a
         warning naming it; anything else, declared for the first time, is an error before anything changes
         (a netdev already declared that went away, a driver unloaded, waits: it was real)."""
         for interface in sorted(want):
-            if interface in self.links:
+            if interface in view.links:
                 continue
-            can_appear, message = missing(interface, self.links)
+            can_appear, message = missing(interface, view.links)
             if can_appear:
                 plan.warnings.append(message)
             elif interface not in document.objects:
                 raise ValidationError(self.fields.get(interface, 'config') + '.interface', message)
 
-    def _inputs(self, interface: str, spec: dict, retries: int) -> Inputs:
-        link, real = self.links.get(interface, (None, None))
+    def _inputs(self, interface: str, spec: dict, view: FcoeView, retries: int) -> Inputs:
+        link, real = view.links.get(interface, (None, None))
         real = real or link
         dcb = None
         if link is not None and spec['dcb_required'] and link.running and real.running:
             dcb = self.dcb.read(real.name)
         return Inputs(interface, enabled=spec['enabled'], dcb_required=spec['dcb_required'],
                       netif_exists=link is not None, link_up=bool(link and link.running and real.running),
-                      real=real.name if real else interface, instance=interface in self.instances,
+                      real=real.name if real else interface, instance=interface in view.instances,
                       dcb=dcb, retries=retries)
 
-    def decide(self, interface: str, spec: dict, document):
-        """Decide; in a real run, retry within dcb_timeout at the retry times (0.2 s x n after the one before)
-        counted from the first failed step, which the store keeps across runs and passes."""
+    def _decide(self, interface: str, spec: dict, view: FcoeView, document) -> tuple:
+        """(decision, RetryState, DCB as read or None). In a real run, retry within dcb_timeout at the retry
+        times (0.2 s x n after the one before) counted from the first failed step, which the store keeps
+        across runs and passes."""
         since = document.observation(interface).get('unmet_since')
         since = float(since) if isinstance(since, (int, float)) else None
         retries = retries_due(time.time() - since) if since is not None else 0
-        inputs = self._inputs(interface, spec, retries)
+        inputs = self._inputs(interface, spec, view, retries)
         decision = decide(inputs)
         if decision.retry and since is None:
             since = time.time()
@@ -230,31 +232,30 @@ class FcoeKind(Kind):
             if wait > 0:
                 time.sleep(wait)
             retries = retries_due(time.time() - since)
-            inputs = self._inputs(interface, spec, retries)
+            inputs = self._inputs(interface, spec, view, retries)
             decision = decide(inputs)
         # A flap (link down) or conditions met end the trouble: the count starts over next time.
         trouble = (decision.retry or decision.exhausted) and inputs.link_up
-        self.retries[interface] = RetryState(retries if trouble else 0, since if trouble else None, decision)
-        if inputs.dcb is not None:
-            self.dcb_states[interface] = dict(inputs.dcb.as_dict(), device=inputs.real)
-        return decision
+        retry = RetryState(retries if trouble else 0, since if trouble else None, decision)
+        dcb = dict(inputs.dcb.as_dict(), device=inputs.real) if inputs.dcb is not None else None
+        return decision, retry, dcb
 
-    def _plan_decision(self, plan: Plan, interface: str, spec: dict, decision) -> None:
-        instance = self.instances.get(interface)
-        since = self.document.observation(interface).get('destroying') if self.document is not None else None
+    def _plan_decision(self, plan: FcoePlan, interface: str, spec: dict, decision: Decision, document) -> None:
+        instance = plan.context.view.instances.get(interface)
+        since = document.observation(interface).get('destroying')
         if instance is not None and since:
             # Whatever is decided now, the instance is on its way out: create it again once it is gone.
             plan.wait(interface, 'the destroy written at %s is still in progress (the kernel completes it '
                                  'asynchronously); %s' % (since, decision.reason), 'kernel')
             return
         if decision.action == DESTROY:
-            self._plan_removal(plan, interface, decision.reason, keep_config=True)
+            self._plan_removal(plan, interface, decision.reason, document, keep_config=True)
         elif decision.action == CREATE:
             self._plan_create(plan, interface, spec, decision.reason)
         elif decision.action == KEEP and instance is not None and spec['enabled']:
             self._plan_attributes(plan, interface, spec, instance)
         if decision.waiting:
-            plan.wait(interface, decision.reason, _waiting_for(decision.reason))
+            plan.wait(interface, decision.reason, decision.waits_for or HARDWARE)
 
     def _plan_create(self, plan: Plan, interface: str, spec: dict, reason: str) -> None:
         if bus_available(self.sysroot):
@@ -284,26 +285,27 @@ class FcoeKind(Kind):
         if not instance.enabled or mode_differs:
             plan.actions.append(Action(interface, 'enable', 'declared enabled', {}))
 
-    def _plan_removal(self, plan: Plan, interface: str, reason: str, keep_config: bool = False) -> None:
-        since = self.document.observation(interface).get('destroying') if self.document is not None else None
-        if interface in self.instances and since:
+    def _plan_removal(self, plan: FcoePlan, interface: str, reason: str, document, keep_config: bool = False) -> None:
+        view = plan.context.view
+        since = document.observation(interface).get('destroying')
+        if interface in view.instances and since:
             # The kernel unmaps the netdev at once and destroys the instance from a workqueue; until that
             # work has run, another destroy is refused with ENODEV. Wait for it instead.
             plan.wait(interface, '%s; the destroy written at %s is still in progress (the kernel completes it '
                                  'asynchronously)' % (reason, since), 'kernel')
-        elif interface in self.instances:
+        elif interface in view.instances:
             plan.actions.append(Action(interface, 'destroy', reason, {'file': BUS + '/ctlr_destroy'}))
-        if not keep_config and interface in self.cfg and self.options.persist:
+        if not keep_config and interface in view.cfg and self.options.persist:
             plan.actions.append(Action(interface, 'remove-config', reason, {'file': self._cfg_path(interface)}))
 
-    def _plan_config(self, plan: Plan, interface: str, spec: dict) -> None:
+    def _plan_config(self, plan: FcoePlan, interface: str, spec: dict) -> None:
         if not self.options.persist:
             return
-        old = self.cfg.get(interface, '')
+        old = plan.context.view.cfg.get(interface, '')
         new = cfg.merge_text(old, spec)
         if new != old:
             path = '%s/%s' % (cfg.CFG_DIR, cfg.file_name(interface))
-            self._config_text[interface] = new
+            plan.context.config_text[interface] = new
             plan.actions.append(Action(interface, 'write-config', 'persist for fcoemon and fcoeadm', {'file': path}))
             plan.diffs.append({'before': cfgfile.printable(old), 'after': cfgfile.printable(new),
                                'before_header': path, 'after_header': path})
@@ -317,19 +319,22 @@ class FcoeKind(Kind):
         return predicted
 
     # -- apply -----------------------------------------------------------------------
-    def apply(self, action: Action, plan: Plan, document) -> None:
+    def apply(self, action: Action, plan: FcoePlan, document) -> None:
         interface = action.object
         data = interface.encode('ascii')
+        context = plan.context
         if action.op == 'write-config':
-            target = self._cfg_files.get(interface) or cfgfile.read(self.sysroot, '%s/%s' % (cfg.CFG_DIR, cfg.file_name(interface)))
-            target.write(self._config_text[interface])
+            target = context.view.cfg_files.get(interface) or \
+                cfgfile.read(self.sysroot, '%s/%s' % (cfg.CFG_DIR, cfg.file_name(interface)))
+            target.write(context.config_text[interface])
         elif action.op == 'remove-config':
             os.unlink(self._cfg_path(interface))
         elif action.op == 'create':
             system, _slash, name = action.detail['file'].rpartition('/')
             write_attr(self.sysroot.path(system, name), data, 'the kernel refused to create FCoE on %s '
                        '(ENODEV: no such netdev; EEXIST/ENOMEM: it has an instance already)' % interface)
-            self.instances = read_instances(self.sysroot, self.instances)
+            # The new controller, for the actions that follow (enable, mode): read again, the others reused.
+            context.instances = read_instances(self.sysroot, context.instances)
         elif action.op == 'destroy':
             try:
                 write_attr(self.sysroot.path(BUS, 'ctlr_destroy') if bus_available(self.sysroot)
@@ -341,10 +346,10 @@ class FcoeKind(Kind):
                 # a run that was killed before it could record it, or by fcoeadm). verify waits for it.
             document.observe(interface, destroying=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()))
         else:
-            self._write_ctlr(interface, action)
+            self._write_ctlr(interface, action, context.instances)
 
-    def _write_ctlr(self, interface: str, action: Action) -> None:
-        instance = self.instances.get(interface)
+    def _write_ctlr(self, interface: str, action: Action, instances: dict) -> None:
+        instance = instances.get(interface)
         if instance is None or instance.ctlr is None:
             raise IofabricError('no FCoE controller found for %s after create (no fc_host named "... over %s")'
                                 % (interface, interface))
@@ -361,55 +366,41 @@ class FcoeKind(Kind):
             raise IofabricError('unknown FCoE action %s' % action.op)
 
     # -- verify ----------------------------------------------------------------------
-    def verify(self, want: dict, deletes: list, plan: Plan, document) -> Verification:
-        return Verification(*self._verify(want, deletes, plan, document))
-
-    def _verify(self, want: dict, deletes: list, plan: Plan, document) -> tuple:
+    def verify(self, want: dict, deletes: list, plan: FcoePlan, document) -> Verification:
+        decisions = plan.context.decisions
         failed = {failure.object for failure in plan.failures}
         gone = {a.object for a in plan.actions if a.op == 'destroy' and a.status == 'done'}
         if gone:
             wait_until(lambda: not gone & set(read_instances(self.sysroot)), self.options.destroy_timeout)
-        have = self._read_objects(document)
+        after = self.read_live(document)
+        instances = after.view.instances
         pending = [p for p in plan.pending if p.object not in failed]
         failures = []
         for interface in gone:
-            if interface in self.instances:
+            if interface in instances:
                 # Not a failure: the kernel finishes a destroy asynchronously; later runs wait for it.
                 pending.append(Pending(interface, 'destroy written, the FCoE instance is still there after %.1f s '
                                                   '(the kernel completes it asynchronously)'
                                        % self.options.destroy_timeout, 'kernel'))
-            elif interface in want and self.decisions.get(interface) is not None:
+            elif interface in want and decisions.get(interface) is not None:
                 # Destroyed for a condition (DCB off, link gone), still declared: it waits for that condition
                 # from now on, and says so in this run already (the watch service polls what waits).
-                reason = self.decisions[interface].reason
-                pending.append(Pending(interface, reason + ' (destroyed; created again once that changes)',
-                                       _waiting_for(reason)))
+                decision = decisions[interface]
+                pending.append(Pending(interface, decision.reason + ' (destroyed; created again once that changes)',
+                                       decision.waits_for or HARDWARE))
         for interface in want:
-            decision = self.decisions.get(interface)
+            decision = decisions.get(interface)
             if interface in failed or decision is None or decision.action != CREATE:
                 continue
-            instance = self.instances.get(interface)
+            instance = instances.get(interface)
             if instance is None:
                 failures.append(Failure(interface, 'no fc_host whose symbolic name ends in " over %s" after create'
                                         % interface))
             elif instance.enabled is False:
                 failures.append(Failure(interface, 'the controller %s is not enabled after create' % instance.ctlr))
-        self.add_extra('dcb', self.dcb_states)
-        self.add_extra('instances', self.instance_report())
-        return have, pending, failures
-
-    def record(self, document, want: dict, deletes: list, state: str) -> None:
-        for interface in deletes:
-            document.forget(interface)
-        for interface, spec in want.items():
-            document.declare(interface, spec)
-            retry = self.retries.get(interface, RetryState())
-            decision = retry.decision
-            # next_retry is due for every retry up to the last (the tenth, 11 s after the first failed
-            # step): the pass at that time destroys when the conditions are still unmet.
-            document.observe(interface, retries=retry.count or None, unmet_since=retry.since,
-                             waiting=decision.reason if decision is not None and decision.action == WAIT else None,
-                             next_retry=retry.next_retry())
+        self.add_extra('dcb', plan.context.dcb_states)
+        self.add_extra('instances', instance_report(instances))
+        return Verification(after.objects, pending, failures)
 
     # -- offline states ----------------------------------------------------------------
     def render(self, specs: list) -> dict:
@@ -418,7 +409,7 @@ class FcoeKind(Kind):
 
     def parse(self, text) -> list:
         """One cfg file's text, or a mapping of interface to text (several files)."""
-        files = text if isinstance(text, dict) else {self.parse_interface or 'INTERFACE': text}
+        files = text if isinstance(text, dict) else {'INTERFACE': text}
         items, quirks = [], []
         for interface, content in sorted(files.items()):
             parsed = cfg.parse(content)
@@ -429,9 +420,36 @@ class FcoeKind(Kind):
         return items
 
 
-def _waiting_for(reason: str) -> str:
-    for needle, what in (('link is down', 'link'), ('does not exist', 'netif'), ('DCB-capable', 'dcb'),
-                         ('DCB', 'dcb'), ('PFC', 'dcb'), ('App:FCoE', 'dcb')):
-        if needle in reason:
-            return what
-    return 'hardware'
+def shape(interface: str, view: FcoeView) -> dict:
+    """The declaration the host carries: the cfg file's policy, with the kernel's view where it has one
+    (mode, responder). Whether an instance runs is reported in ``instances``, not here: a pending
+    interface is still an enabled one."""
+    instance = view.instances.get(interface)
+    has_file = interface in view.cfg
+    policy = cfg.to_item(interface, cfg.parse(view.cfg[interface]).values if has_file else {})
+    if not has_file:
+        policy.update(enabled=bool(instance and instance.enabled), dcb_required=None, auto_vlan=None)
+    if instance is not None and instance.mode:
+        policy['mode'] = instance.mode
+    if instance is not None and instance.fip_resp is not None:
+        policy['fip_resp'] = instance.fip_resp
+    return policy
+
+
+def instance_report(instances: dict) -> dict:
+    return {name: {'ctlr': i.ctlr, 'host': i.host, 'enabled': i.enabled, 'mode': i.mode,
+                   'port_state': i.port_state} for name, i in sorted(instances.items())}
+
+
+def _observe_retries(document, want: dict, retries: dict) -> None:
+    """What the store keeps of the retry discipline, for the next run and the watch service. Written while
+    planning (the document is saved only after apply and verify, and not at all in check mode) because
+    record() is not given the plan."""
+    for interface in want:
+        retry = retries.get(interface, RetryState())
+        decision = retry.decision
+        # next_retry is due for every retry up to the last (the tenth, 11 s after the first failed
+        # step): the pass at that time destroys when the conditions are still unmet.
+        document.observe(interface, retries=retry.count or None, unmet_since=retry.since,
+                         waiting=decision.reason if decision is not None and decision.action == WAIT else None,
+                         next_retry=retry.next_retry())

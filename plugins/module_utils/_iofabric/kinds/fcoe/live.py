@@ -14,6 +14,7 @@ import os
 import re
 from dataclasses import dataclass
 
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.netlink import Netlink
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.procs import pids_of
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysfs import exists, list_dir, read_attr_or
 
@@ -79,6 +80,23 @@ def read_instances(sysroot, known: dict | None = None) -> dict:
             instance.fip_resp = None if responder is None else responder == '1'
         found[interface] = instance
     return found
+
+
+def read_links(netns: str | None) -> dict:
+    """Every link by name, with the real device under it: a VLAN's or macvlan's lower device by its
+    IFLA_LINK (never by its name: a VLAN may be named anything), any other link itself."""
+    with Netlink(netns) as netlink:
+        links = netlink.links()
+    by_index = {link.index: link for link in links}
+    return {link.name: (link, by_index.get(link.lower) if link.kind in ('vlan', 'macvlan') else link)
+            for link in links}
+
+
+def real_device(links: dict, interface: str) -> str | None:
+    """The netdev whose DCB an interface runs on (its real device), or None when the interface is absent."""
+    link, real = links.get(interface, (None, None))
+    real = real or link
+    return real.name if real is not None else None
 
 
 def fcoemon_pids(sysroot) -> list:

@@ -132,3 +132,33 @@ def test_the_retry_times_are_the_seeds():
         round(retry_delay(n), 3) for n in range(1, 11)]
     assert retries_due(0.0) == 0 and retries_due(0.19) == 0 and retries_due(0.2) == 1
     assert retries_due(10.99) == 9 and retries_due(11.0) == MAX_RETRIES and retries_due(3600) == MAX_RETRIES
+
+
+def _waiting_for_by_words(reason: str) -> str:
+    """How the kind used to tell what a decision waits for: by words of its reason (issue 15). The oracle
+    for waits_for on reasons that are decide's own (no tool text in them)."""
+    for needle, what in (('link is down', 'link'), ('does not exist', 'netif'), ('DCB-capable', 'dcb'),
+                         ('DCB', 'dcb'), ('PFC', 'dcb'), ('App:FCoE', 'dcb')):
+        if needle in reason:
+            return what
+    return 'hardware'
+
+
+@pytest.mark.parametrize('instance', [False, True])
+@pytest.mark.parametrize('case', CASES, ids=lambda c: ''.join('1' if c[n] else '0' for n in NAMES))
+def test_waits_for_is_what_the_reason_says(case, instance):
+    decision = decide(inputs(case, instance))
+    if decision.waiting or decision.action == DESTROY:
+        assert decision.waits_for == _waiting_for_by_words(decision.reason), decision.reason
+    assert decision.waits_for in ('', 'link', 'dcb')
+
+
+def test_waits_for_is_a_field_not_words():
+    """A reason that carries a tool's words (a query that failed with 'does not exist') still waits for DCB."""
+    dcb = DcbState('lldpad', readable=False, reason='lldpad: Device eth2 does not exist; link is down')
+    decision = decide(Inputs('eth2', instance=True, dcb=dcb))
+    assert (decision.action, decision.waits_for) == (WAIT, 'dcb')
+    assert decide(Inputs('eth2.101', netif_exists=False)).waits_for == 'netif'
+    assert decide(Inputs('eth2', link_up=False)).waits_for == 'link'
+    assert decide(Inputs('eth2', enabled=False, instance=True)).waits_for == ''
+    assert decide(Inputs('eth2', dcb_required=False)).waits_for == ''

@@ -1,0 +1,87 @@
+"""The watch loop only schedules: it asks the kinds' watches (kinds/registry.py, KindEntry.watch) for reasons and due
+times, runs a pass with the reasons joined, and hands each kind its part of the pass's report. The kinds' watches
+are stood in for here (what they poll has its own tests: kinds/<kind>/test_watch.py); link events come from a real,
+quiet network namespace."""
+
+import itertools
+import os
+import subprocess
+from types import SimpleNamespace
+
+import pytest
+
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds import registry
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.reconciler.watch import Watcher
+
+_NUMBER = itertools.count()
+
+
+@pytest.fixture
+def quiet_netns():
+    name = 'fcoekind-watch-%d-%d' % (os.getpid(), next(_NUMBER))
+    subprocess.run(['ip', 'netns', 'add', name], check=True, timeout=30)
+    yield name
+    subprocess.run(['ip', 'netns', 'del', name], check=True, timeout=30)
+
+
+class ScriptedWatch:
+    """A kind's watch that changes on its second poll and is due once, after the second pass."""
+
+    due_reason = 'scripted retry due'
+
+    def __init__(self):
+        self.started = False
+        self.polls = 0
+        self.results: list = []
+
+    def start(self):
+        self.started = True
+
+    def poll(self):
+        self.polls += 1
+        return ['scripted changed'] if self.polls == 2 else []
+
+    def passed(self, result):
+        self.results.append(result)
+
+    def due(self):
+        return 0.0 if len(self.results) == 2 else None
+
+
+def test_the_kinds_that_offer_a_watch_are_watched(tmp_path):
+    offered = [entry.name for entry in registry.KINDS if entry.watch is not None]
+    assert offered == ['qlgc', 'fcoe']
+    assert list(Watcher(str(tmp_path), None, None, None).watches) == offered
+    assert Watcher(str(tmp_path), None, None, None, kinds=('macvlan', 'sdi')).watches == {}
+
+
+def test_a_pass_for_each_reason_a_kind_gives(tmp_path, quiet_netns):
+    passes = []
+    logged = []
+    watcher = Watcher(str(tmp_path), quiet_netns, None, lambda priority, text: logged.append(text),
+                      interval=3600, poll=0.05, kinds=())
+    scripted = ScriptedWatch()
+    watcher.watches = {'scripted': scripted}
+
+    def run_pass(reason):
+        passes.append(reason)
+        if len(passes) == 3:
+            watcher.stop.set()
+        return SimpleNamespace(kinds={'scripted': {'pass': len(passes)}, 'other': {}})
+
+    watcher.run_pass = run_pass
+    assert watcher.run() == 0
+    assert scripted.started
+    assert passes == ['start, interval', 'scripted changed', 'scripted retry due']
+    assert scripted.results == [{'pass': 1}, {'pass': 2}, {'pass': 3}]
+    assert logged[0].startswith('watch: started') and 'link events on' in logged[0] and logged[-1] == 'watch: stopped'
+
+
+def test_the_earliest_due_time_and_only_what_is_due_now(tmp_path):
+    watcher = Watcher(str(tmp_path), None, None, None, kinds=())
+    assert watcher.due() == (None, [])
+    watcher.watches = {'a': SimpleNamespace(due=lambda: 7.5, due_reason='a due'),
+                       'b': SimpleNamespace(due=lambda: None, due_reason='b due')}
+    assert watcher.due() == (7.5, [])
+    watcher.watches['c'] = SimpleNamespace(due=lambda: 0.0, due_reason='c due')
+    assert watcher.due() == (0.0, ['c due'])
