@@ -9,7 +9,7 @@ kernel when lldpad is absent (host/dcb). The decision is decide.py's; the retry 
 live in the state store so that they survive restarts.
 
 read_live returns what it saw in an FcoeView (Live.view); plan leaves the decisions, the DCB
-states read and the cfg texts to write in an FcoeContext (FcoePlan.context) for apply, verify
+states read and the cfg texts to write in an FcoeContext (Plan.context) for apply, verify
 and facts. The kind keeps on itself only its construction and, from validate, the state and
 where each interface was declared.
 """
@@ -97,14 +97,6 @@ class FcoeContext:
     config_text: dict = field(default_factory=dict)  # interface -> the cfg file text to write
 
 
-class FcoePlan(Plan):
-    """The plan, with what apply and verify need from planning (the contract's Plan.context)."""
-
-    def __init__(self, context: FcoeContext):
-        super().__init__()
-        self.context = context
-
-
 class FcoeKind(Kind):
     store_kind = 'fcoe'
 
@@ -150,9 +142,9 @@ class FcoeKind(Kind):
         return {'instances': instance_report(live.view.instances), 'dcb': dict(sorted(dcb.items()))}
 
     # -- plan ------------------------------------------------------------------------
-    def plan(self, given: PlanInput) -> FcoePlan:
+    def plan(self, given: PlanInput) -> Plan:
         view, document, want = given.live.view, given.document, given.want
-        plan = FcoePlan(context=FcoeContext(view, dict(view.instances)))
+        plan = Plan(context=FcoeContext(view, dict(view.instances)))
         for interface in list(document.observations):
             if interface not in view.instances and document.observation(interface).get('destroying'):
                 document.observe(interface, destroying=None)  # the asynchronous destroy completed
@@ -240,7 +232,7 @@ class FcoeKind(Kind):
         dcb = dict(inputs.dcb.as_dict(), device=inputs.real) if inputs.dcb is not None else None
         return decision, retry, dcb
 
-    def _plan_decision(self, plan: FcoePlan, interface: str, spec: dict, decision: Decision, document) -> None:
+    def _plan_decision(self, plan: Plan, interface: str, spec: dict, decision: Decision, document) -> None:
         instance = plan.context.view.instances.get(interface)
         since = document.observation(interface).get('destroying')
         if instance is not None and since:
@@ -285,7 +277,7 @@ class FcoeKind(Kind):
         if not instance.enabled or mode_differs:
             plan.actions.append(Action(interface, 'enable', 'declared enabled', {}))
 
-    def _plan_removal(self, plan: FcoePlan, interface: str, reason: str, document, keep_config: bool = False) -> None:
+    def _plan_removal(self, plan: Plan, interface: str, reason: str, document, keep_config: bool = False) -> None:
         view = plan.context.view
         since = document.observation(interface).get('destroying')
         if interface in view.instances and since:
@@ -298,7 +290,7 @@ class FcoeKind(Kind):
         if not keep_config and interface in view.cfg and self.options.persist:
             plan.actions.append(Action(interface, 'remove-config', reason, {'file': self._cfg_path(interface)}))
 
-    def _plan_config(self, plan: FcoePlan, interface: str, spec: dict) -> None:
+    def _plan_config(self, plan: Plan, interface: str, spec: dict) -> None:
         if not self.options.persist:
             return
         old = plan.context.view.cfg.get(interface, '')
@@ -319,7 +311,7 @@ class FcoeKind(Kind):
         return predicted
 
     # -- apply -----------------------------------------------------------------------
-    def apply(self, action: Action, plan: FcoePlan, document) -> None:
+    def apply(self, action: Action, plan: Plan, document) -> None:
         interface = action.object
         data = interface.encode('ascii')
         context = plan.context
@@ -366,7 +358,7 @@ class FcoeKind(Kind):
             raise IofabricError('unknown FCoE action %s' % action.op)
 
     # -- verify ----------------------------------------------------------------------
-    def verify(self, want: dict, deletes: list, plan: FcoePlan, document) -> Verification:
+    def verify(self, want: dict, deletes: list, plan: Plan, document) -> Verification:
         decisions = plan.context.decisions
         failed = {failure.object for failure in plan.failures}
         gone = {a.object for a in plan.actions if a.op == 'destroy' and a.status == 'done'}
