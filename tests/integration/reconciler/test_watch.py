@@ -74,12 +74,12 @@ def test_watch_notices_dcb_becoming_ready_without_an_event(sim):
     assert [item['object'] for item in run_fcoe(params, False)['pending']] == ['eth2']
     # The mechanism: lldpad's state of the interfaces that wait, polled and compared.
     watcher = Watcher(sim.root, sim.netns, None, None)
-    waiting = watcher.dcb_fingerprint()
-    assert waiting is not None and watcher.dcb_fingerprint() == waiting
+    waiting = watcher.watches['fcoe'].waiting_dcb()
+    assert waiting is not None and watcher.watches['fcoe'].waiting_dcb() == waiting
     sim.event('dcb-set', iface='eth2', dcb='on')
-    assert watcher.dcb_fingerprint() not in (None, waiting)
+    assert watcher.watches['fcoe'].waiting_dcb() not in (None, waiting)
     # After a pass, the baseline is what the pass read, not a later reading: a change in between is not lost.
-    assert watcher.dcb_fingerprint({'eth2': dict(waiting['eth2'], device='eth2')}) == waiting
+    assert watcher.watches['fcoe'].waiting_dcb({'eth2': dict(waiting['eth2'], device='eth2')}) == waiting
     sim.event('dcb-set', iface='eth2', dcb='off')
     # End to end: with an hour-long interval, DCB coming back is acted on by the poll.
     watch = Watch(sim)
@@ -91,7 +91,7 @@ def test_watch_notices_dcb_becoming_ready_without_an_event(sim):
         assert reasons[-1] != 'pass (interval)', reasons
     finally:
         assert watch.stop() == 0
-    assert run_fcoe(params, False)['pending'] == [] and Watcher(sim.root, sim.netns, None, None).dcb_fingerprint() is None
+    assert run_fcoe(params, False)['pending'] == [] and Watcher(sim.root, sim.netns, None, None).watches['fcoe'].waiting_dcb() is None
 
 
 def test_watch_notices_dcb_going_off_on_an_interface_in_service(sim):
@@ -102,11 +102,11 @@ def test_watch_notices_dcb_going_off_on_an_interface_in_service(sim):
     # The mechanism: one interface in service polled per poll, in turn, for DCB still ready for FCoE;
     # a watcher that never saw it ready notices too (no baseline to go stale).
     watcher = Watcher(sim.root, sim.netns, None, None)
-    assert [watcher.in_service_dcb_changed() for _turn in range(4)] == [None] * 4
+    assert [watcher.watches['fcoe'].in_service_not_ready() for _turn in range(4)] == [None] * 4
     sim.event('dcb-set', iface='eth2', dcb='off')
-    assert [watcher.in_service_dcb_changed() for _turn in range(2)] == [None, 'eth2']
+    assert [watcher.watches['fcoe'].in_service_not_ready() for _turn in range(2)] == [None, 'eth2']
     fresh = Watcher(sim.root, sim.netns, None, None)
-    assert [fresh.in_service_dcb_changed() for _turn in range(2)] == [None, 'eth2']
+    assert [fresh.watches['fcoe'].in_service_not_ready() for _turn in range(2)] == [None, 'eth2']
     sim.event('dcb-set', iface='eth2', dcb='on')
     # End to end: with an hour-long interval, DCB going off is acted on by the poll: eth2 destroyed.
     # A pass that a stray link event starts may get there first; then the round is tried again.
@@ -138,13 +138,13 @@ def test_a_failed_dcb_step_on_an_interface_in_service_is_not_ready(sim):
     interface in service reports them, so that a pass starts the retry timer."""
     assert run_fcoe(fcoe_params(sim, [{'interface': 'eth1'}]), False)['pending'] == []
     watcher = Watcher(sim.root, sim.netns, None, None)
-    assert watcher.in_service_dcb_changed() is None
+    assert watcher.watches['fcoe'].in_service_not_ready() is None
     fault = sim.fault(kind='tool', target='dcbtool', mode='garbage')
-    assert watcher.in_service_dcb_changed() == 'eth1'
+    assert watcher.watches['fcoe'].in_service_not_ready() == 'eth1'
     sim.request({'op': 'fault', 'action': 'clear', 'id': fault['id']})
-    assert watcher.in_service_dcb_changed() is None
+    assert watcher.watches['fcoe'].in_service_not_ready() is None
     sim.event('dcb-set', iface='eth1', **{'pfc.syncd': 'false', 'app.syncd': 'false'})
-    assert watcher.in_service_dcb_changed() == 'eth1'
+    assert watcher.watches['fcoe'].in_service_not_ready() == 'eth1'
 
 
 def test_watch_destroys_when_the_retries_run_out(sim):

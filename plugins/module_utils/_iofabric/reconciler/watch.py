@@ -89,13 +89,6 @@ class Watcher:
         for name, watch in self.watches.items():
             watch.passed(results.get(name))
 
-    # The FCoE polls by their former names, for tests/integration/reconciler/test_watch.py (the lead's file).
-    def dcb_fingerprint(self, seen: dict | None = None) -> dict | None:
-        return self.watches['fcoe'].waiting_dcb(seen)
-
-    def in_service_dcb_changed(self) -> str | None:
-        return self.watches['fcoe'].in_service_not_ready()
-
     def run(self) -> int:
         events = self._link_events()
         self.log(6, 'watch: started (interval %.0f s, IOC poll %.1f s, link events %s)' % (
