@@ -5,11 +5,14 @@
 guest that is attached.
 
 PRIVATE to the collection. Used by eoib_gc and by the reconciler. A child MAC under parent
-P is stale when no guest NIC attached to P has it (_guest_sources) and it is not P's own
-MAC. It is removed once its grace is over (_eoib_grace), by writing ``-<mac>`` to P's
+P is stale when no guest NIC attached to P has it (guests/sources.py) and it is not P's own
+MAC. It is removed once its grace is over (grace.py), by writing ``-<mac>`` to P's
 ``vnic<N>-child``; the write always succeeds, so removal is confirmed by polling the cmd
 files. Nothing is removed when a guest source cannot be read, or while mlx4_vnicd's own
-collector runs or is configured to run (_mlx4_vnicd).
+collector runs or is configured to run (mlx4_vnicd.py).
+
+read_live returns what it saw in an EoibView (live.py); plan returns an EoibPlan whose context
+carries the vendor line to write and the pass's grace observations to apply and verify.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@
 PRIVATE to the collection. Add: the host must exist, run, and have a writable scan; the
 scan is written and the device awaited; nothing answering is a failure, and a device whose
 identity differs from the declaration is reported, never accepted. Remove: refused while
-the disk is in use (see _scsi_use), and always for the disk holding / or /boot; ``force``
+the disk is in use (see use.py), and always for the disk holding / or /boot; ``force``
 overrides all but that. The removal flushes, takes the device offline, checks for I/O once
 more, deletes, and waits for the device to vanish.
 """
