@@ -61,14 +61,15 @@ def _by_object(items: list) -> dict:
     return index
 
 
-def object_rows(kind: str, declared, have: dict, after: dict, actions: list, pending: list, failures: list,
-                diffs: list, checked: bool) -> list:
-    """One row per object this run was about, in a stable order.
+def object_rows(kind: str, outcome) -> list:
+    """One row per object this run was about (a core.plan.Outcome), in a stable order.
 
     declared: the ids the run declared (and deleted); ``*`` stands for every live object.
-    actions, pending, failures: the plan vocabulary (objects with .object); diffs: extra
-    before/after pairs that are not objects of the kind (a configuration file).
+    actions, pending, failures: the plan vocabulary (objects with .object); the plan's diffs:
+    extra before/after pairs that are not objects of the kind (a configuration file).
     """
+    declared, have, after, checked = outcome.declared, outcome.have, outcome.after, outcome.checked
+    actions, pending, failures, diffs = outcome.plan.actions, outcome.pending, outcome.failures, outcome.plan.diffs
     ids = set(declared) - {ALL_OBJECTS}
     if ALL_OBJECTS in declared:
         ids |= set(have) | set(after)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.drift import object_rows
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import IofabricError, ValidationError
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.kind import Kind, PlanInput
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.plan import DONE, FAILED, SKIPPED, Action, Failure
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.plan import DONE, FAILED, SKIPPED, Action, Failure, Outcome
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.resource import (
     ACTION_STATES,
     check_unique,
@@ -114,20 +114,6 @@ def _apply(kind, plan, document) -> None:
             plan.failures.append(Failure(action.object, '%s failed: %s' % (action.op, exc), exc.details()))
 
 
-@dataclass
-class Outcome:
-    """A run's end, for the result: the objects before and after, the plan, what waits and what failed."""
-
-    have: dict
-    after: dict
-    plan: object
-    pending: list
-    failures: list
-    declared: list
-    checked: bool      # check mode: planned actions count as changes
-    facts: dict | None = None
-
-
 def _finish(kind, store, outcome: Outcome) -> dict:
     have, after, plan, checked = outcome.have, outcome.after, outcome.plan, outcome.checked
     diffs = []
@@ -147,8 +133,7 @@ def _finish(kind, store, outcome: Outcome) -> dict:
         'actions': [action.as_dict() for action in plan.actions],
         'pending': [item.as_dict() for item in outcome.pending],
         'failures': [item.as_dict() for item in outcome.failures],
-        'objects': object_rows(kind.store_kind, outcome.declared, have, after, plan.actions, outcome.pending,
-                               outcome.failures, plan.diffs, checked),
+        'objects': object_rows(kind.store_kind, outcome),
     }
     if outcome.facts is not None:
         body['kind_facts'] = outcome.facts

@@ -84,3 +84,17 @@ class Plan:
 
     def fail(self, obj: str, error: str, **details) -> None:
         self.failures.append(Failure(obj, error, details))
+
+
+@dataclass
+class Outcome:
+    """A run's end, for the result: the objects before and after, the plan, what waits and what failed."""
+
+    have: dict
+    after: dict
+    plan: Plan
+    pending: list
+    failures: list
+    declared: list
+    checked: bool      # check mode: planned actions count as changes
+    facts: dict | None = None

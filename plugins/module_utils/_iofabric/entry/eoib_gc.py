@@ -9,21 +9,16 @@ PRIVATE to the collection.
 from __future__ import annotations
 
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.eoib import spec as espec
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core import validate as v
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.eoib.kind import EoibKind
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.eoib.guests.libvirt_domains import configured_uri
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.pipeline import Request, run
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.runner import Runner
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state.store import StateStore
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysroot import Sysroot
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.host import open_host
 
 
 def run_eoib(params: dict, check_mode: bool) -> dict:
     settings = espec.normalize(params)  # every field checked before the host is looked at
-    sysroot = Sysroot(params.get('sysroot') or '/')
+    host = open_host(params, 'eoib_gc', state='merged')
     if settings['libvirt_uri'] is None and {'auto', 'libvirt'} & set(settings['source']):
-        configured_uri(sysroot)  # uri_default is checked like libvirt_uri, before the host is looked at
-    netns = params.get('netns') or None
-    kind = EoibKind(sysroot, Runner(sysroot, netns=netns), netns, settings)
-    store = StateStore(sysroot, owner='iofabric.core.eoib_gc', lock_timeout=v.seconds(params.get('lock_timeout', 30.0), 'lock_timeout', 3600))
-    return run(kind, Request('merged', [settings], check_mode=check_mode), store)
+        configured_uri(host.sysroot)  # uri_default is checked like libvirt_uri, before the host is looked at
+    kind = EoibKind(host.sysroot, host.runner(), host.netns, settings)
+    return run(kind, Request('merged', [settings], check_mode=check_mode), host.store())

@@ -37,6 +37,7 @@ def gather(sysroot: str, netns: str | None = None, kinds: tuple = ORDER, lock_ti
     ctx = Context(root, netns or None, True, store)
     report = {'fabric': {}, 'objects': [], 'drift': [], 'pending': [], 'failures': [], 'tool_runs': {}}
     warnings: list = []
+    kind_errors = 0   # a kind that could not be read at all: one failure of its own, besides its objects'
     with store.locked(exclusive=False):
         for name in kinds:
             declared: tuple = ([], [])
@@ -51,13 +52,14 @@ def gather(sysroot: str, netns: str | None = None, kinds: tuple = ORDER, lock_ti
             except IofabricError as exc:
                 report['fabric'][name] = {'declared': len(declared[0]), 'error': str(exc)}
                 report['failures'].append({'kind': name, 'object': '(%s)' % name, 'error': str(exc), 'since': None})
+                kind_errors += 1
                 continue
             _add_kind(report, name, kind, declared, result, document)
             warnings.extend('%s: %s' % (name, text) for text in result.get('warnings', []))
             for tool, count in result.get('tool_runs', {}).items():
                 report['tool_runs'][tool] = report['tool_runs'].get(tool, 0) + count
     report['summary'] = {key: value for key, value in summary(report['objects']).items() if key != 'changed'}
-    report['summary']['failed'] += sum(1 for item in report['failures'] if item['object'].startswith('('))
+    report['summary']['failed'] += kind_errors
     report['in_sync'] = not (report['drift'] or report['pending'] or report['failures'])
     report['status'] = _status(report['summary'])
     report['changed'] = False
@@ -94,7 +96,8 @@ def _add_kind(report: dict, name: str, kind, declared: tuple, result: dict, docu
         report['objects'].append(row)
         if row['status'] == DRIFT:
             # A change that no config field shows (an FCoE instance to destroy): the planned action.
-            ops = ', '.join(part.split(':', 1)[0] for part in (row.get('reason') or '').split('; '))
+            ops = ', '.join(action['action'] for action in result.get('actions', [])
+                            if action['object'] == row['object'] and action['status'] == 'planned')
             for change in row.get('fields') or [{'field': '(action)', 'desired': ops, 'live': None}]:
                 report['drift'].append(dict(change, kind=name, object=row['object'], reason=row.get('reason'),
                                             since=row.get('since'), in_sync_since=row.get('in_sync_since')))

@@ -11,9 +11,7 @@ from __future__ import annotations
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core import validate as v
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.fcoe.kind import FcoeKind, FcoeOptions
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.pipeline import Request, run
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.runner import Runner
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state.store import StateStore
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysroot import Sysroot
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.host import open_host
 
 
 def run_fcoe(params: dict, check_mode: bool) -> dict:
@@ -22,12 +20,8 @@ def run_fcoe(params: dict, check_mode: bool) -> dict:
                           destroy_timeout=v.seconds(params.get('destroy_timeout', 10.0), 'destroy_timeout', 600),
                           persist=params.get('persist', True),
                           fcoemon_policy=params.get('fcoemon_policy') or 'refuse', check_mode=check_mode)
-    offline = state in ('rendered', 'parsed')
-    sysroot = None if offline else Sysroot(params.get('sysroot') or '/')
-    runner = Runner(sysroot, netns=params.get('netns')) if sysroot else None
-    kind = FcoeKind(sysroot, runner, params.get('netns'), options)
+    host = open_host(params, 'fcoe_interface')
+    kind = FcoeKind(host.sysroot, host.runner(), params.get('netns'), options)
     if state == 'parsed':
         return run(kind, Request(state, running_config=params.get('running_config')))
-    store = None if offline else StateStore(sysroot, owner='iofabric.core.fcoe_interface',
-                                            lock_timeout=v.seconds(params.get('lock_timeout', 30.0), 'lock_timeout', 3600))
-    return run(kind, Request(state, params.get('config') or [], check_mode=check_mode), store)
+    return run(kind, Request(state, params.get('config') or [], check_mode=check_mode), host.store())

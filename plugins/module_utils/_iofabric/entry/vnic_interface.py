@@ -16,10 +16,9 @@ from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.error
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.macvlan.kind import MacvlanKind
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.netlink import HAS_PYROUTE2
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.pipeline import Request, run
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.host import open_host
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc.kind import QlgcKind, QlgcOptions
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.runner import Runner
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state.store import StateStore
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysroot import Sysroot
 
 TYPES = ('qlgc', 'macvlan')
 LIST_KEYS = ('actions', 'pending', 'failures', 'objects', 'before', 'after', 'diff', 'warnings', 'gathered')
@@ -78,23 +77,23 @@ def _allow_disruption(value) -> bool:
 def run_vnic(params: dict, check_mode: bool) -> dict:
     state = params['state']
     # The offline states never look at the host, so they do not need (or check) a sysroot.
-    sysroot = None if state in ('rendered', 'parsed') else Sysroot(params.get('sysroot') or '/')
+    host = open_host(params, 'vnic_interface')
     options = QlgcOptions(config_file=params.get('config_file') or QlgcOptions.config_file,
                           persist=params.get('persist', True),
                           connect_timeout=v.seconds(params.get('connect_timeout', 10.0), 'connect_timeout', 3600),
                           allow_disruption=_allow_disruption(params.get('allow_disruption', True)))
-    qlgc = QlgcKind(sysroot, Runner(sysroot) if sysroot else None, options)
+    qlgc = QlgcKind(host.sysroot, Runner(host.sysroot) if host.sysroot else None, options)
     if state == 'parsed':
         return run(qlgc, Request(state, running_config=params.get('running_config')))
     parts = split_config(params.get('config') or [])
     if state == 'deleted' and not params.get('config'):
         raise ValidationError('config', 'state=deleted needs the VNICs to delete; use state=overridden with an '
                                         'empty config to remove every VNIC')
-    macvlan = MacvlanKind(sysroot, params.get('netns'))
+    macvlan = MacvlanKind(host.sysroot, params.get('netns'))
     if state == 'rendered':
         return merge_results([run(kind, Request(state, parts[name][0], fields=parts[name][1]))
                               for name, kind in (('qlgc', qlgc), ('macvlan', macvlan)) if parts[name][0]])
-    store = StateStore(sysroot, owner='iofabric.core.vnic_interface', lock_timeout=v.seconds(params.get('lock_timeout', 30.0), 'lock_timeout', 3600))
+    store = host.store()
     results = []
     for name, kind in (('qlgc', qlgc), ('macvlan', macvlan)):
         items, fields = parts[name]

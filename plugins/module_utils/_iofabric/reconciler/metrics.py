@@ -11,10 +11,9 @@ base units (seconds), _timestamp_seconds for a point in time. docs/monitoring.md
 
 from __future__ import annotations
 
-import calendar
 import os
-import time
 
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core import utc
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state.atomic import atomic_write
 
 FILENAME = 'iofabric_reconcile.prom'
@@ -114,6 +113,6 @@ def parse_stamp(text) -> float | None:
     if not text:
         return None
     try:
-        return float(calendar.timegm(time.strptime(str(text), '%Y-%m-%dT%H:%M:%SZ')))
+        return utc.parse(text)
     except (ValueError, OverflowError):
         return None

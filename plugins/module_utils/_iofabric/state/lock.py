@@ -18,6 +18,7 @@ import stat
 import sys
 import time
 
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core import utc
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import LockTimeout, StoreError
 
 POLL_INTERVAL = 0.05
@@ -96,7 +97,7 @@ class HostLock:
 
     def _write_holder(self) -> None:
         info = {'owner': self.owner, 'pid': os.getpid(), 'argv0': os.path.basename(sys.argv[0] or ''),
-                'since': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}
+                'since': utc.stamp()}
         # Not atomic on purpose: it is advisory text, rewritten by every holder. Truncated only
         # once open_private has shown it is our own regular file, never through a symlink.
         fd = open_private(self.holder_path, os.O_WRONLY | os.O_CREAT)

@@ -14,7 +14,8 @@ failed; ``in_sync_since`` once a run verified it; ``changed_at`` when a run last
 
 from __future__ import annotations
 
-import time
+
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core import utc
 
 PENDING = 'pending'
 FAILED = 'failed'
@@ -22,7 +23,7 @@ KEYS = ('status', 'status_since', 'in_sync_since', 'changed_at')
 
 
 def stamp(now: float) -> str:
-    return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(now))
+    return utc.stamp(now)
 
 
 def track(document, objects, pending: list, failures: list, actions: list, now: float) -> None:

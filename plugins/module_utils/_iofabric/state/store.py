@@ -19,6 +19,7 @@ import os
 import stat
 import time
 
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core import utc
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state.atomic import atomic_write, remove_stale_temps
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import StoreError, SysrootError
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state.lock import HostLock, check_private, open_private
@@ -210,7 +211,7 @@ class StateStore:
             raise StoreError('store documents are only saved while holding the lock')
         if not document.dirty:
             return False
-        document.updated = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
+        document.updated = utc.stamp()
         data = document.to_json()
         try:
             _validate(document.kind, data)

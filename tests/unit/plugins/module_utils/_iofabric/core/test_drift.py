@@ -7,7 +7,7 @@ from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.drift
     summary,
     text_change,
 )
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.plan import Action, Failure, Pending
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.plan import Action, Failure, Outcome, Pending, Plan
 
 LIVE = {'name': 'veth1', 'primary': {'ioc_guid': '00066a01de000070', 'port': 1}}
 SWAPPED = {'name': 'veth1', 'primary': {'ioc_guid': '00066a01df000070', 'port': 1}}
@@ -36,7 +36,9 @@ def rows(**kw):
     args = dict(kind='qlgc', declared=['veth1', 'veth2', 'veth3', 'veth4'], have={'veth1': LIVE}, after={'veth1': SWAPPED},
                 actions=[], pending=[], failures=[], diffs=[], checked=True)
     args.update(kw)
-    return {row['object']: row for row in object_rows(**args)}
+    outcome = Outcome(args['have'], args['after'], Plan(actions=args['actions'], diffs=args['diffs']), args['pending'],
+                      args['failures'], args['declared'], checked=args['checked'])
+    return {row['object']: row for row in object_rows(args['kind'], outcome)}
 
 
 def test_check_mode_statuses_and_their_precedence():
