@@ -5,16 +5,20 @@
 guest that is attached.
 
 PRIVATE to the collection. Used by eoib_gc and by the reconciler. A child MAC under parent
-P is stale when no guest NIC attached to P has it (_guest_sources) and it is not P's own
-MAC. It is removed once its grace is over (_eoib_grace), by writing ``-<mac>`` to P's
+P is stale when no guest NIC attached to P has it (guests/sources.py) and it is not P's own
+MAC. It is removed once its grace is over (grace.py), by writing ``-<mac>`` to P's
 ``vnic<N>-child``; the write always succeeds, so removal is confirmed by polling the cmd
 files. Nothing is removed when a guest source cannot be read, or while mlx4_vnicd's own
-collector runs or is configured to run (_mlx4_vnicd).
+collector runs or is configured to run (mlx4_vnicd.py).
+
+read_live returns what it saw in an EoibView (live.py); plan returns an EoibPlan whose context
+carries the vendor line to write and the pass's grace observations to apply and verify.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state import cfgfile
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.eoib import spec as espec
@@ -23,6 +27,7 @@ from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core impor
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.eoib.grace import observe
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.eoib.live import (
     MODULE,
+    EoibView,
     children_of,
     module_loaded,
     read_parents,
@@ -37,6 +42,24 @@ from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysfs
 VENDOR_OBJECT = 'mlx4_vnicd'
 
 
+@dataclass
+class EoibContext:
+    """What apply and verify need from planning: the host as read, the vendor line configure writes,
+    and this pass's grace observations (which parents' guest sources could not be read keep theirs)."""
+
+    view: EoibView
+    vendor_new: vendor.DaemonLine | None = None
+    staleness: dict = field(default_factory=dict)   # parent -> {mac: Staleness}
+    unreadable: set = field(default_factory=set)    # parents whose guest sources failed: records kept as they were
+
+
+@dataclass
+class EoibPlan(Plan):
+    """The plan, with the kind's context for apply and verify."""
+
+    context: EoibContext | None = None
+
+
 class EoibKind(Kind):
     store_kind = 'eoib'
     record_replaces = True   # one declaration of settings: record() replaces it whole
@@ -46,17 +69,6 @@ class EoibKind(Kind):
         self.sysroot, self.runner, self.netns = sysroot, runner, netns
         self.settings = settings
         self.now = clock()
-        self.parents: dict = {}
-        self.views: dict = {}
-        self.inventory: GuestInventory | None = None
-        self.live_error = ''
-        self.vendor_text = ''
-        self.vendor_new: vendor.DaemonLine | None = None
-        self.daemons: list = []
-        self.staleness: dict = {}       # parent -> {mac: Staleness}
-        self.unreadable: set = set()    # parents whose guest sources failed: records kept as they were
-        self.kept: list = []
-        self.stale: list = []
 
     # -- validation and resource states --------------------------------------------------
     def validate(self, config: list, state: str, fields: list) -> list:
@@ -68,77 +80,71 @@ class EoibKind(Kind):
 
     # -- live state ------------------------------------------------------------------------
     def read_live(self, document) -> Live:
-        return Live(self._read_objects(document))
-
-    def _read_objects(self, document) -> dict:
-        self.vendor_file = cfgfile.read(self.sysroot, vendor.CONFIG)
-        self.vendor_text = self.vendor_file.text
-        self.daemons = vendor.running(self.sysroot)
+        view = EoibView(cfgfile.read(self.sysroot, vendor.CONFIG), vendor.running(self.sysroot))
         if not module_loaded(self.sysroot):
-            self.live_error = 'the mlx4_vnic module is not loaded (no %s)' % MODULE
-            return {}
+            view.error = 'the mlx4_vnic module is not loaded (no %s)' % MODULE
+            return Live({}, view)
         parents = read_parents(self.sysroot)
         wanted = self.settings['parents']
-        self.parents = parents if wanted == [espec.ALL] else {n: p for n, p in parents.items() if n in wanted}
-        if self.parents:
+        view.parents = parents if wanted == [espec.ALL] else {n: p for n, p in parents.items() if n in wanted}
+        if view.parents:
             sources = self.settings['source']
             try:
                 topology = Topology.read(self.netns, with_fdb='bridge' in sources or 'auto' in sources,
                                          sysroot=self.sysroot)
             except IofabricError as exc:
-                self.views = {name: None for name in self.parents}
-                self.live_error = 'rtnetlink: %s' % exc
+                view.guests = {name: None for name in view.parents}
+                view.error = 'rtnetlink: %s' % exc
             else:
-                self.inventory = GuestInventory(self.sysroot, self.runner, topology, sources,
-                                                self.settings['libvirt_uri'])
-                self.views = {name: self.inventory.view(name) for name in sorted(self.parents)}
-        return {name: parent.shape() for name, parent in sorted(self.parents.items())}
+                inventory = GuestInventory(self.sysroot, self.runner, topology, sources, self.settings['libvirt_uri'])
+                view.guests = {name: inventory.view(name) for name in sorted(view.parents)}
+                view.warnings = list(inventory.warnings)
+        return Live({name: parent.shape() for name, parent in sorted(view.parents.items())}, view)
 
     # -- plan ------------------------------------------------------------------------------
     def plan(self, given: PlanInput) -> Plan:
-        return self._plan(given.want, given.live.objects, given.deletes, given.document)
-
-    def _plan(self, want: dict, have: dict, deletes: list, document) -> Plan:
-        plan = Plan()
-        blocker, report_only = self._plan_vendor(plan)
+        view = given.live.view
+        plan = EoibPlan(context=EoibContext(view))
+        blocker, report_only = self._plan_vendor(plan, plan.context)
         for name in self.settings['parents']:
-            if name != espec.ALL and name not in self.parents:
-                plan.fail(name, self.live_error or 'no EoIB vNic named %s (no vnic<N>-info with NETDEV_NAME %s in %s)'
+            if name != espec.ALL and name not in view.parents:
+                plan.fail(name, view.error or 'no EoIB vNic named %s (no vnic<N>-info with NETDEV_NAME %s in %s)'
                           % (name, name, MODULE))
-        if self.live_error and self.settings['parents'] == [espec.ALL] and not self.parents:
-            plan.warnings.append('nothing to collect: %s' % self.live_error)
-        for _name, parent in sorted(self.parents.items()):
-            self._plan_parent(plan, parent, document, blocker, report_only)
-        if self.inventory is not None:
-            plan.warnings.extend(self.inventory.warnings)
+        if view.error and self.settings['parents'] == [espec.ALL] and not view.parents:
+            plan.warnings.append('nothing to collect: %s' % view.error)
+        kept, stale = [], []
+        for _name, parent in sorted(view.parents.items()):
+            self._plan_parent(plan, parent, given.document, (blocker, report_only), (kept, stale))
+        plan.warnings.extend(view.warnings)
         plan.predicted = {name: dict(shape, children=sorted(set(shape['children']) - {
             a.detail['mac'] for a in plan.actions if a.object == name and a.op == 'remove_child'}))
-            for name, shape in have.items()}
-        self.add_extra('stale', self.stale)
-        self.extras['kept'] = self.kept
-        self.extras['vendor_daemon'] = self._vendor_report()
+            for name, shape in given.live.objects.items()}
+        self.add_extra('stale', stale)
+        self.extras['kept'] = kept
+        self.extras['vendor_daemon'] = self._vendor_report(view, plan.context.vendor_new)
         return plan
 
-    def _plan_vendor(self, plan: Plan) -> tuple:
+    def _plan_vendor(self, plan: Plan, context: EoibContext) -> tuple:
         """Configure mlx4_vnicd's line if asked; say what stops us removing anything."""
         settings = self.settings['vendor_daemon']
+        text = context.view.vendor_text
         path = self.sysroot.path(vendor.CONFIG)
         try:
-            old = vendor.current(self.vendor_text, vendor.CONFIG)
+            old = vendor.current(text, vendor.CONFIG)
         except ValidationError as exc:
             plan.fail(VENDOR_OBJECT, str(exc))
             return 'the %s line cannot be read' % vendor.CONFIG, False
         new = vendor.desired(old, settings)
         if settings['state'] != 'unmanaged' and (old is None or new.render() != old.render()):
-            text = vendor.merge_text(self.vendor_text, new)
             plan.add(VENDOR_OBJECT, 'configure', 'vendor_daemon.state=%s' % settings['state'],
                      path=vendor.CONFIG, line=new.render())
             plan.diffs.append({'before_header': self.sysroot.to_system(path), 'after_header': self.sysroot.to_system(path),
-                               'before': cfgfile.printable(self.vendor_text), 'after': cfgfile.printable(text)})
-            self.vendor_new = new
+                               'before': cfgfile.printable(text),
+                               'after': cfgfile.printable(vendor.merge_text(text, new))})
+            context.vendor_new = new
         if settings['state'] == 'collector_on':
             return '', True
-        collecting = [d for d in self.daemons if d.collects]
+        collecting = [d for d in context.view.daemons if d.collects]
         if collecting:
             fix = ('it reads %s only when it starts: restart it' % vendor.CONFIG
                    if new is not None and not new.collects else 'set vendor_daemon.state=collector_off or disabled, '
@@ -155,79 +161,84 @@ class EoibKind(Kind):
             return why, False
         return '', False
 
-    def _plan_parent(self, plan: Plan, parent, document, blocker: str, report_only: bool) -> None:
-        view = self.views.get(parent.name)
+    def _plan_parent(self, plan: EoibPlan, parent, document, stops: tuple, report: tuple) -> None:
+        """Plan one parent's stale children. stops: (what stops any removal, report only);
+        report: the kept and stale lists of the result, appended to."""
+        (blocker, report_only), (kept, stale) = stops, report
+        context = plan.context
+        view = context.view.guests.get(parent.name)
         grace = self.settings['grace']
         if view is None or view.error:
-            why = view.error if view is not None else self.live_error
-            self.unreadable.add(parent.name)
+            why = view.error if view is not None else context.view.error
+            context.unreadable.add(parent.name)
             plan.wait(parent.name, 'nothing removed under %s: %s' % (parent.name, why), 'guest source')
             for mac, child in sorted(parent.children.items()):
-                self.kept.append({'parent': parent.name, 'mac': mac, 'child': child,
-                                  'reason': 'guest source unreadable: %s' % why})
+                kept.append({'parent': parent.name, 'mac': mac, 'child': child,
+                             'reason': 'guest source unreadable: %s' % why})
             return
         own = {mac for mac in (parent.mac, view.own_mac) if mac}
         # The host's own links (bridges with their systemd-given MAC, bonds, VLANs, macvlans, any
         # link in the namespace) are never guests: their MACs carry the host's own traffic.
         stale_macs = set(parent.children) - set(view.macs) - own - set(view.local)
         previous = document.observation(parent.name).get('stale', {})
-        self.staleness[parent.name] = observe(previous, stale_macs, grace, self.now)
+        staleness = context.staleness[parent.name] = observe(previous, stale_macs, grace, self.now)
         for mac, child in sorted(parent.children.items()):
             entry = {'parent': parent.name, 'mac': mac, 'child': child}
             if mac in own:
-                self.kept.append(dict(entry, reason="the parent's own MAC"))
+                kept.append(dict(entry, reason="the parent's own MAC"))
                 continue
             # A macvtap's MAC is its guest's: shown as attached, with the evidence.
             if mac in view.local and not (mac in view.macs and view.local[mac].endswith('(macvtap)')):
-                self.kept.append(dict(entry, reason='the MAC of local link %s: never collected' % view.local[mac]))
+                kept.append(dict(entry, reason='the MAC of local link %s: never collected' % view.local[mac]))
                 continue
             if mac not in stale_macs:
-                self.kept.append(dict(entry, reason='attached', evidence=view.macs[mac]))
+                kept.append(dict(entry, reason='attached', evidence=view.macs[mac]))
                 continue
-            staleness = self.staleness[parent.name][mac]
             evidence = describe_stale(view)
-            self.stale.append(dict(entry, evidence=evidence, grace=staleness.progress(grace, self.now),
-                                   would_remove=staleness.ripe and not blocker and not report_only))
+            stale.append(dict(entry, evidence=evidence, grace=staleness[mac].progress(grace, self.now),
+                              would_remove=staleness[mac].ripe and not blocker and not report_only))
             if blocker or report_only:
-                self.kept.append(dict(entry, reason=blocker or 'vendor_daemon.state=collector_on: mlx4_vnicd '
-                                                               'collects; eoib_gc only reports'))
-            elif not staleness.ripe:
-                self.kept.append(dict(entry, reason='in grace: %s' % staleness.progress(grace, self.now)))
-                plan.wait(parent.name, '%s is stale, in grace (%s)' % (mac, staleness.progress(grace, self.now)),
+                kept.append(dict(entry, reason=blocker or 'vendor_daemon.state=collector_on: mlx4_vnicd '
+                                                          'collects; eoib_gc only reports'))
+            elif not staleness[mac].ripe:
+                kept.append(dict(entry, reason='in grace: %s' % staleness[mac].progress(grace, self.now)))
+                plan.wait(parent.name, '%s is stale, in grace (%s)' % (mac, staleness[mac].progress(grace, self.now)),
                           'grace')
             else:
                 plan.add(parent.name, 'remove_child', evidence, mac=mac, child=child, file=parent.child_file,
                          write='-' + mac)
 
-    def _vendor_report(self) -> dict:
-        line = self.vendor_new or (vendor.current(self.vendor_text, vendor.CONFIG) if len(
-            vendor.find_lines(self.vendor_text)) <= 1 else None)
+    def _vendor_report(self, view: EoibView, vendor_new) -> dict:
+        line = vendor_new or (vendor.current(view.vendor_text, vendor.CONFIG) if len(
+            vendor.find_lines(view.vendor_text)) <= 1 else None)
         return {'config_line': line.render() if line else None,
                 'running': [{'pid': d.pid, 'gc_enable': d.params.get('gc_enable', 'yes'), 'collects': d.collects}
-                            for d in self.daemons],
+                            for d in view.daemons],
                 'state': self.settings['vendor_daemon']['state']}
 
     def facts(self, live: Live, plan: Plan | None) -> dict:
         """Per parent: its child MACs and the guest MACs attached to it, with the evidence."""
+        view = live.view
         parents = {}
-        for name, parent in sorted(self.parents.items()):
-            view = self.views.get(name)
+        for name, parent in sorted(view.parents.items()):
+            guests = view.guests.get(name)
             entry = dict(parent.shape(), port=parent.port or None)
-            if view is not None:
-                entry['guest_macs'] = dict(sorted(view.macs.items()))
-                if view.error:
-                    entry['source_error'] = view.error
+            if guests is not None:
+                entry['guest_macs'] = dict(sorted(guests.macs.items()))
+                if guests.error:
+                    entry['source_error'] = guests.error
             parents[name] = entry
-        facts = {'parents': parents, 'vendor_daemon': self._vendor_report()}
-        if self.live_error:
-            facts['error'] = self.live_error
+        vendor_new = plan.context.vendor_new if plan is not None else None
+        facts = {'parents': parents, 'vendor_daemon': self._vendor_report(view, vendor_new)}
+        if view.error:
+            facts['error'] = view.error
         return facts
 
     # -- apply -----------------------------------------------------------------------------
     def apply(self, action, plan: Plan, document) -> None:
         if action.op == 'configure':
-            text = vendor.merge_text(self.vendor_text, self.vendor_new)
-            self.vendor_file.write(text)
+            view = plan.context.view
+            view.vendor_file.write(vendor.merge_text(view.vendor_text, plan.context.vendor_new))
             return
         if action.op == 'remove_child':
             mac = v.mac(action.detail['mac'], 'mac')  # never write anything but a plain unicast MAC
@@ -238,9 +249,10 @@ class EoibKind(Kind):
 
     # -- verify ----------------------------------------------------------------------------
     def verify(self, want: dict, deletes: list, plan: Plan, document) -> Verification:
-        return Verification(*self._verify(want, deletes, plan, document))
-
-    def _verify(self, want: dict, deletes: list, plan: Plan, document) -> tuple:
+        """Confirm each removal by the cmd files; what was not confirmed is pending and retried.
+        The pass's grace observations are written to the document here, with what the removals
+        showed: record() is not given the plan (see observe_pass)."""
+        context = plan.context
         removing = {}
         for action in plan.actions:
             if action.op == 'remove_child' and action.status == 'done':
@@ -268,11 +280,12 @@ class EoibKind(Kind):
                     removed.append(entry)
         self.extras['removed'] = removed
         self.extras['unconfirmed'] = unconfirmed
+        observe_pass(document, context, removed, unconfirmed)
         after = {}
         for name, parent in sorted(read_parents(self.sysroot).items()):
-            if name in self.parents:
+            if name in context.view.parents:
                 after[name] = parent.shape()
-        return after, pending, []
+        return Verification(after, pending, [])
 
     @staticmethod
     def _attempts(document, parent: str, mac: str) -> int:
@@ -289,15 +302,6 @@ class EoibKind(Kind):
                     document.objects.pop(object_id)
         for object_id, spec in want.items():
             document.declare(object_id, spec)
-        unconfirmed = {}
-        for entry in self.extras.get('unconfirmed', []):
-            unconfirmed.setdefault(entry['parent'], {})[entry['mac']] = entry['attempts']
-        for name in self.parents:
-            if name in self.unreadable:
-                continue
-            stale = {mac: s.record() for mac, s in self.staleness.get(name, {}).items()
-                     if mac not in {e['mac'] for e in self.extras.get('removed', []) if e['parent'] == name}}
-            document.observe(name, stale=stale or None, unconfirmed=unconfirmed.get(name) or None)
 
     # -- offline states --------------------------------------------------------------------
     def render(self, specs: list) -> dict:
@@ -305,3 +309,19 @@ class EoibKind(Kind):
 
     def parse(self, text: str) -> list:
         return []
+
+
+def observe_pass(document, context: EoibContext, removed: list, unconfirmed: list) -> None:
+    """Keep this pass's observations per parent: since when each child MAC is stale (less those now
+    removed) and how often a removal went unconfirmed. A parent whose guest sources could not be read
+    keeps its records as they were: that pass was no observation. Written at verify, the one phase
+    given both the plan and the removals' outcome; only an applying run saves the document."""
+    attempts: dict = {}
+    for entry in unconfirmed:
+        attempts.setdefault(entry['parent'], {})[entry['mac']] = entry['attempts']
+    for name in context.view.parents:
+        if name in context.unreadable:
+            continue
+        gone = {entry['mac'] for entry in removed if entry['parent'] == name}
+        stale = {mac: s.record() for mac, s in context.staleness.get(name, {}).items() if mac not in gone}
+        document.observe(name, stale=stale or None, unconfirmed=attempts.get(name) or None)

@@ -106,3 +106,20 @@ def children_of(sysroot, parent: str) -> set:
             if cmd.get('parent') == parent and normal_mac(cmd.get('mac', '')):
                 macs.add(normal_mac(cmd['mac']))
     return macs
+
+
+@dataclass
+class EoibView:
+    """What read_live saw beyond the objects: the vendor daemon's config file and processes, the
+    parents this run collects, and per parent what the guest sources say (None: not read)."""
+
+    vendor_file: object                             # cfgfile.CfgFile of mlx4_vnic.conf (apply writes it back)
+    daemons: list = field(default_factory=list)     # mlx4_vnicd.RunningDaemon
+    parents: dict = field(default_factory=dict)     # name -> EoibParent, only those the settings name
+    guests: dict = field(default_factory=dict)      # name -> guests.sources.GuestView, or None
+    warnings: list = field(default_factory=list)    # what the guest sources' libraries printed
+    error: str = ''                                 # why the host could not be read (module, rtnetlink)
+
+    @property
+    def vendor_text(self) -> str:
+        return self.vendor_file.text

@@ -6,7 +6,7 @@
 PRIVATE to the collection. Add: the host must exist, run, and have a writable scan; the
 scan is written and the device awaited; nothing answering is a failure, and a device whose
 identity differs from the declaration is reported, never accepted. Remove: refused while
-the disk is in use (see _scsi_use), and always for the disk holding / or /boot; ``force``
+the disk is in use (see use.py), and always for the disk holding / or /boot; ``force``
 overrides all but that. The removal flushes, takes the device offline, checks for I/O once
 more, deletes, and waits for the device to vanish.
 """
@@ -24,12 +24,14 @@ from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.plan 
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.sdi.live import (
     SCSI_DEVICE,
     SCSI_HOST,
+    SdiView,
     read_device,
     read_devices,
     read_host,
+    read_hosts,
 )
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.sdi.use import blocking, describe, evidence, read_host_use
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysfs import exists, list_dir, write_attr
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysfs import exists, write_attr
 
 
 class RefusedError(IofabricError):
@@ -59,11 +61,11 @@ class SdiKind(Kind):
         super().__init__()
         self.sysroot, self.runner = sysroot, runner
         self.options = options or SdiOptions()
+        # From validate: the resource state asked for, the hosts declared (overridden's scope) and
+        # which addresses were declared with force.
         self.state = ''
-        self.devices: dict = {}
         self.declared_hosts: set = set()
         self.forced: dict = {}
-        self.refusals: list = []
 
     # -- validation and resource states --------------------------------------------------
     def validate(self, config: list, state: str, fields: list) -> list:
@@ -84,36 +86,32 @@ class SdiKind(Kind):
 
     # -- live state ------------------------------------------------------------------
     def read_live(self, document) -> Live:
-        return Live(self._read_objects(document))
-
-    def _read_objects(self, document) -> dict:
-        self.devices = read_devices(self.sysroot)
-        return {address: device.shape() for address, device in self.devices.items()}
+        view = SdiView(read_devices(self.sysroot))
+        return Live(_shapes(view.devices), view)
 
     def facts(self, live: Live, plan: Plan | None) -> dict:
-        """The SCSI hosts (can each hot-plug?) and, per device, its state and disk."""
-        hosts = []
-        for name in sorted(list_dir(self.sysroot.path(SCSI_HOST)), key=lambda text: (len(text), text)):
-            if name.startswith('host') and name[4:].isdigit():
-                host = read_host(self.sysroot, int(name[4:]))
-                hosts.append({'host': host.number, 'proc_name': host.proc_name, 'state': host.state,
-                              'hotplug': host.hotplug})
+        """The SCSI hosts (can each hot-plug?) and, per device as read_live saw it, its state and disk.
+        The hosts are read here, not in read_live: only fabric_info asks, and an unreadable host that
+        no declaration names must not fail an sdi_device run."""
+        hosts = [{'host': host.number, 'proc_name': host.proc_name, 'state': host.state, 'hotplug': host.hotplug}
+                 for host in read_hosts(self.sysroot)]
         devices = {address: {'state': device.state, 'disk': device.disk, 'partitions': list(device.partitions)}
-                   for address, device in sorted(self.devices.items(), key=lambda item: _key(item[0]))}
+                   for address, device in sorted(live.view.devices.items(), key=lambda item: _key(item[0]))}
         return {'hosts': hosts, 'devices': devices}
 
     # -- plan ------------------------------------------------------------------------
     def plan(self, given: PlanInput) -> Plan:
-        return self._plan(given.want, given.live.objects, given.deletes, given.document)
-
-    def _plan(self, want: dict, have: dict, deletes: list, document) -> Plan:
+        want, have, devices = given.want, given.live.objects, given.live.view.devices
         plan = Plan()
         hosts: dict = {}
-        use = read_host_use(self.sysroot) if deletes else None
-        for address in sorted(deletes, key=_key):
-            self._plan_remove(plan, address, use)
+        refusals: list = []
+        use = read_host_use(self.sysroot) if given.deletes else None
+        for address in sorted(given.deletes, key=_key):
+            refusal = self._plan_remove(plan, devices[address], use)
+            if refusal:
+                refusals.append(refusal)
         for address, spec in sorted(want.items(), key=lambda item: _key(item[0])):
-            device = self.devices.get(address)
+            device = devices.get(address)
             if device is not None:
                 wrong = identity_mismatch(spec, device)
                 if wrong:
@@ -136,28 +134,28 @@ class SdiKind(Kind):
                 spec = want[action.object]
                 keys = ('address', 'wwid', 'vendor', 'model', 'serial')
                 plan.predicted[action.object] = {key: spec.get(key) for key in keys}
-        self.add_extra('refused', self.refusals)
+        self.add_extra('refused', refusals)
         return plan
 
-    def _plan_remove(self, plan: Plan, address: str, use) -> None:
-        device = self.devices[address]
+    def _plan_remove(self, plan: Plan, device, use) -> dict | None:
+        """Plan the removal of one device, or fail it; returns the refusal (for the result) when refused."""
+        address = device.address
         found = evidence(self.sysroot, device, use)
         force = self.forced.get(address, False)
         stops = blocking(found, force)
         if stops:
             never = [item for item in stops if not item.overridable]
-            self.refusals.append({'address': address, 'disk': device.disk, 'evidence': [str(item) for item in found],
-                                  'forced': force})
             plan.fail(address, 'refused to remove %s (%s): %s; %s' % (
                 address, device.disk, describe(never or stops), NEVER if never else 'force: true overrides'),
                 evidence=[str(item) for item in found])
-            return
+            return {'address': address, 'disk': device.disk, 'evidence': [str(item) for item in found], 'forced': force}
         reason = 'state=%s' % self.state + (' (forced over: %s)' % describe(found) if found else '')
         if device.disk:
             plan.actions.append(Action(address, 'flush', reason, {'device': '/dev/' + device.disk}))
         plan.actions.append(Action(address, 'offline', 'fail new I/O before the delete (the nearest Linux has to '
                                                        'SFB_PAUSE)', {'force': force}))
         plan.actions.append(Action(address, 'delete', reason, {'force': force}))
+        return None
 
     # -- apply -----------------------------------------------------------------------
     def apply(self, action: Action, plan: Plan, document) -> None:
@@ -206,9 +204,6 @@ class SdiKind(Kind):
 
     # -- verify ----------------------------------------------------------------------
     def verify(self, want: dict, deletes: list, plan: Plan, document) -> Verification:
-        return Verification(*self._verify(want, deletes, plan, document))
-
-    def _verify(self, want: dict, deletes: list, plan: Plan, document) -> tuple:
         failed = {failure.object for failure in plan.failures}
         added = [a.object for a in plan.actions if a.op == 'add' and a.status == 'done']
         removed = [a.object for a in plan.actions if a.op == 'delete' and a.status == 'done']
@@ -222,10 +217,10 @@ class SdiKind(Kind):
         if added or removed:
             wait_until(settled, max(self.options.attach_timeout if added else 0,
                                     self.options.remove_timeout if removed else 0))
-        have = self._read_objects(document)
+        devices = read_devices(self.sysroot)
         failures, pending = [], [p for p in plan.pending if p.object not in failed]
         for address in added:
-            device = self.devices.get(address)
+            device = devices.get(address)
             if device is not None and _disk_missing(device) and not identity_mismatch(want[address], device):
                 # sd probes the disk asynchronously: slow, not failed; the next run sees it.
                 pending.append(Pending(address, NO_DISK % address + ' after %.1f s' % self.options.attach_timeout,
@@ -241,9 +236,9 @@ class SdiKind(Kind):
                 failures.append(Failure(address, 'a device answered at %s but it is not the declared one: %s; it was '
                                                  'left attached for you to inspect' % (address, wrong)))
         for address in removed:
-            if address in self.devices:
+            if address in devices:
                 failures.append(Failure(address, 'still present %.1f s after delete' % self.options.remove_timeout))
-        return have, pending, failures
+        return Verification(_shapes(devices), pending, failures)
 
     def record(self, document, want: dict, deletes: list, state: str) -> None:
         for address in deletes:
@@ -291,6 +286,11 @@ class SdiKind(Kind):
 _HOST_LINE = re.compile(r'Host: scsi([0-9]{1,10}) Channel: ([0-9]{1,10}) Id: ([0-9]{1,10}) Lun: ([0-9]{1,20}) *$')
 NEVER = 'that is never removed, even with force'
 NO_DISK = 'the scsi_device %s is attached, but sd has not probed its disk yet (no block device)'
+
+
+def _shapes(devices: dict) -> dict:
+    """The objects in config shape, by address."""
+    return {address: device.shape() for address, device in devices.items()}
 
 
 def _disk_missing(device) -> bool:

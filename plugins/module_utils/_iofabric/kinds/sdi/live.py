@@ -119,6 +119,20 @@ def read_host(sysroot, number: int) -> LiveHost:
     return LiveHost(number, True, state, read_attr_or(base + '/proc_name') or '', writable)
 
 
+@dataclass
+class SdiView:
+    """What read_live saw beyond the objects: the devices as read (plan judges their use and identity,
+    facts shows their state and disk)."""
+
+    devices: dict = field(default_factory=dict)   # address -> LiveDevice
+
+
+def read_hosts(sysroot) -> list:
+    """Every SCSI host the class lists (hostN), in the kernel's numbering order."""
+    names = sorted(list_dir(sysroot.path(SCSI_HOST)), key=lambda text: (len(text), text))
+    return [read_host(sysroot, int(name[4:])) for name in names if name.startswith('host') and name[4:].isdigit()]
+
+
 def device_counters(sysroot, device: LiveDevice) -> tuple:
     """(commands at the LLD, (reads, writes) in flight, what could not be read or '').
 

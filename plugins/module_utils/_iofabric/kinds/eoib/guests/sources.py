@@ -4,7 +4,7 @@
 """Which guest MACs are attached to an EoIB parent now, with the evidence, from every source.
 
 PRIVATE to the collection. A guest NIC is attached to parent P when it sits anywhere in P's
-L2 domain (_guest_topology: the bridges P, its bond or team, or their VLANs are in, bridges
+L2 domain (topology.py: the bridges P, its bond or team, or their VLANs are in, bridges
 patched to those by veth pairs, macvtaps on any of them). Sources:
 
 - libvirt: active domains' NICs whose source bridge is a domain bridge, whose target is a

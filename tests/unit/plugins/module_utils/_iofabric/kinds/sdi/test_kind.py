@@ -1,14 +1,315 @@
-"""SdiKind offline states: state=parsed reads /proc/scsi/scsi or raises the project's ParseError naming the line."""
+"""SdiKind's phases, each on its own: validate names the field; read_live reads a sysfs tree built here;
+plan refuses what is in use (and what it cannot see) and adds only on a host that can hot-plug; apply
+checks the device afresh before offline and before delete; apply + verify on fabricsim's SCSI driver.
+Offline states: state=parsed reads /proc/scsi/scsi or raises the project's ParseError naming the line."""
+
+from __future__ import annotations
+
+import os
 
 import pytest
 
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import ParseError
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.sdi.kind import SdiKind
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import ParseError, ValidationError
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.kind import PlanInput
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.runner import Runner
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysroot import Sysroot
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.sdi.kind import RefusedError, SdiKind, SdiOptions
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state.store import StoreDocument
 
 PROC_SCSI = ('Attached devices:\n'
              'Host: scsi1 Channel: 00 Id: 03 Lun: 01\n'
              '  Vendor: NETAPP   Model: LUN C-Mode       Rev: 9800\n'
              '  Type:   Direct-Access                    ANSI  SCSI revision: 06\n')
+LUN = '1:0:3:0'
+WWID = 'naa.600a098038304437522b4d6c70583130'
+SERIAL = '80D7R+MlpX10'
+
+
+class Tree:
+    """A sysfs/proc tree as the kernel lays it out for one FC host and its LUNs (scsi_sysfs.c, genhd.c)."""
+
+    def __init__(self, tmp_path):
+        self.root = str(tmp_path)
+        self.sysroot = Sysroot(self.root)
+        self.put('/proc/self/mountinfo', '22 1 8:2 / / rw,relatime shared:1 - ext4 /dev/sda2 rw\n')
+        self.put('/proc/swaps', 'Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n')
+
+    def path(self, system_path: str) -> str:
+        return os.path.join(self.root, system_path.lstrip('/'))
+
+    def put(self, system_path: str, text: str, mode: int = 0o644) -> None:
+        path = self.path(system_path)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, 'w', encoding='ascii') as handle:
+            handle.write(text)
+        os.chmod(path, mode)
+
+    def read(self, system_path: str) -> str:
+        with open(self.path(system_path), encoding='ascii') as handle:
+            return handle.read()
+
+    def host(self, number: int, state: str = 'running', scan_mode: int = 0o200) -> None:
+        base = '/sys/class/scsi_host/host%d' % number
+        self.put(base + '/state', state + '\n')
+        self.put(base + '/proc_name', 'qla2xxx\n')
+        self.put(base + '/scan', '', scan_mode)
+
+    def lun(self, address: str, disk: str | None, minor: int, vendor: str = 'NETAPP  ', wwid: str = WWID,
+            serial: str = SERIAL, partitions: int = 0) -> None:
+        base = '/sys/class/scsi_device/%s/device' % address
+        for name, text in (('state', 'running\n'), ('vendor', vendor + '\n'), ('model', 'LUN C-Mode      \n'),
+                           ('rev', '9800\n'), ('type', '0\n'), ('wwid', wwid + '\n'), ('device_busy', '0\n')):
+            self.put('%s/%s' % (base, name), text)
+        page = bytes([0, 0x80, 0, len(serial)]) + serial.encode('ascii')
+        os.makedirs(self.path(base), exist_ok=True)
+        with open(self.path(base + '/vpd_pg80'), 'wb') as handle:
+            handle.write(page)
+        if disk is None:
+            return
+        os.makedirs(self.path('%s/block/%s' % (base, disk)))
+        self.put('/sys/block/%s/dev' % disk, '8:%d\n' % minor)
+        self.put('/sys/block/%s/inflight' % disk, '       0        0\n')
+        os.makedirs(self.path('/sys/block/%s/holders' % disk))
+        for number in range(1, partitions + 1):
+            self.put('/sys/block/%s/%s%d/dev' % (disk, disk, number), '8:%d\n' % (minor + number))
+
+    def mount(self, major_minor: str, source: str, target: str) -> None:
+        self.put('/proc/self/mountinfo', self.read('/proc/self/mountinfo')
+                 + '90 22 %s / %s rw,relatime shared:9 - xfs %s rw\n' % (major_minor, target, source))
+
+
+@pytest.fixture
+def tree(tmp_path):
+    tree = Tree(tmp_path)
+    tree.host(1)
+    tree.lun(LUN, 'sdb', 16, partitions=1)
+    return tree
+
+
+def item(address, **extra):
+    return dict(dict(address=address, wwid=None, vendor=None, model=None, serial=None, force=None), **extra)
+
+
+def phases_input(kind, state: str, config: list) -> tuple:
+    """validate and read_live as the pipeline runs them; want and deletes as state merged/deleted make them."""
+    items = kind.validate(config, state, ['config[%d]' % n for n in range(len(config))])
+    live = kind.read_live(StoreDocument('sdi'))
+    want = {} if state == 'deleted' else dict(items)
+    deletes = [address for address, _spec in items] if state == 'deleted' else []
+    return want, deletes, live
+
+
+def planned(kind, state: str, config: list):
+    want, deletes, live = phases_input(kind, state, config)
+    return live, kind.plan(PlanInput(want, deletes, live, StoreDocument('sdi'), state))
+
+
+# -- validate -------------------------------------------------------------------------------
+@pytest.mark.parametrize('config, field', [
+    ({'address': '1:0:3'}, 'tasks[2].config[1].address'),
+    ({'address': '-1:0:0:0'}, 'tasks[2].config[1].address'),
+    ({}, 'tasks[2].config[1].address'),
+    ({'address': LUN, 'wwid': 'wwn-0x5000'}, 'tasks[2].config[1].wwid'),
+    ({'address': LUN, 'wwid': WWID, 'vendor': 'NETAPP'}, 'tasks[2].config[1].wwid'),
+    ({'address': LUN, 'vendor': 'A VENDOR TOO LONG'}, 'tasks[2].config[1].vendor'),
+    ({'address': LUN, 'force': 'yes'}, 'tasks[2].config[1].force'),
+    ({'address': LUN, 'colour': 'red'}, 'tasks[2].config[1].colour'),
+])
+def test_validate_names_the_field_of_the_bad_item(config, field):
+    with pytest.raises(ValidationError) as caught:
+        SdiKind(None, None).validate([{'address': '0:0:0:0'}, config], 'merged',
+                                     ['tasks[2].config[0]', 'tasks[2].config[1]'])
+    assert caught.value.field == field
+
+
+def test_validate_normalizes_and_keeps_the_scope_and_force():
+    kind = SdiKind(None, None)
+    items = kind.validate([{'address': '01:0:3:00', 'force': True}, {'address': 2 * '7' + ':0:0:1'}], 'overridden',
+                          ['config[0]', 'config[1]'])
+    assert [address for address, _spec in items] == ['1:0:3:0', '77:0:0:1']
+    assert kind.in_scope('1:0:9:9', {}) and not kind.in_scope('2:0:0:0', {})
+    assert kind.forced == {'1:0:3:0': True, '77:0:0:1': False}
+
+
+# -- read_live -------------------------------------------------------------------------------
+def test_read_live_reads_identity_stripped_and_the_disk_with_its_partitions(tree):
+    tree.lun('1:0:3:1', None, 0, vendor='LIO-ORG', wwid='', serial='')
+    live = SdiKind(tree.sysroot, None).read_live(StoreDocument('sdi'))
+    assert live.objects == {
+        LUN: {'address': LUN, 'wwid': WWID, 'vendor': 'NETAPP', 'model': 'LUN C-Mode', 'serial': SERIAL},
+        '1:0:3:1': {'address': '1:0:3:1', 'wwid': None, 'vendor': 'LIO-ORG', 'model': 'LUN C-Mode', 'serial': None}}
+    device = live.view.devices[LUN]
+    assert (device.disk, device.partitions, device.type, device.state) == ('sdb', ['sdb1'], 0, 'running')
+    assert live.view.devices['1:0:3:1'].disk is None
+
+
+def test_facts_read_the_devices_read_live_saw_and_every_host(tree):
+    tree.host(2, state='blocked')
+    kind = SdiKind(tree.sysroot, None)
+    live = kind.read_live(StoreDocument('sdi'))
+    tree.lun('1:0:3:7', 'sdz', 112)   # attached after read_live: not in the facts of this run
+    facts = kind.facts(live, None)
+    assert facts['devices'] == {LUN: {'state': 'running', 'disk': 'sdb', 'partitions': ['sdb1']}}
+    assert facts['hosts'] == [{'host': 1, 'proc_name': 'qla2xxx', 'state': 'running', 'hotplug': True},
+                              {'host': 2, 'proc_name': 'qla2xxx', 'state': 'blocked', 'hotplug': False}]
+
+
+# -- plan: removals ---------------------------------------------------------------------------
+def test_an_unused_disk_is_flushed_taken_offline_and_deleted(tree):
+    _live, plan = planned(SdiKind(tree.sysroot, None), 'deleted', [item(LUN)])
+    assert [(a.op, a.detail) for a in plan.actions] == [
+        ('flush', {'device': '/dev/sdb'}), ('offline', {'force': False}), ('delete', {'force': False})]
+    assert plan.failures == [] and plan.predicted == {}
+
+
+def test_a_mounted_partition_is_refused_and_force_overrides_it(tree):
+    tree.mount('8:17', '/dev/sdb1', '/data')
+    kind = SdiKind(tree.sysroot, None)
+    _live, plan = planned(kind, 'deleted', [item(LUN)])
+    assert plan.actions == []
+    assert plan.failures[0].error.startswith('refused to remove 1:0:3:0 (sdb): mount: sdb1 is mounted on /data')
+    assert plan.failures[0].error.endswith('force: true overrides')
+    assert kind.extras['refused'] == [{'address': LUN, 'disk': 'sdb', 'forced': False,
+                                       'evidence': ['mount: sdb1 is mounted on /data']}]
+    _live, forced = planned(SdiKind(tree.sysroot, None), 'deleted', [item(LUN, force=True)])
+    assert [a.op for a in forced.actions] == ['flush', 'offline', 'delete'] and forced.failures == []
+    assert 'forced over: mount: sdb1 is mounted on /data' in forced.actions[-1].reason
+
+
+def test_the_disk_holding_root_is_never_removed_even_with_force(tree):
+    tree.mount('8:17', '/dev/sdb1', '/')
+    _live, plan = planned(SdiKind(tree.sysroot, None), 'deleted', [item(LUN, force=True)])
+    assert plan.actions == [] and 'never removed, even with force' in plan.failures[0].error
+    assert plan.failures[0].details['evidence'] == ['protected: sdb1 is mounted on /']
+
+
+@pytest.mark.parametrize('damage, seen', [
+    (lambda tree: os.symlink('../dm-7', tree.path('/sys/block/sdb/holders/dm-7')),
+     'unseen: sdb is held by dm-7, which has vanished or cannot be read'),
+    (lambda tree: tree.put('/sys/class/scsi_device/1:0:3:0/device/device_busy', 'garbage\n'),
+     "unseen: device_busy of 1:0:3:0 is 'garbage', not a count"),
+    (lambda tree: os.remove(tree.path('/sys/block/sdb/dev')),
+     'unseen: the device number of sdb (sdb) could not be read'),
+])
+def test_what_cannot_be_read_fails_closed_even_with_force(tree, damage, seen):
+    damage(tree)
+    _live, plan = planned(SdiKind(tree.sysroot, None), 'deleted', [item(LUN, force=True)])
+    assert plan.actions == [] and 'never removed, even with force' in plan.failures[0].error
+    assert seen in plan.failures[0].details['evidence']
+
+
+def test_io_in_flight_is_refused_and_force_overrides_it(tree):
+    tree.put('/sys/block/sdb/inflight', '       0        3\n')
+    _live, plan = planned(SdiKind(tree.sysroot, None), 'deleted', [item(LUN)])
+    assert plan.failures[0].details['evidence'] == ['io: 0 command(s) at the HBA, 0 read(s) and 3 write(s) in flight']
+    _live, forced = planned(SdiKind(tree.sysroot, None), 'deleted', [item(LUN, force=True)])
+    assert [a.op for a in forced.actions] == ['flush', 'offline', 'delete']
+
+
+# -- plan: adds -------------------------------------------------------------------------------
+def test_an_absent_lun_on_a_host_that_can_hot_plug_is_added_by_a_scan(tree):
+    _live, plan = planned(SdiKind(tree.sysroot, None), 'merged', [item('1:0:4:2', vendor='LIO-ORG')])
+    assert [(a.object, a.op, a.detail) for a in plan.actions] == [('1:0:4:2', 'add', {'host': 'host1', 'scan': '0 4 2'})]
+    assert plan.predicted['1:0:4:2'] == {'address': '1:0:4:2', 'wwid': None, 'vendor': 'LIO-ORG', 'model': None,
+                                         'serial': None}
+    assert LUN in plan.predicted
+
+
+@pytest.mark.parametrize('setup, error', [
+    (lambda tree: None, 'cannot add 3:0:0:1: SCSI host 3 does not exist'),
+    (lambda tree: tree.host(3, state='cancel'), 'cannot add 3:0:0:1: SCSI host 3 (qla2xxx) is cancel, not running'),
+    (lambda tree: tree.host(3, scan_mode=0o444), 'cannot add 3:0:0:1: SCSI host 3 (qla2xxx) has no writable scan '
+                                                 'attribute; it cannot hot-plug'),
+])
+def test_an_add_on_a_host_that_cannot_hot_plug_fails(tree, setup, error):
+    setup(tree)
+    _live, plan = planned(SdiKind(tree.sysroot, None), 'merged', [item('3:0:0:1')])
+    assert plan.actions == [] and [(f.object, f.error) for f in plan.failures] == [('3:0:0:1', error)]
+
+
+def test_a_present_device_of_another_identity_fails_and_one_without_its_disk_waits(tree):
+    tree.lun('1:0:3:1', None, 0)
+    _live, plan = planned(SdiKind(tree.sysroot, None), 'merged', [item(LUN, serial='nope'), item('1:0:3:1')])
+    assert plan.actions == []
+    assert plan.failures[0].error == ("the device at 1:0:3:0 is not the declared one: serial is %r, declared 'nope'"
+                                      % SERIAL)
+    assert [(p.object, p.waiting_for) for p in plan.pending] == [('1:0:3:1', 'kernel')]
+
+
+# -- apply: the checks right before each write ------------------------------------------------
+def test_a_mount_that_appears_after_the_plan_stops_the_offline_and_nothing_is_written(tree):
+    kind = SdiKind(tree.sysroot, None)
+    _live, plan = planned(kind, 'deleted', [item(LUN)])
+    tree.mount('8:16', '/dev/sdb', '/late')
+    offline = [a for a in plan.actions if a.op == 'offline'][0]
+    with pytest.raises(RefusedError, match='still in use before taking 1:0:3:0 offline: mount: sdb is mounted on /late'):
+        kind.apply(offline, plan, StoreDocument('sdi'))
+    assert tree.read('/sys/class/scsi_device/1:0:3:0/device/state') == 'running\n'
+
+
+def test_io_after_offline_puts_the_device_back_online_and_it_is_not_deleted(tree):
+    kind = SdiKind(tree.sysroot, None)
+    _live, plan = planned(kind, 'deleted', [item(LUN)])
+    offline, delete = [a for a in plan.actions if a.op in ('offline', 'delete')]
+    kind.apply(offline, plan, StoreDocument('sdi'))
+    assert tree.read('/sys/class/scsi_device/1:0:3:0/device/state') == 'offline\n'
+    tree.put('/sys/class/scsi_device/1:0:3:0/device/device_busy', '2\n')
+    with pytest.raises(RefusedError, match='I/O still in flight after taking 1:0:3:0 offline'):
+        kind.apply(delete, plan, StoreDocument('sdi'))
+    assert tree.read('/sys/class/scsi_device/1:0:3:0/device/state') == 'running\n'
+    assert not os.path.exists(tree.path('/sys/class/scsi_device/1:0:3:0/device/delete'))
+
+
+def test_an_add_writes_the_scan_of_its_host(tree):
+    kind = SdiKind(tree.sysroot, None)
+    _live, plan = planned(kind, 'merged', [item('1:0:4:2')])
+    kind.apply(plan.actions[0], plan, StoreDocument('sdi'))
+    assert tree.read('/sys/class/scsi_host/host1/scan') == '0 4 2'
+
+
+# -- apply + verify on fabricsim's SCSI driver -------------------------------------------------
+def run_phases(kind, state: str, config: list):
+    """Every phase in the pipeline's order, each action marked done as the pipeline does after apply."""
+    want, deletes, live = phases_input(kind, state, config)
+    document = StoreDocument('sdi')
+    plan = kind.plan(PlanInput(want, deletes, live, document, state))
+    for action in plan.actions:
+        kind.apply(action, plan, document)
+        action.status = 'done'
+    return live, plan, kind.verify(want, deletes, plan, document)
+
+
+def sim_kind(sim):
+    sysroot = Sysroot(sim.root)
+    return SdiKind(sysroot, Runner(sysroot), SdiOptions(attach_timeout=3, remove_timeout=3))
+
+
+def test_on_fabricsim_an_add_is_verified_by_its_identity_and_a_removal_by_absence(sim):
+    _live, plan, verified = run_phases(sim_kind(sim), 'merged', [item('1:0:4:0', wwid='naa.6001405a5e7c2d0001')])
+    assert [a.op for a in plan.actions] == ['add'] and verified.failures == [] and verified.pending == []
+    assert verified.after['1:0:4:0']['wwid'] == 'naa.6001405a5e7c2d0001'
+    _live, plan, verified = run_phases(sim_kind(sim), 'deleted', [item('1:0:3:1')])
+    assert [a.op for a in plan.actions] == ['flush', 'offline', 'delete'] and verified.failures == []
+    assert '1:0:3:1' not in verified.after and not os.path.exists(sim.path('/sys/class/scsi_device/1:0:3:1'))
+
+
+def test_on_fabricsim_a_device_of_another_identity_is_reported_and_left_attached(sim):
+    _live, _plan, verified = run_phases(sim_kind(sim), 'merged', [item('1:0:4:0', vendor='NETAPP')])
+    assert verified.failures[0].error.startswith("a device answered at 1:0:4:0 but it is not the declared one: vendor "
+                                                 "is 'LIO-ORG', declared 'NETAPP'")
+    assert '1:0:4:0' in verified.after
+
+
+def test_on_fabricsim_an_empty_address_is_a_failure(sim):
+    _live, _plan, verified = run_phases(sim_kind(sim), 'merged', [item('1:0:5:0')])
+    assert [(f.object, f.error) for f in verified.failures] == [
+        ('1:0:5:0', 'no device answered at 1:0:5:0 (scan "0 5 0" of host1)')]
+
+
+# -- offline states ---------------------------------------------------------------------------
+def test_rendered_names_the_scan_file_and_what_is_written():
+    assert SdiKind(None, None).render([{'address': '1:0:3:1'}]) == {
+        'rendered': [{'address': '1:0:3:1', 'file': '/sys/class/scsi_host/host1/scan', 'write': '0 3 1'}]}
 
 
 def test_parsed_reads_the_kernel_format():
