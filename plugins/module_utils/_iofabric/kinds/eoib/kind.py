@@ -11,7 +11,7 @@ MAC. It is removed once its grace is over (grace.py), by writing ``-<mac>`` to P
 files. Nothing is removed when a guest source cannot be read, or while mlx4_vnicd's own
 collector runs or is configured to run (mlx4_vnicd.py).
 
-read_live returns what it saw in an EoibView (live.py); plan returns an EoibPlan whose context
+read_live returns what it saw in an EoibView (live.py); plan returns a Plan whose context
 carries the vendor line to write and the pass's grace observations to apply and verify.
 """
 
@@ -54,12 +54,6 @@ class EoibContext:
 
 
 @dataclass
-class EoibPlan(Plan):
-    """The plan, with the kind's context for apply and verify."""
-
-    context: EoibContext | None = None
-
-
 class EoibKind(Kind):
     store_kind = 'eoib'
     record_replaces = True   # one declaration of settings: record() replaces it whole
@@ -104,7 +98,7 @@ class EoibKind(Kind):
     # -- plan ------------------------------------------------------------------------------
     def plan(self, given: PlanInput) -> Plan:
         view = given.live.view
-        plan = EoibPlan(context=EoibContext(view))
+        plan = Plan(context=EoibContext(view))
         blocker, report_only = self._plan_vendor(plan, plan.context)
         for name in self.settings['parents']:
             if name != espec.ALL and name not in view.parents:
@@ -161,7 +155,7 @@ class EoibKind(Kind):
             return why, False
         return '', False
 
-    def _plan_parent(self, plan: EoibPlan, parent, document, stops: tuple, report: tuple) -> None:
+    def _plan_parent(self, plan: Plan, parent, document, stops: tuple, report: tuple) -> None:
         """Plan one parent's stale children. stops: (what stops any removal, report only);
         report: the kept and stale lists of the result, appended to."""
         (blocker, report_only), (kept, stale) = stops, report
