@@ -2,7 +2,6 @@
 temporary sysroot: validate names the field, read_live returns its reading in Live.view, plan leaves what apply
 and verify need in the plan's context, and facts reads only its arguments."""
 
-import os
 
 import pytest
 
@@ -13,6 +12,7 @@ from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysro
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.fcoe.kind import FcoeKind, FcoeOptions
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.fcoe.live import real_device
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state.store import StoreDocument
+from tests.lib.sysfs_tree import fcoe_host
 
 
 @pytest.fixture
@@ -25,20 +25,6 @@ def root(tmp_path):
     (tmp_path / 'etc/fcoe').mkdir(parents=True)
     (tmp_path / 'etc/fcoe/cfg-ethx').write_text('FCOE_ENABLE="yes"\n')   # fcoe-utils' template: never an object
     return tmp_path
-
-
-def fcoe_host(root, host: str, ctlr: str, netdev: str, enabled: str = '1') -> None:
-    """/sys/class/fc_host/<host> -> the device under the controller, as the kernel links them."""
-    device = root / 'sys/devices/virtual/net' / netdev / ctlr / host / 'fc_host' / host
-    device.mkdir(parents=True)
-    (device / 'symbolic_name').write_text('fcoe v0.1 over %s\n' % netdev)
-    (device / 'port_state').write_text('Online\n')
-    ctlr_dir = root / 'sys/bus/fcoe/devices' / ctlr
-    ctlr_dir.mkdir(parents=True, exist_ok=True)
-    (ctlr_dir / 'enabled').write_text(enabled + '\n')
-    (ctlr_dir / 'mode').write_text('Fabric\n')
-    (root / 'sys/class/fc_host').mkdir(parents=True, exist_ok=True)
-    os.symlink(os.path.relpath(device, root / 'sys/class/fc_host'), root / 'sys/class/fc_host' / host)
 
 
 def make_kind(root, netns, **options) -> FcoeKind:
