@@ -214,8 +214,8 @@ class ModelFS(fuse.Operations):
         with self.fabric.lock:
             return ['.', '..'] + node.list()
 
-    def opendir(self, path):
-        return 0
+    # No opendir: libfuse answers OPENDIR itself, without a call into Python. The listing is not kept by
+    # the kernel: libfuse 3.14's high-level API does not pass cache_readdir on to the kernel.
 
     def open(self, path, fi):
         if not self.open_checks:
