@@ -116,13 +116,15 @@ def reconcile_section(case: dict) -> list:
 
 
 def fabricsim_io_section(case: dict) -> list:
-    lines = _section('2a. fabricsim against the real sysfs',
+    lines = _section('2b. fabricsim against the real sysfs',
                      'What one operation costs on fabricsim\'s FUSE mount (the small scenario) and on this machine\'s '
                      'real sysfs, side by side: %d in a row on an unchanged file, alternating between the two, in '
                      'microseconds. Lookup: stat() of an attribute through a class symlink; listing: a netdev\'s '
                      'directory (%d entries on fabricsim, %d on sysfs); write: an attribute written with a value '
-                     'that changes nothing. Produced by `make bench` (`bench/cases/fabricsim_io.py`).' % (
-                         case['count'], case['entries']['fabricsim'], case['entries']['sysfs']),
+                     'that changes nothing. Load average when the case started: %.1f. Produced by `make bench` '
+                     '(`bench/cases/fabricsim_io.py`).' % (
+                         case['count'], case['entries']['fabricsim'], case['entries']['sysfs'],
+                         case.get('load_at_start', [0.0])[0]),
                      ['Operation', 'fabricsim', 'sysfs', 'fabricsim / sysfs', 'Path on fabricsim', 'Path on sysfs'])
 
     def us(stats: dict) -> str:
@@ -223,10 +225,10 @@ def render(results: dict) -> str:
             ','.join(again['cases']), again['started'], again['seconds'], ', '.join(again['cases'])), '']
     if 'converge:floor' in cases:
         lines += converge_section(cases)
-    if 'fabricsim_io' in cases:
-        lines += fabricsim_io_section(cases['fabricsim_io'])
     if 'reconcile' in cases:
         lines += reconcile_section(cases['reconcile'])
+    if 'fabricsim_io' in cases:
+        lines += fabricsim_io_section(cases['fabricsim_io'])
     if 'reaction' in cases:
         lines += reaction_section(cases['reaction'])
     if 'fcoe_exhaustion' in cases:

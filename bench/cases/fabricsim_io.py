@@ -52,7 +52,7 @@ def measure(repeats: int, quick: bool = False) -> dict:
             lo_mtu = handle.read().strip()
         sim = operations(sim_paths, b'0')
         real = operations(SYSFS, lo_mtu)
-        result = {'count': count, 'target_ratio': TARGET_RATIO, 'paths': {'fabricsim': FABRICSIM, 'sysfs': SYSFS},
+        result = {'count': count, 'target_ratio': TARGET_RATIO, 'load_at_start': os.getloadavg(), 'paths': {'fabricsim': FABRICSIM, 'sysfs': SYSFS},
                   'entries': {'fabricsim': len(os.listdir(sim_paths['listing'])),
                               'sysfs': len(os.listdir(SYSFS['listing']))}, 'ops': {}}
         for name in ('read', 'lookup', 'listing', 'write'):
