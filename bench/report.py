@@ -119,10 +119,12 @@ def fabricsim_io_section(case: dict) -> list:
     lines = _section('2b. fabricsim against the real sysfs',
                      'What one operation costs on fabricsim\'s FUSE mount (the small scenario) and on this machine\'s '
                      'real sysfs, side by side: %d in a row on an unchanged file, alternating between the two, in '
-                     'microseconds. Lookup: stat() of an attribute through a class symlink; listing: a netdev\'s '
-                     'directory (%d entries on fabricsim, %d on sysfs); write: an attribute written with a value '
-                     'that changes nothing. Load average when the case started: %.1f. Produced by `make bench` '
-                     '(`bench/cases/fabricsim_io.py`).' % (
+                     'microseconds. Read: open, read, close with the system calls of the engine\'s `_sysfs.read_attr`; '
+                     'read, Python open(): the same through `open(path, \'rb\').read()`, which also asks isatty() '
+                     '(an ioctl, which FUSE sends to the daemon every time); lookup: stat() of an attribute through a '
+                     'class symlink; listing: a netdev\'s directory (%d entries on fabricsim, %d on sysfs); write: '
+                     'open, write, close as `_sysfs.write_attr`, a value that changes nothing. Load average when '
+                     'the case started: %.1f. Produced by `make bench` (`bench/cases/fabricsim_io.py`).' % (
                          case['count'], case['entries']['fabricsim'], case['entries']['sysfs'],
                          case.get('load_at_start', [0.0])[0]),
                      ['Operation', 'fabricsim', 'sysfs', 'fabricsim / sysfs', 'Path on fabricsim', 'Path on sysfs'])
