@@ -19,8 +19,13 @@ lock (see the deadlock rule).
 Deadlock rule: while a write is in flight the kernel holds that file's page locked, and
 invalidating a locked page waits for it. So the synchronous batches only ever hold
 read-only attributes, directories and links (files nobody can be writing successfully);
-writable attributes are invalidated on a second, asynchronous thread that nothing waits
-for, and a write that fails does not wait either.
+writable attributes are invalidated on a second thread, which a write handler never waits
+for (the page it waits on may be its own, or held by a write whose handler waits for it).
+A change that does not come from a write (an event, a completion of the clock, a fault, a
+reset) waits for both: the second thread only ever waits for writes in flight, and their
+handlers never wait for it, so the change is in the kernel's caches before it returns. A
+write handler's own file needs no invalidation (see above); another writable attribute the
+write changed is dropped within the second thread's next step, not before write(2) returns.
 """
 
 from __future__ import annotations
@@ -250,9 +255,8 @@ class ModelFS(fuse.Operations):
             raise fuse.FuseOSError(exc.errno) from None
         self._forget_written(path)
         self._flush_dirty(wait=True)
-        # A read-write attribute may hold the written bytes in its page; drop them once
-        # the kernel has released the page, that is after this reply.
-        self.async_invalidator.submit([path], wait=False)
+        # The page that holds the written bytes is dropped on the next read: the kernel invalidated
+        # the file's attributes, and the next GETATTR answers a new mtime (_forget_written).
         return len(data)
 
     def _forget_written(self, path: str) -> None:
@@ -270,19 +274,17 @@ class ModelFS(fuse.Operations):
             dirty = self.fabric.take_dirty()
         if not dirty:
             return
-        for listener in self.fabric.listeners:
-            if listener == self.on_change:
-                self._invalidate(dirty, wait)
-            else:
-                listener(dirty, wait)
+        for listener in self.fabric.listeners:   # every mount's on_change; from a write: never wait for writables
+            listener(dirty, wait, False)
 
     def invalidate_all(self) -> None:
-        self._invalidate({'/' + self.top}, wait=True)
+        self._invalidate({'/' + self.top}, wait=True, wait_writable=True)
 
-    def on_change(self, dirty: set, wait: bool = True) -> None:
-        self._invalidate(dirty, wait)
+    def on_change(self, dirty: set, wait: bool = True, wait_writable: bool | None = None) -> None:
+        """Fabric.notify(): a change that is not a write; wait_writable follows wait unless said."""
+        self._invalidate(dirty, wait, wait if wait_writable is None else wait_writable)
 
-    def _invalidate(self, dirty: set, wait: bool) -> None:
+    def _invalidate(self, dirty: set, wait: bool, wait_writable: bool) -> None:
         prefix = '/' + self.top
         safe, writable = [], []
         for system in dirty:
@@ -294,8 +296,8 @@ class ModelFS(fuse.Operations):
             self.generation += 1
             for path in safe + writable + [system[len(prefix):] or '/' for system in dirty]:
                 self.attrs.pop(path or '/', None)
-        self.async_invalidator.submit(writable, wait=False)
         self.invalidator.submit(safe, wait)
+        self.async_invalidator.submit(writable, wait_writable)
 
 
 def disable_readahead(mountpoint: str) -> None:
