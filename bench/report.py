@@ -115,6 +115,33 @@ def reconcile_section(case: dict) -> list:
     return lines
 
 
+def fabricsim_io_section(case: dict) -> list:
+    lines = _section('2b. fabricsim against the real sysfs',
+                     'What one operation costs on fabricsim\'s FUSE mount (the small scenario) and on this machine\'s '
+                     'real sysfs, side by side: %d in a row on an unchanged file, alternating between the two, in '
+                     'microseconds. Read: open, read, close with the system calls of the engine\'s `_sysfs.read_attr`; '
+                     'read, Python open(): the same through `open(path, \'rb\').read()`, which also asks isatty() '
+                     '(an ioctl, which FUSE sends to the daemon every time); lookup: stat() of an attribute through a '
+                     'class symlink; listing: a netdev\'s directory (%d entries on fabricsim, %d on sysfs); write: '
+                     'open, write, close as `_sysfs.write_attr`, a value that changes nothing. Load average when '
+                     'the case started: %.1f. Produced by `make bench` (`bench/cases/fabricsim_io.py`).' % (
+                         case['count'], case['entries']['fabricsim'], case['entries']['sysfs'],
+                         case.get('load_at_start', [0.0])[0]),
+                     ['Operation', 'fabricsim', 'sysfs', 'fabricsim / sysfs', 'Path on fabricsim', 'Path on sysfs'])
+
+    def us(stats: dict) -> str:
+        return '%.1f us (%.1f-%.1f)' % (stats['median'], stats['min'], stats['max'])
+    for name, row in case['ops'].items():
+        lines.append('| %s | %s | %s | %.1fx | `%s` | `%s` |' % (
+            name, us(row['fabricsim']), us(row['sysfs']), row['ratio'], case['paths']['fabricsim'][name],
+            case['paths']['sysfs'][name]))
+    lines += ['', '| Target | Measured | |', '|---|---|---|']
+    for name, row in case['ops'].items():
+        lines.append('| An unchanged %s on fabricsim within %gx of the real sysfs | %.1fx | %s |' % (
+            name, case['target_ratio'], row['ratio'], _verdict(row['ratio'], case['target_ratio'])))
+    return lines + ['']
+
+
 def reaction_section(case: dict) -> list:
     lines = _section('3. Reaction time',
                      'From an event to converged (read from the simulated sysfs every 10 ms), with the watch service '
@@ -202,6 +229,8 @@ def render(results: dict) -> str:
         lines += converge_section(cases)
     if 'reconcile' in cases:
         lines += reconcile_section(cases['reconcile'])
+    if 'fabricsim_io' in cases:
+        lines += fabricsim_io_section(cases['fabricsim_io'])
     if 'reaction' in cases:
         lines += reaction_section(cases['reaction'])
     if 'fcoe_exhaustion' in cases:

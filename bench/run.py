@@ -1,7 +1,7 @@
 """make bench: speed and scale of iofabric.core on fabricsim, against the baselines a user would
 otherwise pick, every ratio measured within this one run.
 
-    .venv/bin/python bench/run.py [--quick] [--only converge,reconcile,reaction,fcoe_exhaustion,fleet,memory]
+    .venv/bin/python bench/run.py [--quick] [--only converge,fabricsim_io,reconcile,reaction,fcoe_exhaustion,fleet,memory]
 
 Writes bench/results/latest.json (and a copy per run under bench/results/runs/), and regenerates
 docs/performance.md from it (bench/report.py). --quick runs every case at its smallest size, once,
@@ -25,11 +25,11 @@ for path in (REPO, os.path.join(REPO, '.venv', 'collections')):
         sys.path.insert(0, path)
 
 from bench import report  # noqa: E402
-from bench.cases import converge, fcoe_exhaustion, fleet, memory, reaction, reconcile  # noqa: E402
+from bench.cases import converge, fabricsim_io, fcoe_exhaustion, fleet, memory, reaction, reconcile  # noqa: E402
 from bench.lib.measure import quiesce  # noqa: E402
 from bench.lib.paths import BUILD, RESULTS  # noqa: E402
 
-CASES = ('converge', 'reconcile', 'reaction', 'fcoe_exhaustion', 'fleet', 'memory')
+CASES = ('converge', 'fabricsim_io', 'reconcile', 'reaction', 'fcoe_exhaustion', 'fleet', 'memory')
 
 
 def machine() -> dict:
@@ -86,6 +86,7 @@ def main(argv: list | None = None) -> int:
     for kind in ('qlgc', 'sdi', 'eoib', 'fcoe'):
         step('converge:' + kind, lambda kind=kind: converge.measure_kind(
             kind, repeats if kind == 'qlgc' else max(1, repeats - 1), args.quick))
+    step('fabricsim_io', lambda: fabricsim_io.measure(3 if not args.quick else 1, args.quick))
     step('reconcile', lambda: reconcile.measure(3 if not args.quick else 1, args.quick))
     step('reaction', lambda: reaction.measure(6 if not args.quick else 1, args.quick))
     step('fcoe_exhaustion', lambda: fcoe_exhaustion.measure(5 if not args.quick else 1))

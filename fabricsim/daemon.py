@@ -164,17 +164,22 @@ class Daemon:
             if action == 'list':
                 return {'faults': [fault.as_dict() for fault in fabric.faults.faults]}
             if action == 'clear':
-                return {'cleared': fabric.faults.clear(message.get('id'))}
-            spec = dict(message['spec'])
-            if spec['kind'] == 'trigger' and spec.get('mode') not in fabric.events:
-                raise ValueError('a trigger needs a fabric event (known: %s)' % ', '.join(sorted(fabric.events)))
-            if spec['kind'] == 'path':
-                spec['errno'] = errno_value(spec['errno'])
-                # Cached pages would hide a read fault: drop what lies under the glob's fixed part.
-                fabric.mark_dirty(glob_prefix(spec['target']))
-            fault = fabric.faults.add(**spec).as_dict()
+                # What the kernel cached while a read fault was armed (sysfs's size) is dropped with it.
+                for fault in fabric.faults.faults:
+                    if fault.kind == 'path' and message.get('id') in (None, fault.id):
+                        fabric.mark_dirty(glob_prefix(fault.target))
+                answer = {'cleared': fabric.faults.clear(message.get('id'))}
+            else:
+                spec = dict(message['spec'])
+                if spec['kind'] == 'trigger' and spec.get('mode') not in fabric.events:
+                    raise ValueError('a trigger needs a fabric event (known: %s)' % ', '.join(sorted(fabric.events)))
+                if spec['kind'] == 'path':
+                    spec['errno'] = errno_value(spec['errno'])
+                    # Cached pages would hide a read fault: drop what lies under the glob's fixed part.
+                    fabric.mark_dirty(glob_prefix(spec['target']))
+                answer = {'fault': fabric.faults.add(**spec).as_dict()}
         fabric.notify()
-        return {'fault': fault}
+        return answer
 
 
 def glob_prefix(pattern: str) -> str:

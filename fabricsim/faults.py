@@ -83,6 +83,11 @@ class FaultTable:
                 return self._fire(fault).errno
         return 0
 
+    def matches_path(self, op: str, path: str) -> bool:
+        """Whether an access would fail, without firing (counting) the fault."""
+        return any(fault.kind == 'path' and fault.op == op and fnmatch.fnmatchcase(path, fault.target)
+                   for fault in self.faults)
+
     def for_tool(self, tool: str) -> Fault | None:
         for fault in list(self.faults):
             if fault.kind == 'tool' and fault.target == tool:

@@ -6,11 +6,26 @@ real sysfs. Every model change names the paths it touched; their cached copies a
 invalidated, from a separate thread, before the write or event that caused the change
 returns.
 
+What keeps an unchanged attribute's page cached (measured on 6.18; every open-read-close
+was a GETATTR and a READ before): the FUSE client cuts i_size to what a READ returned and
+invalidates atime after every READ, so the next stat() asks GETATTR again; an answer whose
+size differs from i_size drops the page (fuse_change_attributes()). So getattr answers an
+attribute's exact length (computed from the model), not the 4096 of sysfs, and every answer
+computed after an invalidation carries a new mtime, which makes the kernel drop the page
+(auto_inval_data) where the size alone would not tell: a written attribute's page, which
+holds the written bytes, is dropped on the writer's next read without waiting for the page
+lock (see the deadlock rule).
+
 Deadlock rule: while a write is in flight the kernel holds that file's page locked, and
 invalidating a locked page waits for it. So the synchronous batches only ever hold
 read-only attributes, directories and links (files nobody can be writing successfully);
-writable attributes are invalidated on a second, asynchronous thread that nothing waits
-for, and a write that fails does not wait either.
+writable attributes are invalidated on a second thread, which a write handler never waits
+for (the page it waits on may be its own, or held by a write whose handler waits for it).
+A change that does not come from a write (an event, a completion of the clock, a fault, a
+reset) waits for both: the second thread only ever waits for writes in flight, and their
+handlers never wait for it, so the change is in the kernel's caches before it returns. A
+write handler's own file needs no invalidation (see above); another writable attribute the
+write changed is dropped within the second thread's next step, not before write(2) returns.
 """
 
 from __future__ import annotations
@@ -33,7 +48,8 @@ _lib.fuse_invalidate_path.restype = ctypes.c_int
 
 ATTR_SIZE = 4096  # what sysfs reports for every attribute
 CACHE_SECONDS = 3600
-FUSE_CAP_CACHE_SYMLINKS = 1 << 23   # libfuse3 fuse_common.h
+FUSE_CAP_AUTO_INVAL_DATA = 1 << 12  # libfuse3 fuse_common.h
+FUSE_CAP_CACHE_SYMLINKS = 1 << 23
 
 
 class Invalidator:
@@ -109,6 +125,7 @@ class ModelFS(fuse.Operations):
         self.async_invalidator = Invalidator()
         self.started = threading.Event()
         self.now = time.time_ns()
+        self.changed = self.now
         # The kernel asks for attributes again on every read that reaches past i_size (every read(2)
         # of a whole attribute), so answers are kept until a change to their path invalidates them,
         # as the kernel's own cache is: a lookup in the model costs far more than a FUSE round trip.
@@ -134,6 +151,10 @@ class ModelFS(fuse.Operations):
         # invalidated with their paths.
         if conn_info is not None and conn_info.capable & FUSE_CAP_CACHE_SYMLINKS:
             conn_info.want |= FUSE_CAP_CACHE_SYMLINKS
+        # Pages are dropped when an attribute's mtime changes (libfuse asks for it by default; the
+        # written-attribute rule above depends on it, so it is asked for here as well).
+        if conn_info is not None and conn_info.capable & FUSE_CAP_AUTO_INVAL_DATA:
+            conn_info.want |= FUSE_CAP_AUTO_INVAL_DATA
         self.init('/')
 
     def init(self, path):
@@ -145,20 +166,45 @@ class ModelFS(fuse.Operations):
         cached = self.attrs.get(path)
         if cached is not None:
             return cached
-        generation = self.generation
-        node = self._node(path)
+        system = self._system(path)
+        with self.fabric.lock:
+            generation = self.generation
+            try:
+                node = vfs.lookup(self.fabric.root, system)
+            except OSError as exc:
+                raise fuse.FuseOSError(exc.errno) from None
+            size, keep = self._size(node, system)
+            changed = self._tick()
         self.known.add(path if path != '/' else '', isinstance(node, vfs.Attr) and node.writable)
-        base = {'st_uid': 0, 'st_gid': 0, 'st_atime': self.now, 'st_mtime': self.now, 'st_ctime': self.now}
+        base = {'st_uid': 0, 'st_gid': 0, 'st_atime': self.now, 'st_mtime': changed, 'st_ctime': changed}
         if isinstance(node, vfs.Dir):
             answer = dict(base, st_mode=stat.S_IFDIR | node.mode, st_nlink=2)
         elif isinstance(node, vfs.Link):
             answer = dict(base, st_mode=stat.S_IFLNK | 0o777, st_nlink=1, st_size=len(node.target))
         else:
-            answer = dict(base, st_mode=stat.S_IFREG | node.mode, st_nlink=1, st_size=ATTR_SIZE)
+            answer = dict(base, st_mode=stat.S_IFREG | node.mode, st_nlink=1, st_size=size)
         with self.fabric.lock:
-            if generation == self.generation:   # no invalidation since the lookup: the answer is current
+            if keep and generation == self.generation:   # no invalidation since the lookup: the answer is current
                 self.attrs[path] = answer
         return answer
+
+    def _size(self, node: vfs.Node, system: str) -> tuple:
+        """(st_size, whether the answer may be kept): an attribute's exact length (see the module's
+        docstring), or sysfs's 4096 where no read can succeed now. An answer given while a read
+        fault is armed is not kept: the fault may run out without a model change to invalidate it."""
+        if not isinstance(node, vfs.Attr) or not node.readable:
+            return ATTR_SIZE, True
+        if self.fabric.faults.matches_path('read', system):
+            return ATTR_SIZE, False
+        try:
+            return len(node.read()), True
+        except OSError:
+            return ATTR_SIZE, False
+
+    def _tick(self) -> int:
+        """A new mtime, strictly later than every one answered before (call with the model lock)."""
+        self.changed = max(self.changed + 1, time.time_ns())
+        return self.changed
 
     def readlink(self, path):
         node = self._node(path)
@@ -173,8 +219,8 @@ class ModelFS(fuse.Operations):
         with self.fabric.lock:
             return ['.', '..'] + node.list()
 
-    def opendir(self, path):
-        return 0
+    # No opendir: libfuse answers OPENDIR itself, without a call into Python. The listing is not kept by
+    # the kernel: libfuse 3.14's high-level API does not pass cache_readdir on to the kernel.
 
     def open(self, path, fi):
         if not self.open_checks:
@@ -204,13 +250,21 @@ class ModelFS(fuse.Operations):
         try:
             self.fabric.write(system, bytes(data), follow=False)
         except OSError as exc:
+            self._forget_written(path)
             self._flush_dirty(wait=False)
             raise fuse.FuseOSError(exc.errno) from None
+        self._forget_written(path)
         self._flush_dirty(wait=True)
-        # A read-write attribute may hold the written bytes in its page; drop them once
-        # the kernel has released the page, that is after this reply.
-        self.async_invalidator.submit([path], wait=False)
+        # The page that holds the written bytes is dropped on the next read: the kernel invalidated
+        # the file's attributes, and the next GETATTR answers a new mtime (_forget_written).
         return len(data)
+
+    def _forget_written(self, path: str) -> None:
+        """The kernel invalidates a written file's attributes itself; the next answer must carry a
+        new mtime so that the page holding the written bytes is dropped before anyone reads it."""
+        with self.fabric.lock:
+            self.generation += 1
+            self.attrs.pop(path, None)
 
     def truncate(self, path, length, fh=None):
         return 0  # sysfs ignores O_TRUNC
@@ -220,19 +274,17 @@ class ModelFS(fuse.Operations):
             dirty = self.fabric.take_dirty()
         if not dirty:
             return
-        for listener in self.fabric.listeners:
-            if listener == self.on_change:
-                self._invalidate(dirty, wait)
-            else:
-                listener(dirty, wait)
+        for listener in self.fabric.listeners:   # every mount's on_change; from a write: never wait for writables
+            listener(dirty, wait, False)
 
     def invalidate_all(self) -> None:
-        self._invalidate({'/' + self.top}, wait=True)
+        self._invalidate({'/' + self.top}, wait=True, wait_writable=True)
 
-    def on_change(self, dirty: set, wait: bool = True) -> None:
-        self._invalidate(dirty, wait)
+    def on_change(self, dirty: set, wait: bool = True, wait_writable: bool | None = None) -> None:
+        """Fabric.notify(): a change that is not a write; wait_writable follows wait unless said."""
+        self._invalidate(dirty, wait, wait if wait_writable is None else wait_writable)
 
-    def _invalidate(self, dirty: set, wait: bool) -> None:
+    def _invalidate(self, dirty: set, wait: bool, wait_writable: bool) -> None:
         prefix = '/' + self.top
         safe, writable = [], []
         for system in dirty:
@@ -244,8 +296,8 @@ class ModelFS(fuse.Operations):
             self.generation += 1
             for path in safe + writable + [system[len(prefix):] or '/' for system in dirty]:
                 self.attrs.pop(path or '/', None)
-        self.async_invalidator.submit(writable, wait=False)
         self.invalidator.submit(safe, wait)
+        self.async_invalidator.submit(writable, wait_writable)
 
 
 def disable_readahead(mountpoint: str) -> None:

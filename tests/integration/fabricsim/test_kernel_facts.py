@@ -60,8 +60,13 @@ def test_fcoe_host_numbers_and_create_after_destroy(sim):
     assert errno_of(sim, BUS + '/ctlr_create', b'eth1') == errno.EEXIST
     assert fc_hosts(sim) == ['host3']
     assert sim.read('/sys/class/scsi_host/host3/proc_name') == 'fcoe\n'
+    # destroy_work (0.5 ms on 6.1) held back until the clock is advanced: the create must come
+    # while host3 is still dying, whatever the machine's load between the two writes.
+    sim.fault(kind='async', target='fcoe-destroy', mode='delay', value=3600.0, count=1)
     write(sim, BUS + '/ctlr_destroy', b'eth1')
     write(sim, BUS + '/ctlr_create', b'eth1')   # the destroy unmapped eth1 before returning
+    assert fc_hosts(sim) == ['host3', 'host4']
+    sim.event('clock-advance', seconds=3600)
     wait_for(lambda: fc_hosts(sim) == ['host4'])
     write(sim, BUS + '/ctlr_create', b'eth2')
     assert fc_hosts(sim) == ['host3', 'host4']   # host3 was free again: the lowest free number

@@ -18,6 +18,12 @@ IOFABRIC_CRASH_ITERATIONS sets the least count of victims (1,000; make soak runs
 of it is the number of kills that must land mid-run: the suite runs until both are reached, bounded
 by IOFABRIC_CRASH_SECONDS (a bound reached first fails the test, with the counts), instead of
 trusting that a delay calibrated once lands mid-run often enough.
+
+Where the kills land is calibrated from the runs themselves (KillWindow): one undisturbed run of
+each victim gives a first window, then every run moves it (a kill that came after the victim had
+finished shortens it, one that landed mid-run lengthens it a little) so that a sixth of the kills
+come after the end. The window so follows the runs' real length as the simulator gets faster, the
+machine's load changes or a disturbance leaves more work, and kills keep landing all along a run.
 """
 
 from __future__ import annotations
@@ -25,9 +31,12 @@ from __future__ import annotations
 import glob
 import importlib
 import json
+import math
 import os
 import random
+import select
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -190,7 +199,7 @@ def temp_files(sim) -> list:
 
 
 def measure(sim) -> dict:
-    """How long each victim runs undisturbed, so that kills land anywhere inside a run."""
+    """How long each victim runs undisturbed: the kill windows' starting point."""
     spans = {}
     for victim in ('pass', 'module'):
         started = time.monotonic()
@@ -198,6 +207,49 @@ def measure(sim) -> dict:
         os.waitpid(pid, 0)
         spans[victim] = max(time.monotonic() - started, 0.05)
     return spans
+
+
+class KillWindow:
+    """Kills land uniformly within [0, seconds) after the victim starts; every run moves the window.
+
+    A kill that came after the victim finished multiplies it by exp(-step * 5/6), one that landed
+    mid-run by exp(step / 6): it settles where a sixth of the kills come after the end, which is
+    1.2 times the runs' length when they all take as long, and follows them when they change.
+    """
+
+    FINISHED_SHARE = 1 / 6
+    SHORTEST = 0.002
+
+    def __init__(self, seconds: float, step: float):
+        self.seconds = self.initial = seconds
+        self.step = step
+        self.ran_for: list = []   # how long the victims that finished before their kill ran
+
+    def delay(self, rng: random.Random) -> float:
+        return rng.uniform(0, self.seconds)
+
+    def record(self, finished: bool, ran_for: float | None) -> None:
+        late = 1.0 if finished else 0.0
+        self.seconds = max(self.seconds * math.exp(self.step * (self.FINISHED_SHARE - late)), self.SHORTEST)
+        if ran_for is not None:
+            self.ran_for.append(ran_for)
+
+    def as_dict(self) -> dict:
+        return {'initial_s': round(self.initial, 4), 'final_s': round(self.seconds, 4),
+                'finished_runs': len(self.ran_for),
+                'finished_run_median_s': round(statistics.median(self.ran_for), 4) if self.ran_for else None}
+
+
+def exited_within(pid: int, started: float, delay: float) -> float | None:
+    """Wait until `delay` after `started` or until the child exits, whichever comes first; how long it
+    ran if it exited (it is not reaped), else None."""
+    pidfd = os.pidfd_open(pid)
+    try:
+        remaining = started + delay - time.monotonic()
+        readable, _w, _x = select.select([pidfd], [], [], max(remaining, 0))
+        return time.monotonic() - started if readable else None
+    finally:
+        os.close(pidfd)
 
 
 def test_kill_9_at_random_points_loses_and_duplicates_nothing(sim, tmp_path, monkeypatch):
@@ -208,6 +260,10 @@ def test_kill_9_at_random_points_loses_and_duplicates_nothing(sim, tmp_path, mon
                 if os.path.exists(sim.path('/var/lib/iofabric/%s.json' % kind))}
     disturb = Disturbance(sim, rng)
     spans = measure(sim)
+    # A real process also spends an interpreter start: its window starts three times as long, and is
+    # calibrated on its own (one run in fifty, so it moves in bigger steps).
+    windows = {(victim, real): KillWindow(spans[victim] * (3 if real else 1) * 1.2, 0.3 if real else 0.1)
+               for victim in spans for real in (False, True)}
     counts = {'iterations': 0, 'killed_mid_run': 0, 'finished_before_kill': 0, 'real_processes': 0,
               'by_victim': {'pass': 0, 'module': 0}, 'disturbances': {}, 'store_checks': 0, 'converged_checks': 0,
               'exit_statuses': {}}
@@ -218,26 +274,27 @@ def test_kill_9_at_random_points_loses_and_duplicates_nothing(sim, tmp_path, mon
         kind = disturb()
         counts['disturbances'][kind] = counts['disturbances'].get(kind, 0) + 1
         victim = rng.choice(('pass', 'module'))
-        delay = rng.uniform(0, spans[victim] * 1.2)
-        if iteration % 50 == 25:
+        real = iteration % 50 == 25
+        window = windows[(victim, real)]
+        delay = window.delay(rng)
+        spawned = time.monotonic()
+        if real:
             proc = spawn_real(sim, victim, iteration % 2, tmp_path)
-            time.sleep(delay * 3)   # a real process also spends an interpreter start
-            finished = proc.poll() is not None
+            ran_for = exited_within(proc.pid, spawned, delay)
             proc.kill()
             code = proc.wait()
-            finished = finished or code != -signal.SIGKILL   # it exited between the poll and the kill
+            finished = ran_for is not None or code != -signal.SIGKILL   # it exited between the wait and the kill
             status = 'signal SIGKILL' if code == -signal.SIGKILL else 'exit %d' % code
             counts['real_processes'] += 1
         else:
             pid = fork_victim(sim, victim, iteration % 2)
-            time.sleep(delay)
-            done, wait_status = os.waitpid(pid, os.WNOHANG)
-            finished = done != 0
-            if not finished:
+            ran_for = exited_within(pid, spawned, delay)
+            if ran_for is None:
                 os.kill(pid, signal.SIGKILL)
-                _pid, wait_status = os.waitpid(pid, 0)
-                finished = not os.WIFSIGNALED(wait_status)   # it exited between the poll and the kill
+            _pid, wait_status = os.waitpid(pid, 0)
+            finished = not os.WIFSIGNALED(wait_status)   # also when it exited between the wait and the kill
             status = describe_status(wait_status)
+        window.record(finished, ran_for)
         check_status(victim, finished, status)
         key = '%s %s' % (victim, status)
         counts['exit_statuses'][key] = counts['exit_statuses'].get(key, 0) + 1
@@ -261,6 +318,8 @@ def test_kill_9_at_random_points_loses_and_duplicates_nothing(sim, tmp_path, mon
     counts['temp_files_left'] = len(leftovers)
     os.makedirs(RESULTS, exist_ok=True)
     with open(os.path.join(RESULTS, 'crashes.json'), 'w', encoding='utf-8') as handle:
-        json.dump(dict(counts, spans={key: round(value, 3) for key, value in spans.items()}), handle, indent=1)
+        json.dump(dict(counts, spans={key: round(value, 3) for key, value in spans.items()},
+                       kill_windows={'%s%s' % (victim, ' (real process)' if real else ''): window.as_dict()
+                                     for (victim, real), window in windows.items()}), handle, indent=1)
     assert counts['killed_mid_run'] >= MID_RUN_KILLS, counts
     assert leftovers == [], 'temp files left after a pass swept: %s' % leftovers
