@@ -10,18 +10,14 @@ ib_qlgc_vnic_query runs once per pipeline run, never once per interface.
 from __future__ import annotations
 
 import errno
-import hashlib
-import json
 from dataclasses import dataclass
 
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state import cfgfile
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc import cfg
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc import cfg, persist
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc import spec as qspec
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import IofabricError, SysfsError, ValidationError
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.kind import Kind, Live, PlanInput, Verification, wait_until
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.plan import DONE, Action, Failure, Pending, Plan
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc.context import (
-    ConfigWrite,
     QlgcPlan,
     QlgcPlanContext,
     QlgcView,
@@ -145,7 +141,11 @@ class QlgcKind(Kind):
         for name, shape in have.items():
             if name not in want and name not in deletes:
                 plan.predicted[name] = shape
-        plan.context.config = self._plan_config(plan, want, deletes, document, given.state, view.vnics)
+        if self.options.persist:
+            forgotten = persist.forgotten(given.state, list(self.fields), want, document, view.vnics)
+            plan.context.config = persist.plan_config(self.sysroot, self.options.config_file, plan, want,
+                                                      sorted(set(deletes) | set(forgotten)), document, given.state,
+                                                      view.vnics)
         return plan
 
     def disruption_allowed(self, name: str, document) -> bool:
@@ -154,60 +154,11 @@ class QlgcKind(Kind):
             return self.options.allow_disruption
         return document is None or document.observation(name).get('allow_disruption') is not False
 
-    def _plan_config(self, plan, want: dict, deletes: list, document, state: str, vnics: dict) -> ConfigWrite | None:
-        if not self.options.persist or state not in ('merged', 'replaced', 'overridden', 'deleted'):
-            return None
-        config = cfgfile.read(self.sysroot, self.options.config_file)
-        old_text = config.text
-        deletes = sorted(set(deletes) | set(self._forgotten(want, document, state, vnics)))
-        # A new VNIC that is not created in this run (its IOC string is ambiguous, or its plan failed: a port
-        # typo) is not written either; a create that fails when applied is taken out then
-        # (_config_without_failed_creates).
-        unresolved = {item.object for item in plan.pending if item.waiting_for == 'ambiguous'}
-        unresolved |= {failure.object for failure in plan.failures}
-        unresolved -= set(vnics)
-        want = {name: spec for name, spec in want.items() if name not in unresolved}
-        if not config.exists and not want:
-            return None   # no qlgc VNIC to write (a macvlan-only run, say): no vendor file to create
-        own_file = state == 'overridden'
-        specs = [qspec.merge(spec, {}) for spec in want.values()]
-        inputs = _digest(json.dumps([specs, sorted(deletes), own_file], sort_keys=True))
-        seen = document.observation(self.options.config_file)
-        if seen.get('file') == _digest(old_text) and seen.get('inputs') == inputs:
-            # The file is byte for byte what the last run rendered from this very declaration:
-            # nothing to merge (parsing and rendering 1,024 blocks took over half a second).
-            quirks = seen.get('quirks', [])
-            new_text = old_text
-        else:
-            new_text, quirks = cfg.merge_text(old_text, specs, deletes, own_file=own_file)
-        write = ConfigWrite(config, old_text, want, deletes, own_file,
-                            {'file': _digest(new_text), 'inputs': inputs, 'quirks': quirks or None})
-        if new_text == old_text:
-            document.observe(self.options.config_file, **write.record)
-        for quirk in quirks:
-            plan.warnings.append('%s line %d: %s' % (self.options.config_file, quirk['line'], quirk['message']))
-        if new_text != old_text:
-            plan.actions.append(Action(self.options.config_file, 'write-config', 'persist the declaration for the '
-                                       'vendor init script', {'file': self.options.config_file}))
-            plan.diffs.append({'before': cfgfile.printable(old_text), 'after': cfgfile.printable(new_text),
-                               'before_header': self.options.config_file, 'after_header': self.options.config_file})
-            write.text = new_text
-        return write
-
-    def _forgotten(self, want: dict, document, state: str, vnics: dict) -> list:
-        """VNICs whose declaration this run removes from the store although the kernel has none (a create
-        that failed: a port typo): their block goes from the boot config too, as the pipeline's forget does."""
-        if state == 'deleted':
-            return [name for name in self.fields if name in document.objects and name not in vnics]
-        if state == 'overridden':
-            return [name for name in document.objects if name not in want and name not in vnics]
-        return []
-
     # -- apply -----------------------------------------------------------------------
     def apply(self, action: Action, plan: QlgcPlan, document) -> None:
         context = plan.context
         if action.op == 'write-config':
-            text, record = _config_without_failed_creates(context.config, context.created)
+            text, record = persist.without_failed_creates(context.config, context.created)
             context.config.config.write(text)
             document.observe(self.options.config_file, **record)
             return
@@ -339,10 +290,6 @@ class QlgcKind(Kind):
         return [strip(item) for item in parsed.items]
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(cfgfile.digest_bytes(text)).hexdigest()
-
-
 def _fail_unreadable(plan, names: set, vnics: dict) -> None:
     """A VNIC with an attribute the reader could not understand is reported failed and left alone:
     nothing is planned on what could not be seen. A delete goes ahead: it needs only the name."""
@@ -354,17 +301,6 @@ def _fail_unreadable(plan, names: set, vnics: dict) -> None:
     plan.failures = [item for item in plan.failures if item.object not in unreadable]
     for name, error in sorted(unreadable.items()):
         plan.fail(name, 'could not read the VNIC: %s; nothing was changed on it' % error)
-
-
-def _config_without_failed_creates(write: ConfigWrite, created: dict) -> tuple:
-    """The boot config text to write and its store record: a VNIC whose create failed in this run is
-    not written into it (what the file had for it, if anything, stays)."""
-    failed = sorted(name for name, done in created.items() if not done)
-    if not failed:
-        return write.text, write.record
-    specs = [qspec.merge(spec, {}) for name, spec in write.want.items() if name not in failed]
-    text, _quirks = cfg.merge_text(write.old_text, specs, write.deletes, own_file=write.own_file)
-    return text, dict(write.record, file=_digest(text), inputs=None)
 
 
 def _connected(vnics: dict, name: str, which: str) -> bool:

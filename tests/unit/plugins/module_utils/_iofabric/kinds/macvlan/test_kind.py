@@ -10,12 +10,11 @@ import subprocess
 import pytest
 
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import ValidationError
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.kind import PlanInput
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.resource import desired_objects
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysroot import Sysroot
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.macvlan import spec as mspec
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.macvlan.kind import MacvlanKind
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state.store import StateStore
+from tests.lib.phases import planned
 
 pytestmark = pytest.mark.netns
 _NUMBERS = itertools.count()
@@ -52,19 +51,6 @@ def host(tmp_path, netns):
     (tmp_path / 'etc/machine-id').write_text(MACHINE_ID + '\n')
     root = Sysroot(str(tmp_path))
     return root, netns, StateStore(root)
-
-
-def fields(config: list) -> list:
-    return ['config[%d]' % number for number in range(len(config))]
-
-
-def planned(kind, document, config: list, state: str = 'merged'):
-    """validate, read_live and plan as the pipeline runs them; returns (live, plan)."""
-    items = kind.validate(config, state, fields(config))
-    live = kind.read_live(document)
-    want, deletes = desired_objects(state, items, live.objects, kind,
-                                    merge=lambda spec, obj: kind.merge(spec, obj, live, document))
-    return live, kind.plan(PlanInput(want, deletes, live, document, state))
 
 
 def applied(kind, document, config: list, state: str = 'merged'):

@@ -7,14 +7,13 @@ import os
 import pytest
 
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import ValidationError
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.kind import PlanInput
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.plan import DONE, FAILED
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import IofabricError
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.resource import desired_objects
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.runner import Runner
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysroot import Sysroot
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc.kind import QlgcKind, QlgcOptions
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state.store import StateStore
+from tests.lib.phases import planned
 
 S1 = 'EVIC in Chassis 0x00066a00db00001e, Slot 1, Ioc 1'
 S2 = 'EVIC in Chassis 0x00066a00db00001e, Slot 1, Ioc 2'
@@ -28,19 +27,6 @@ VETH2 = {'type': 'qlgc', 'name': 'veth2', 'primary': {'ioc_string': LATE, 'hca':
 def kind_for(sim, **options) -> QlgcKind:
     root = Sysroot(sim.root)
     return QlgcKind(root, Runner(root), QlgcOptions(**dict({'connect_timeout': 5.0}, **options)))
-
-
-def fields(config: list) -> list:
-    return ['config[%d]' % number for number in range(len(config))]
-
-
-def planned(kind, document, config: list, state: str = 'merged'):
-    """validate, read_live and plan as the pipeline runs them; returns (live, plan)."""
-    items = kind.validate(config, state, fields(config))
-    live = kind.read_live(document)
-    want, deletes = desired_objects(state, items, live.objects, kind,
-                                    merge=lambda spec, obj: kind.merge(spec, obj, live, document))
-    return live, kind.plan(PlanInput(want, deletes, live, document, state))
 
 
 def applied(kind, document, config: list, state: str = 'merged'):
