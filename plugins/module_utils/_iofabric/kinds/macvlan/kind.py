@@ -20,6 +20,12 @@ from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.kind 
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.netlink import LinkError, Netlink
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.plan import Action, Failure, Plan
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.resource import fill
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.macvlan.context import (
+    MacvlanObject,
+    MacvlanPlan,
+    MacvlanPlanContext,
+    MacvlanView,
+)
 
 
 class MacvlanKind(Kind):
@@ -29,17 +35,12 @@ class MacvlanKind(Kind):
         super().__init__()
         self.sysroot = sysroot
         self.netns = netns
+        # From validate: the declarations (their tags name links read_live finds) and their lowers (overridden's scope).
         self.items: list = []
-        self.links: dict = {}
-        self.link_of: dict = {}
-        self.state = ''
         self.declared_lowers: set = set()
-        self._want: dict = {}
-        self._lowers: dict = {}
 
     # -- validation ------------------------------------------------------------------
     def validate(self, config: list, state: str, fields: list) -> list:
-        self.state = state
         specs = [mspec.normalize(item, field) for field, item in zip(fields, config)]
         self.items = mspec.assign_ids(specs)
         self.declared_lowers = {spec['lower'] for _oid, spec in self.items}
@@ -57,35 +58,25 @@ class MacvlanKind(Kind):
         return fill(spec, {key: value for key, value in live_object.items() if key != 'name'})
 
     def in_scope(self, object_id: str, live: dict) -> bool:
-        link = self.link_of.get(object_id)
-        tagged = link is not None and any(name.startswith(mspec.TAG_PREFIX) for name in link.altnames)
-        return tagged or live.get('lower') in self.declared_lowers
+        return getattr(live, 'tagged', False) or live.get('lower') in self.declared_lowers
 
     # -- live state ------------------------------------------------------------------
     def read_live(self, document) -> Live:
-        return Live(self._read_objects(document))
-
-    def _read_objects(self, document) -> dict:
         with Netlink(self.netns) as netlink:
             links = netlink.links()
-        self.links = {link.index: link for link in links}
+        view = MacvlanView({link.index: link for link in links}, {})
         tags = {mspec.tag_for(oid): oid for oid in document.observations}
         tags.update({mspec.tag_for(oid): oid for oid, _spec in self.items})
-        have, self.link_of = {}, {}
+        have = {}
         for link in links:
             if link.kind != 'macvlan':
                 continue
             tag = next((name for name in link.altnames if name.startswith(mspec.TAG_PREFIX)), None)
             object_id = tags.get(tag) if tag else None
             object_id = object_id or link.name
-            self.link_of[object_id] = link
-            have[object_id] = self.shape(link)
-        return have
-
-    def shape(self, link) -> dict:
-        lower = self.links.get(link.lower)
-        return {'type': 'macvlan', 'name': link.name, 'lower': lower.name if lower else None, 'mode': link.mode,
-                'mac': link.address, 'mtu': link.mtu}
+            view.link_of[object_id] = link
+            have[object_id] = MacvlanObject(shape(link, view.links), tag is not None)
+        return Live(have, view)
 
     def machine_id(self) -> str:
         try:
@@ -95,23 +86,20 @@ class MacvlanKind(Kind):
             return socket.gethostname()
 
     # -- plan ------------------------------------------------------------------------
-    def plan(self, given: PlanInput) -> Plan:
-        return self._plan(given.want, given.live.objects, given.deletes, given.document)
-
-    def _plan(self, want: dict, have: dict, deletes: list, document) -> Plan:
-        self._want = want
-        plan = Plan()
-        taken = {name for link in self.links.values() for name in link.names}
+    def plan(self, given: PlanInput) -> MacvlanPlan:
+        want, have, deletes, document, view = given.want, given.live.objects, given.deletes, given.document, given.live.view
+        plan = MacvlanPlan(context=MacvlanPlanContext(view, want))
+        taken = {name for link in view.links.values() for name in link.names}
         taken |= {spec['name'] for spec in want.values() if spec.get('name')}
         allocated = {}
         machine = self.machine_id()
         for object_id in deletes:
-            link = self.link_of[object_id]
-            plan.actions.append(Action(object_id, 'delete', 'not declared (state %s)' % self.state,
+            link = view.link_of[object_id]
+            plan.actions.append(Action(object_id, 'delete', 'not declared (state %s)' % given.state,
                                        {'name': link.name, 'index': link.index}))
             taken.discard(link.name)
         for object_id, spec in want.items():
-            lower, note = self._resolve_lower(spec['lower'], object_id, document)
+            lower, note = _resolve_lower(spec['lower'], object_id, document, view.links)
             if lower is None:
                 plan.fail(object_id, note)
                 if object_id in have:
@@ -126,8 +114,8 @@ class MacvlanKind(Kind):
                 continue
             if note:
                 plan.warnings.append(note)
-            self._lowers[object_id] = lower
-            link = self.link_of.get(object_id)
+            plan.context.lowers[object_id] = lower
+            link = view.link_of.get(object_id)
             tag = mspec.tag_for(object_id)
             mac = spec.get('mac') or (link.address if link is not None and tag not in link.altnames
                                       else mspec.derived_mac(machine, object_id))
@@ -183,22 +171,9 @@ class MacvlanKind(Kind):
         if not link.up:
             add('set-up', 'link is down')
 
-    def _resolve_lower(self, declared: str, object_id: str, document):
-        for link in self.links.values():
-            if declared in link.names:
-                return link, ''
-        record = document.observation(object_id).get('lower') or {}
-        for link in self.links.values():
-            same_perm = record.get('perm_address') and link.perm_address == record['perm_address']
-            same_index = link.index == record.get('index') and link.address == record.get('address')
-            if same_perm or same_index:
-                return link, ('lower link %s of %s was renamed to %s (same %s); using it, update the declaration'
-                              % (declared, object_id, link.name, 'permanent MAC' if same_perm else 'ifindex and MAC'))
-        return None, 'lower link %s does not exist' % declared
-
     # -- apply -----------------------------------------------------------------------
-    def apply(self, action: Action, plan: Plan, document) -> None:
-        detail = action.detail
+    def apply(self, action: Action, plan: MacvlanPlan, document) -> None:
+        detail, context = action.detail, plan.context
         with Netlink(self.netns) as netlink:
             if action.op == 'create':
                 index = netlink.add_macvlan(detail['name'], detail['lower_index'], detail['mode'], detail['mac'],
@@ -209,17 +184,15 @@ class MacvlanKind(Kind):
                 except IofabricError:
                     netlink.delete(index, detail['name'])  # never leave a half-made VNIC behind
                     raise
-                lower = self._lowers[action.object]
                 document.observe(action.object, name=detail['name'], mac=detail['mac'],
-                                 lower={'name': lower.name, 'index': lower.index, 'address': lower.address,
-                                        'perm_address': lower.perm_address})
+                                 lower=lower_record(context.lowers[action.object]))
                 return
-            link = self.link_of.get(action.object)
+            link = context.view.link_of.get(action.object)
             if link is None:
-                link = next(link for link in self.links.values() if link.name == detail.get('name'))
+                link = next(link for link in context.view.links.values() if link.name == detail.get('name'))
             if action.op == 'delete':
                 netlink.delete(link.index, link.name)
-                if action.object not in self._want:
+                if action.object not in context.want:
                     document.forget(action.object)
             elif action.op == 'rename':
                 rename(netlink, link, detail['name'])
@@ -239,10 +212,16 @@ class MacvlanKind(Kind):
 
     # -- verify ----------------------------------------------------------------------
     def verify(self, want: dict, deletes: list, plan: Plan, document) -> Verification:
-        return Verification(*self._verify(want, deletes, plan, document))
-
-    def _verify(self, want: dict, deletes: list, plan: Plan, document) -> tuple:
-        have = self._read_objects(document)
+        live = self.read_live(document)
+        have = live.objects
+        # What the links are now is recorded for the declared VNICs (name, MAC, the lower's identity), so that
+        # a later rename of either is recognised; record() is not given this reading.
+        for object_id in want:
+            link = live.view.link_of.get(object_id)
+            if link is not None:
+                lower = live.view.links.get(link.lower)
+                document.observe(object_id, name=link.name, mac=link.address,
+                                 lower=lower_record(lower) if lower else None)
         failed = {failure.object for failure in plan.failures}
         failures = []
         for object_id, expected in plan.predicted.items():
@@ -256,7 +235,7 @@ class MacvlanKind(Kind):
             if wrong:
                 failures.append(Failure(object_id, 'after apply, %s differ: %s' % (', '.join(wrong), ', '.join(
                     '%s=%s (want %s)' % (key, live.get(key), expected.get(key)) for key in wrong))))
-        return have, [], failures
+        return Verification(have, [], failures)
 
     def record(self, document, want: dict, deletes: list, state: str) -> None:
         for object_id in deletes:
@@ -264,12 +243,6 @@ class MacvlanKind(Kind):
                 document.forget(object_id)
         for object_id, spec in want.items():
             document.declare(object_id, spec)
-            link = self.link_of.get(object_id)
-            if link is not None:
-                lower = self.links.get(link.lower)
-                document.observe(object_id, name=link.name, mac=link.address,
-                                 lower={'name': lower.name, 'index': lower.index, 'address': lower.address,
-                                        'perm_address': lower.perm_address} if lower else None)
 
     # -- offline states ----------------------------------------------------------------
     def render(self, specs: list) -> dict:
@@ -287,6 +260,34 @@ class MacvlanKind(Kind):
 
     def parse(self, text: str) -> list:
         return []
+
+
+def shape(link, links: dict) -> dict:
+    """A macvlan link in the module's config shape; ``links`` (ifindex -> Link) names its lower."""
+    lower = links.get(link.lower)
+    return {'type': 'macvlan', 'name': link.name, 'lower': lower.name if lower else None, 'mode': link.mode,
+            'mac': link.address, 'mtu': link.mtu}
+
+
+def lower_record(lower) -> dict:
+    """What the store keeps of a lower link to recognise it renamed: its ifindex, MACs and name."""
+    return {'name': lower.name, 'index': lower.index, 'address': lower.address, 'perm_address': lower.perm_address}
+
+
+def _resolve_lower(declared: str, object_id: str, document, links: dict):
+    """The lower link by a declared name or altname; else the recorded one, renamed (same permanent MAC, or
+    same ifindex and MAC)."""
+    for link in links.values():
+        if declared in link.names:
+            return link, ''
+    record = document.observation(object_id).get('lower') or {}
+    for link in links.values():
+        same_perm = record.get('perm_address') and link.perm_address == record['perm_address']
+        same_index = link.index == record.get('index') and link.address == record.get('address')
+        if same_perm or same_index:
+            return link, ('lower link %s of %s was renamed to %s (same %s); using it, update the declaration'
+                          % (declared, object_id, link.name, 'permanent MAC' if same_perm else 'ifindex and MAC'))
+    return None, 'lower link %s does not exist' % declared
 
 
 DOWN_FOR_RENAME = '; the link is up, so it is set down for the rename and up again'

@@ -10,16 +10,18 @@ ib_qlgc_vnic_query runs once per pipeline run, never once per interface.
 from __future__ import annotations
 
 import errno
-import hashlib
-import json
 from dataclasses import dataclass
 
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state import cfgfile
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc import cfg
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc import cfg, persist
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc import spec as qspec
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import IofabricError, SysfsError, ValidationError
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.kind import Kind, Live, PlanInput, Verification, wait_until
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.plan import DONE, Action, Failure, Pending, Plan
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc.context import (
+    QlgcPlan,
+    QlgcPlanContext,
+    QlgcView,
+)
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc.createstr import build
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc.live import (
     CLASS_DIR,
@@ -70,21 +72,10 @@ class QlgcKind(Kind):
         self.sysroot = sysroot
         self.runner = runner
         self.options = options or QlgcOptions()
-        self.fields: dict = {}
-        self.live: dict = {}
-        self.index = PortIndex([], [])
-        self.targets: dict = {}
-        self.document = None
-        self.state = ''
-        self._want: dict = {}
-        self._config_text: tuple = ()
-        self._config_record: dict = {}
-        self._config_inputs: tuple = ()
-        self._created: dict = {}   # VNIC -> whether its create-primary was written (this run)
+        self.fields: dict = {}   # from validate: where each VNIC was declared, for error messages
 
     # -- validation and resource states ------------------------------------------------
     def validate(self, config: list, state: str, fields: list) -> list:
-        self.state = state
         items = []
         for field, item in zip(fields, config):
             name, spec = qspec.normalize(item, field)
@@ -105,13 +96,10 @@ class QlgcKind(Kind):
 
     # -- live state ------------------------------------------------------------------
     def read_live(self, document) -> Live:
-        return Live(self._read_objects(document))
-
-    def _read_objects(self, document) -> dict:
-        self.document = document
-        self.live = read_vnics(self.sysroot)
-        self.index = self.query()
-        return {name: live_vnic(vnic, document.observation(name), self.index) for name, vnic in self.live.items()}
+        vnics = read_vnics(self.sysroot)
+        index = self.query()
+        objects = {name: live_vnic(vnic, document.observation(name), index) for name, vnic in vnics.items()}
+        return Live(objects, QlgcView(vnics, index))
 
     def query(self) -> PortIndex:
         port_dirs = read_port_dirs(self.sysroot)
@@ -122,21 +110,18 @@ class QlgcKind(Kind):
             return PortIndex(None, port_dirs, str(exc))
 
     # -- plan ------------------------------------------------------------------------
-    def plan(self, given: PlanInput) -> Plan:
-        return self._plan(given.want, given.live.objects, given.deletes, given.document)
-
-    def _plan(self, want: dict, have: dict, deletes: list, document) -> Plan:
+    def plan(self, given: PlanInput) -> QlgcPlan:
+        want, have, deletes, document, view = given.want, given.live.objects, given.deletes, given.document, given.live.view
         for name, spec in want.items():
             if spec.get('primary') is None:
                 raise ValidationError(self.fields.get(name, name) + '.primary', 'a qlgc VNIC needs a primary path')
-        self.targets = {(name, which): resolve(spec[which], self.index)
-                        for name, spec in want.items() for which in qspec.PATHS if spec.get(which)}
-        self._want = want
-        reason = 'state=deleted' if self.state == 'deleted' else 'not in the overridden declaration'
-        planner = QlgcPlanner(want, self.live, deletes, self.targets, document.observations, reason,
-                              self.disruption_allowed)
-        plan = planner.build()
-        self._fail_unreadable(plan, set(want))
+        targets = {(name, which): resolve(spec[which], view.index)
+                   for name, spec in want.items() for which in qspec.PATHS if spec.get(which)}
+        reason = 'state=deleted' if given.state == 'deleted' else 'not in the overridden declaration'
+        planner = QlgcPlanner(want, view.vnics, deletes, targets, document.observations, reason,
+                              lambda name: self.disruption_allowed(name, document))
+        plan = QlgcPlan(**vars(planner.build()), context=QlgcPlanContext(view, want, targets))
+        _fail_unreadable(plan, set(want), view.vnics)
         for note in planner.notes:
             plan.warnings.append(note)
         self.add_extra('config_refresh', planner.notes)
@@ -151,99 +136,31 @@ class QlgcKind(Kind):
                 if name in have:
                     plan.predicted[name] = have[name]
                 continue
-            paths = {which: self.targets[(name, which)] for which in qspec.PATHS if (name, which) in self.targets}
+            paths = {which: targets[(name, which)] for which in qspec.PATHS if (name, which) in targets}
             plan.predicted[name] = predicted_vnic(spec, have.get(name), paths, rewritten.get(name, set()))
         for name, shape in have.items():
             if name not in want and name not in deletes:
                 plan.predicted[name] = shape
-        self._plan_config(plan, want, deletes, document)
+        if self.options.persist:
+            forgotten = persist.forgotten(given.state, list(self.fields), want, document, view.vnics)
+            plan.context.config = persist.plan_config(self.sysroot, self.options.config_file, plan, want,
+                                                      sorted(set(deletes) | set(forgotten)), document, given.state,
+                                                      view.vnics)
         return plan
 
-    def _fail_unreadable(self, plan, names: set) -> None:
-        """A VNIC with an attribute the reader could not understand is reported failed and left alone:
-        nothing is planned on what could not be seen. A delete goes ahead: it needs only the name."""
-        unreadable = {name: vnic.error for name, vnic in self.live.items() if vnic.error and name in names}
-        if not unreadable:
-            return
-        plan.actions = [action for action in plan.actions if action.object not in unreadable]
-        plan.pending = [item for item in plan.pending if item.object not in unreadable]
-        plan.failures = [item for item in plan.failures if item.object not in unreadable]
-        for name, error in sorted(unreadable.items()):
-            plan.fail(name, 'could not read the VNIC: %s; nothing was changed on it' % error)
-
-    def disruption_allowed(self, name: str) -> bool:
+    def disruption_allowed(self, name: str, document) -> bool:
         """The task's allow_disruption; in a reconciler pass, the one recorded by the VNIC's last task."""
         if self.options.allow_disruption is not None:
             return self.options.allow_disruption
-        return self.document is None or self.document.observation(name).get('allow_disruption') is not False
-
-    def _plan_config(self, plan, want: dict, deletes: list, document) -> None:
-        if not self.options.persist or self.state not in ('merged', 'replaced', 'overridden', 'deleted'):
-            return
-        config = cfgfile.read(self.sysroot, self.options.config_file)
-        old_text = config.text
-        deletes = sorted(set(deletes) | set(self._forgotten(want, document)))
-        # A new VNIC that is not created in this run (its IOC string is ambiguous, or its plan failed: a port
-        # typo) is not written either; a create that fails when applied is taken out then
-        # (_config_without_failed_creates).
-        unresolved = {item.object for item in plan.pending if item.waiting_for == 'ambiguous'}
-        unresolved |= {failure.object for failure in plan.failures}
-        unresolved -= set(self.live)
-        want = {name: spec for name, spec in want.items() if name not in unresolved}
-        if not config.exists and not want:
-            return   # no qlgc VNIC to write (a macvlan-only run, say): no vendor file to create
-        own_file = self.state == 'overridden'
-        self._config_inputs = (old_text, want, deletes, own_file)
-        specs = [qspec.merge(spec, {}) for spec in want.values()]
-        inputs = _digest(json.dumps([specs, sorted(deletes), own_file], sort_keys=True))
-        seen = document.observation(self.options.config_file)
-        if seen.get('file') == _digest(old_text) and seen.get('inputs') == inputs:
-            # The file is byte for byte what the last run rendered from this very declaration:
-            # nothing to merge (parsing and rendering 1,024 blocks took over half a second).
-            quirks = seen.get('quirks', [])
-            new_text = old_text
-        else:
-            new_text, quirks = cfg.merge_text(old_text, specs, deletes, own_file=own_file)
-        self._config_record = {'file': _digest(new_text), 'inputs': inputs, 'quirks': quirks or None}
-        if new_text == old_text:
-            document.observe(self.options.config_file, **self._config_record)
-        for quirk in quirks:
-            plan.warnings.append('%s line %d: %s' % (self.options.config_file, quirk['line'], quirk['message']))
-        if new_text != old_text:
-            plan.actions.append(Action(self.options.config_file, 'write-config', 'persist the declaration for the '
-                                       'vendor init script', {'file': self.options.config_file}))
-            plan.diffs.append({'before': cfgfile.printable(old_text), 'after': cfgfile.printable(new_text),
-                               'before_header': self.options.config_file, 'after_header': self.options.config_file})
-            self._config_text = (config, new_text)
-
-    def _forgotten(self, want: dict, document) -> list:
-        """VNICs whose declaration this run removes from the store although the kernel has none (a create
-        that failed: a port typo): their block goes from the boot config too, as the pipeline's forget does."""
-        if self.state == 'deleted':
-            return [name for name in self.fields if name in document.objects and name not in self.live]
-        if self.state == 'overridden':
-            return [name for name in document.objects if name not in want and name not in self.live]
-        return []
+        return document is None or document.observation(name).get('allow_disruption') is not False
 
     # -- apply -----------------------------------------------------------------------
-    def _config_without_failed_creates(self) -> None:
-        """A VNIC whose create failed in this run is not written into the boot config (what the file had
-        for it, if anything, stays)."""
-        failed = sorted(name for name, created in self._created.items() if not created)
-        if not failed or not self._config_inputs:
-            return
-        old_text, want, deletes, own_file = self._config_inputs
-        specs = [qspec.merge(spec, {}) for name, spec in want.items() if name not in failed]
-        text, _quirks = cfg.merge_text(old_text, specs, deletes, own_file=own_file)
-        self._config_text = (self._config_text[0], text)
-        self._config_record = dict(self._config_record, file=_digest(text), inputs=None)
-
-    def apply(self, action: Action, plan: Plan, document) -> None:
+    def apply(self, action: Action, plan: QlgcPlan, document) -> None:
+        context = plan.context
         if action.op == 'write-config':
-            self._config_without_failed_creates()
-            config, text = self._config_text
-            config.write(text)
-            document.observe(self.options.config_file, **self._config_record)
+            text, record = persist.without_failed_creates(context.config, context.created)
+            context.config.config.write(text)
+            document.observe(self.options.config_file, **record)
             return
         if action.op == 'delete':
             target = self.sysroot.path(CLASS_DIR, INTERFACES, 'delete_vnic')
@@ -251,19 +168,20 @@ class QlgcKind(Kind):
             document.observe(action.object, instance=None, pkey=None, ib_multicast=None)
             return
         which = action.detail['path']
-        target = self.targets[(action.object, which)]
-        params = create_params(action.object, self.want_spec(action.object), target)
+        target = context.targets[(action.object, which)]
+        spec = context.want[action.object]
+        params = create_params(action.object, spec, target)
         directory = 'vnic-%s-%s' % (target.ibdev, target.port)
         hint = EINVAL_HINTS['update' if action.op.startswith('update') else
                             'secondary' if which == 'secondary' else 'create']
         data = build(params)
-        creating = action.op == 'create-primary' and action.object not in self.live
+        creating = action.op == 'create-primary' and action.object not in context.view.vnics
         if creating:
-            self._created[action.object] = False
+            context.created[action.object] = False
         try:
             write_attr(self.sysroot.path(CLASS_DIR, directory, 'create_' + which), data, hint, (errno.EINVAL,))
             if creating:
-                self._created[action.object] = True
+                context.created[action.object] = True
         except SysfsError as exc:
             if exc.errno == errno.EINVAL:
                 exc.args = ('%s; string written: %s' % (exc.args[0], data.decode('ascii')),)
@@ -271,31 +189,26 @@ class QlgcKind(Kind):
         observation = document.observation(action.object)
         instances = dict(observation.get('instance', {}), **{which: target.instance})
         pkeys = dict(observation.get('pkey', {}), **{which: target.pkey})
-        document.observe(action.object, instance=instances, pkey=pkeys,
-                         ib_multicast=self.want_spec(action.object).get('ib_multicast'))
-
-    def want_spec(self, name: str) -> dict:
-        return self._want[name]
+        document.observe(action.object, instance=instances, pkey=pkeys, ib_multicast=spec.get('ib_multicast'))
 
     def facts(self, live: Live, plan: Plan | None) -> dict:
         """The local ports and the IOCs visible through each, from this run's one query."""
+        index = live.view.index
         ports = [{'hca': port.hca, 'hca_no': port.hca_no, 'port': port.port, 'port_guid': port.port_guid,
                   'state': port.state or 'Active',
                   'iocs': [{'ioc_guid': ioc.ioc_guid, 'dgid': ioc.dgid, 'ioc_string': ioc.ioc_string,
                             'pkey': None if ioc.pkey is None else '%04x' % ioc.pkey} for ioc in port.iocs]}
-                 for port in self.index.ports]
+                 for port in index.ports]
         facts: dict = {'ports': ports}
-        if self.index.query_error:
-            facts['query_error'] = self.index.query_error
+        if index.query_error:
+            facts['query_error'] = index.query_error
         return facts
 
     # -- verify ----------------------------------------------------------------------
-    def verify(self, want: dict, deletes: list, plan, document) -> Verification:
-        return Verification(*self._verify(want, deletes, plan, document))
-
-    def _verify(self, want: dict, deletes: list, plan, document) -> tuple:
+    def verify(self, want: dict, deletes: list, plan: QlgcPlan, document) -> Verification:
+        targets, before, index = plan.context.targets, plan.context.view.vnics, plan.context.view.index
         failed = {failure.object for failure in plan.failures}
-        expected = [(name, which) for (name, which), target in self.targets.items()
+        expected = [(name, which) for (name, which), target in targets.items()
                     if name in want and name not in failed and target.status == VISIBLE]
         # Only what can have changed is read back: VNICs an action touched, and paths that were
         # not connected yet. A re-run of 1,024 unchanged VNICs then reads one attribute each.
@@ -305,17 +218,18 @@ class QlgcKind(Kind):
         written = {(action.object, action.detail.get('path')) for action in plan.actions if action.status == DONE}
         recreated = {action.object for action in plan.actions if action.status == DONE and action.op == 'delete'}
         waiting = [(name, which) for name, which in expected
-                   if not self._connected(name, which) or (name, which) in written or name in recreated]
+                   if not _connected(before, name, which) or (name, which) in written or name in recreated]
         if waiting and self.options.connect_timeout > 0:
             wait_until(lambda: all(state == 'VIPORT_CONNECTED' for state in
                                    viport_states(self.sysroot, waiting).values()),
                        self.options.connect_timeout, self.options.poll_interval)
         again = touched | {name for name, _which in waiting}
+        vnics = before
         if again:
             fresh = read_vnics(self.sysroot, again)
-            self.live = {name: vnic for name, vnic in self.live.items() if name not in again}
-            self.live.update(fresh)
-        after = {name: live_vnic(vnic, document.observation(name), self.index) for name, vnic in self.live.items()}
+            vnics = {name: vnic for name, vnic in before.items() if name not in again}
+            vnics.update(fresh)
+        after = {name: live_vnic(vnic, document.observation(name), index) for name, vnic in vnics.items()}
         # Decided at plan time, whatever the paths show now: an ambiguous IOC string, a refused disruption,
         # a stale connected path waiting to drop.
         skipped = {item.object for item in plan.pending if item.waiting_for in ('ambiguous', 'disruption')}
@@ -324,12 +238,12 @@ class QlgcKind(Kind):
         for name in sorted(want):
             if name in failed or name in skipped:
                 continue
-            vnic = self.live.get(name)
+            vnic = vnics.get(name)
             if vnic is None:
                 failures.append(Failure(name, 'declared VNIC is not present after apply'))
                 continue
             for which in qspec.PATHS:
-                target = self.targets.get((name, which))
+                target = targets.get((name, which))
                 path = vnic.paths.get(which)
                 if target is None or (path is not None and path.connected) or any(
                         item.object == name and item.reason.startswith(which + ' path') for item in held):
@@ -344,12 +258,7 @@ class QlgcKind(Kind):
                 else:
                     pending.append(Pending(name, '%s path not connected after %.1f s (viport %s, link %s)' % (
                         which, self.options.connect_timeout, path.viport_state, path.link_state), 'connect'))
-        return after, pending, failures
-
-    def _connected(self, name: str, which: str) -> bool:
-        vnic = self.live.get(name)
-        path = vnic.paths.get(which) if vnic is not None else None
-        return path is not None and path.connected
+        return Verification(after, pending, failures)
 
     def record(self, document, want: dict, deletes: list, state: str) -> None:
         for name in deletes:
@@ -381,8 +290,23 @@ class QlgcKind(Kind):
         return [strip(item) for item in parsed.items]
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(cfgfile.digest_bytes(text)).hexdigest()
+def _fail_unreadable(plan, names: set, vnics: dict) -> None:
+    """A VNIC with an attribute the reader could not understand is reported failed and left alone:
+    nothing is planned on what could not be seen. A delete goes ahead: it needs only the name."""
+    unreadable = {name: vnic.error for name, vnic in vnics.items() if vnic.error and name in names}
+    if not unreadable:
+        return
+    plan.actions = [action for action in plan.actions if action.object not in unreadable]
+    plan.pending = [item for item in plan.pending if item.object not in unreadable]
+    plan.failures = [item for item in plan.failures if item.object not in unreadable]
+    for name, error in sorted(unreadable.items()):
+        plan.fail(name, 'could not read the VNIC: %s; nothing was changed on it' % error)
+
+
+def _connected(vnics: dict, name: str, which: str) -> bool:
+    vnic = vnics.get(name)
+    path = vnic.paths.get(which) if vnic is not None else None
+    return path is not None and path.connected
 
 
 def _check_ioc_instances(items: list, fields: dict) -> None:

@@ -1,0 +1,50 @@
+# -*- coding: utf-8 -*-
+# Copyright: iofabric.core contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the macvlan kind's phases hand each other: the link table read_live saw, and what planning decided.
+
+PRIVATE to the collection. read_live returns a MacvlanView in ``Live.view`` and its objects as
+MacvlanObject; plan returns a MacvlanPlan whose ``context`` apply reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.plan import Plan
+
+
+@dataclass
+class MacvlanView:
+    """The netns's links as one dump showed them."""
+
+    links: dict      # ifindex -> netlink.Link, every link (the lowers too)
+    link_of: dict    # object id -> its macvlan Link
+
+
+class MacvlanObject(dict):
+    """A live macvlan in config shape (the dict users see) that also says whether the link carries an
+    iofabric tag: in_scope(object_id, live_object) is given no Live, and a tagged VNIC is in scope for
+    overridden whatever its lower. Copies made for results (strip_none, fill) are plain dicts."""
+
+    def __init__(self, shape: dict, tagged: bool):
+        super().__init__(shape)
+        self.tagged = tagged
+
+
+@dataclass
+class MacvlanPlanContext:
+    """What apply needs from planning: the link table it planned on, the declarations, and the lower
+    link each planned VNIC resolved to (recorded with a create, so a rename of the lower is recognised)."""
+
+    view: MacvlanView
+    want: dict
+    lowers: dict = field(default_factory=dict)   # object id -> netlink.Link
+
+
+@dataclass
+class MacvlanPlan(Plan):
+    """A Plan with the kind's context. (core/plan.py's Plan has no context field yet; once it has,
+    this subclass goes.)"""
+
+    context: MacvlanPlanContext | None = None
