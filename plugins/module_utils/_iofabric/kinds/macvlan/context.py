@@ -4,14 +4,12 @@
 """What the macvlan kind's phases hand each other: the link table read_live saw, and what planning decided.
 
 PRIVATE to the collection. read_live returns a MacvlanView in ``Live.view`` and its objects as
-MacvlanObject; plan returns a MacvlanPlan whose ``context`` apply reads.
+MacvlanObject; plan returns a Plan whose ``context`` apply reads.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.plan import Plan
 
 
 @dataclass
@@ -40,11 +38,3 @@ class MacvlanPlanContext:
     view: MacvlanView
     want: dict
     lowers: dict = field(default_factory=dict)   # object id -> netlink.Link
-
-
-@dataclass
-class MacvlanPlan(Plan):
-    """A Plan with the kind's context. (core/plan.py's Plan has no context field yet; once it has,
-    this subclass goes.)"""
-
-    context: MacvlanPlanContext | None = None

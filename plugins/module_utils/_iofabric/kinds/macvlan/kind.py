@@ -22,7 +22,6 @@ from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.plan 
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.resource import fill
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.macvlan.context import (
     MacvlanObject,
-    MacvlanPlan,
     MacvlanPlanContext,
     MacvlanView,
 )
@@ -57,8 +56,8 @@ class MacvlanKind(Kind):
         # The name is identity, not an option: an unnamed declaration keeps following its tag.
         return fill(spec, {key: value for key, value in live_object.items() if key != 'name'})
 
-    def in_scope(self, object_id: str, live: dict) -> bool:
-        return getattr(live, 'tagged', False) or live.get('lower') in self.declared_lowers
+    def in_scope(self, object_id: str, live_object: dict) -> bool:
+        return getattr(live_object, 'tagged', False) or live_object.get('lower') in self.declared_lowers
 
     # -- live state ------------------------------------------------------------------
     def read_live(self, document) -> Live:
@@ -86,9 +85,9 @@ class MacvlanKind(Kind):
             return socket.gethostname()
 
     # -- plan ------------------------------------------------------------------------
-    def plan(self, given: PlanInput) -> MacvlanPlan:
+    def plan(self, given: PlanInput) -> Plan:
         want, have, deletes, document, view = given.want, given.live.objects, given.deletes, given.document, given.live.view
-        plan = MacvlanPlan(context=MacvlanPlanContext(view, want))
+        plan = Plan(context=MacvlanPlanContext(view, want))
         taken = {name for link in view.links.values() for name in link.names}
         taken |= {spec['name'] for spec in want.values() if spec.get('name')}
         allocated = {}
@@ -172,7 +171,7 @@ class MacvlanKind(Kind):
             add('set-up', 'link is down')
 
     # -- apply -----------------------------------------------------------------------
-    def apply(self, action: Action, plan: MacvlanPlan, document) -> None:
+    def apply(self, action: Action, plan: Plan, document) -> None:
         detail, context = action.detail, plan.context
         with Netlink(self.netns) as netlink:
             if action.op == 'create':

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What the qlgc kind's phases hand each other: the host as read_live saw it, and what planning decided.
 
-PRIVATE to the collection. read_live returns a QlgcView in ``Live.view``; plan returns a QlgcPlan whose
+PRIVATE to the collection. read_live returns a QlgcView in ``Live.view``; plan returns a Plan whose
 ``context`` carries the resolved targets, the declarations and the boot-config rewrite to apply and verify.
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.plan import Plan
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc.resolve import PortIndex
 
 
@@ -49,11 +48,3 @@ class QlgcPlanContext:
     config: ConfigWrite | None = None
     # Filled by apply: VNIC -> whether its create-primary was written (a failed one stays out of the boot config).
     created: dict = field(default_factory=dict)
-
-
-@dataclass
-class QlgcPlan(Plan):
-    """A Plan with the kind's context. (core/plan.py's Plan has no context field yet; once it has,
-    this subclass goes.)"""
-
-    context: QlgcPlanContext | None = None

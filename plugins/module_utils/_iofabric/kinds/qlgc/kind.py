@@ -18,7 +18,6 @@ from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.error
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.kind import Kind, Live, PlanInput, Verification, wait_until
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.plan import DONE, Action, Failure, Pending, Plan
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc.context import (
-    QlgcPlan,
     QlgcPlanContext,
     QlgcView,
 )
@@ -110,7 +109,7 @@ class QlgcKind(Kind):
             return PortIndex(None, port_dirs, str(exc))
 
     # -- plan ------------------------------------------------------------------------
-    def plan(self, given: PlanInput) -> QlgcPlan:
+    def plan(self, given: PlanInput) -> Plan:
         want, have, deletes, document, view = given.want, given.live.objects, given.deletes, given.document, given.live.view
         for name, spec in want.items():
             if spec.get('primary') is None:
@@ -120,7 +119,8 @@ class QlgcKind(Kind):
         reason = 'state=deleted' if given.state == 'deleted' else 'not in the overridden declaration'
         planner = QlgcPlanner(want, view.vnics, deletes, targets, document.observations, reason,
                               lambda name: self.disruption_allowed(name, document))
-        plan = QlgcPlan(**vars(planner.build()), context=QlgcPlanContext(view, want, targets))
+        plan = planner.build()
+        plan.context = QlgcPlanContext(view, want, targets)
         _fail_unreadable(plan, set(want), view.vnics)
         for note in planner.notes:
             plan.warnings.append(note)
@@ -155,7 +155,7 @@ class QlgcKind(Kind):
         return document is None or document.observation(name).get('allow_disruption') is not False
 
     # -- apply -----------------------------------------------------------------------
-    def apply(self, action: Action, plan: QlgcPlan, document) -> None:
+    def apply(self, action: Action, plan: Plan, document) -> None:
         context = plan.context
         if action.op == 'write-config':
             text, record = persist.without_failed_creates(context.config, context.created)
@@ -205,7 +205,7 @@ class QlgcKind(Kind):
         return facts
 
     # -- verify ----------------------------------------------------------------------
-    def verify(self, want: dict, deletes: list, plan: QlgcPlan, document) -> Verification:
+    def verify(self, want: dict, deletes: list, plan: Plan, document) -> Verification:
         targets, before, index = plan.context.targets, plan.context.view.vnics, plan.context.view.index
         failed = {failure.object for failure in plan.failures}
         expected = [(name, which) for (name, which), target in targets.items()
