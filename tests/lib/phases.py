@@ -13,5 +13,6 @@ def planned(kind, document, config: list, state: str = 'merged'):
     items = kind.validate(config, state, fields(config))
     live = kind.read_live(document)
     want, deletes = desired_objects(state, items, live.objects, kind,
-                                    merge=lambda spec, obj: kind.merge(spec, obj, live, document))
+                                    merge=lambda spec, obj: kind.merge(spec, obj, live, document),
+                                    in_scope=lambda object_id, obj: kind.in_scope(object_id, obj, live))
     return live, kind.plan(PlanInput(want, deletes, live, document, state))

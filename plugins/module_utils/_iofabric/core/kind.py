@@ -9,7 +9,7 @@ PRIVATE to the collection. core/pipeline.py calls the phases in this order:
     read_live(document)                      -> Live                   under the host lock
     plan(PlanInput)                          -> Plan                   check mode stops after it
     apply(action, plan, document)            -> None                   once per planned action, in order
-    verify(want, deletes, plan, document)    -> Verification           reads the host back
+    verify(want, deletes, plan, document)    -> Verification           reads the host back; what to observe
     record(document, want, deletes, state)   -> None                   what the store keeps
 
 Data flows through the returned values: what read_live saw of the host beyond the objects goes in
@@ -56,6 +56,7 @@ class Verification:
     after: dict
     pending: list = field(default_factory=list)
     failures: list = field(default_factory=list)
+    observations: dict = field(default_factory=dict)   # object id -> fields the pipeline records (document.observe)
 
 
 class Kind(ABC):
@@ -108,8 +109,8 @@ class Kind(ABC):
         """state=merged: what the declaration does not give, kept from the live object."""
         return fill(spec, live_object)
 
-    def in_scope(self, object_id: str, live_object: dict) -> bool:
-        """state=overridden removes live objects not declared, among those in scope."""
+    def in_scope(self, object_id: str, live_object: dict, live: Live | None = None) -> bool:
+        """state=overridden removes live objects not declared, among those in scope (live: this run's Live)."""
         return True
 
     def record(self, document, want: dict, deletes: list, state: str) -> None:

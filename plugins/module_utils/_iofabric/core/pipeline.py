@@ -75,7 +75,8 @@ def run(kind: Kind, request: Request, store=None) -> dict:
         if request.state not in ACTION_STATES:
             raise ValidationError('state', 'unknown state %r' % request.state)
         want, deletes = desired_objects(request.state, items, have, kind,
-                                        merge=lambda spec, live_object: kind.merge(spec, live_object, live, document))
+                                        merge=lambda spec, live_object: kind.merge(spec, live_object, live, document),
+                                        in_scope=lambda object_id, live_object: kind.in_scope(object_id, live_object, live))
         plan = kind.plan(PlanInput(want, deletes, live, document, request.state))
         forgets = stored_only(request.state, items, want, have, document.objects, kind)
         plan.actions.extend(Action(object_id, FORGET, 'declared in the state store but absent from the host '
@@ -88,6 +89,8 @@ def run(kind: Kind, request: Request, store=None) -> dict:
         _apply(kind, plan, document)
         verified = kind.verify(want, deletes, plan, document)
         failures = plan.failures + verified.failures
+        for object_id, fields in verified.observations.items():
+            document.observe(object_id, **fields)
         kind.record(document, want, deletes + forgets, request.state)
         track(document, want, verified.pending, failures, plan.actions, time.time())
         store.save(document)

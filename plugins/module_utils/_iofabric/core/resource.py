@@ -57,16 +57,19 @@ def check_unique(items: list, field: str = 'config') -> None:
         seen[object_id] = index
 
 
-def desired_objects(state: str, items: list, have: dict, kind, merge=None) -> tuple:
+def desired_objects(state: str, items: list, have: dict, kind, merge=None, in_scope=None) -> tuple:
     """Compute (want, deletes) for an action state.
 
     items: validated [(object_id, spec)] in declaration order
     have:  live objects by id, in config shape
-    kind:  supplies defaults(spec) and in_scope(object_id, live)
+    kind:  supplies defaults(spec)
     merge: (spec, live object) -> spec for state=merged; the pipeline binds the kind's merge to this
            run's live state and store document (without one: fill from the live object)
+    in_scope: (object id, live object) -> whether overridden may remove it; the pipeline binds the kind's
+           in_scope to this run's live state (without one: the kind's, given no live state)
     """
     merge = merge or fill
+    in_scope = in_scope or kind.in_scope
     want: dict = {}
     deletes: list = []
     if state == 'deleted':
@@ -77,7 +80,7 @@ def desired_objects(state: str, items: list, have: dict, kind, merge=None) -> tu
         want[object_id] = fill(spec, kind.defaults(spec))
     if state == 'overridden':
         deletes = [object_id for object_id, live in have.items()
-                   if object_id not in want and kind.in_scope(object_id, live)]
+                   if object_id not in want and in_scope(object_id, live)]
     return want, deletes
 
 

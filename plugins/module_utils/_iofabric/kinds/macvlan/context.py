@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What the macvlan kind's phases hand each other: the link table read_live saw, and what planning decided.
 
-PRIVATE to the collection. read_live returns a MacvlanView in ``Live.view`` and its objects as
-MacvlanObject; plan returns a Plan whose ``context`` apply reads.
+PRIVATE to the collection. read_live returns a MacvlanView in ``Live.view`` beside its objects;
+plan returns a Plan whose ``context`` apply reads.
 """
 
 from __future__ import annotations
@@ -18,16 +18,6 @@ class MacvlanView:
 
     links: dict      # ifindex -> netlink.Link, every link (the lowers too)
     link_of: dict    # object id -> its macvlan Link
-
-
-class MacvlanObject(dict):
-    """A live macvlan in config shape (the dict users see) that also says whether the link carries an
-    iofabric tag: in_scope(object_id, live_object) is given no Live, and a tagged VNIC is in scope for
-    overridden whatever its lower. Copies made for results (strip_none, fill) are plain dicts."""
-
-    def __init__(self, shape: dict, tagged: bool):
-        super().__init__(shape)
-        self.tagged = tagged
 
 
 @dataclass

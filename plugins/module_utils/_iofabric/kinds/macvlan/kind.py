@@ -21,7 +21,6 @@ from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.netli
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.plan import Action, Failure, Plan
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.resource import fill
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.macvlan.context import (
-    MacvlanObject,
     MacvlanPlanContext,
     MacvlanView,
 )
@@ -56,8 +55,11 @@ class MacvlanKind(Kind):
         # The name is identity, not an option: an unnamed declaration keeps following its tag.
         return fill(spec, {key: value for key, value in live_object.items() if key != 'name'})
 
-    def in_scope(self, object_id: str, live_object: dict) -> bool:
-        return getattr(live_object, 'tagged', False) or live_object.get('lower') in self.declared_lowers
+    def in_scope(self, object_id: str, live_object: dict, live: Live | None = None) -> bool:
+        """A VNIC carrying an iofabric tag is in scope whatever its lower; an untagged one, when its lower is declared."""
+        link = live.view.link_of.get(object_id) if live is not None else None
+        tagged = link is not None and any(name.startswith(mspec.TAG_PREFIX) for name in link.altnames)
+        return tagged or live_object.get('lower') in self.declared_lowers
 
     # -- live state ------------------------------------------------------------------
     def read_live(self, document) -> Live:
@@ -74,7 +76,7 @@ class MacvlanKind(Kind):
             object_id = tags.get(tag) if tag else None
             object_id = object_id or link.name
             view.link_of[object_id] = link
-            have[object_id] = MacvlanObject(shape(link, view.links), tag is not None)
+            have[object_id] = shape(link, view.links)
         return Live(have, view)
 
     def machine_id(self) -> str:
@@ -213,14 +215,15 @@ class MacvlanKind(Kind):
     def verify(self, want: dict, deletes: list, plan: Plan, document) -> Verification:
         live = self.read_live(document)
         have = live.objects
-        # What the links are now is recorded for the declared VNICs (name, MAC, the lower's identity), so that
-        # a later rename of either is recognised; record() is not given this reading.
+        # What the links are now is observed for the declared VNICs (name, MAC, the lower's identity), so that
+        # a later rename of either is recognised.
+        observations = {}
         for object_id in want:
             link = live.view.link_of.get(object_id)
             if link is not None:
                 lower = live.view.links.get(link.lower)
-                document.observe(object_id, name=link.name, mac=link.address,
-                                 lower=lower_record(lower) if lower else None)
+                observations[object_id] = {'name': link.name, 'mac': link.address,
+                                           'lower': lower_record(lower) if lower else None}
         failed = {failure.object for failure in plan.failures}
         failures = []
         for object_id, expected in plan.predicted.items():
@@ -234,7 +237,7 @@ class MacvlanKind(Kind):
             if wrong:
                 failures.append(Failure(object_id, 'after apply, %s differ: %s' % (', '.join(wrong), ', '.join(
                     '%s=%s (want %s)' % (key, live.get(key), expected.get(key)) for key in wrong))))
-        return Verification(have, [], failures)
+        return Verification(have, [], failures, observations)
 
     def record(self, document, want: dict, deletes: list, state: str) -> None:
         for object_id in deletes:

@@ -81,7 +81,7 @@ class SdiKind(Kind):
     def merge(self, spec: dict, live_object: dict, live: Live, document) -> dict:
         return dict(spec)  # identity given is checked, not merged; what is not given is not checked
 
-    def in_scope(self, object_id: str, live_object: dict) -> bool:
+    def in_scope(self, object_id: str, live_object: dict, live: Live | None = None) -> bool:
         return sspec.host_of(object_id) in self.declared_hosts
 
     # -- live state ------------------------------------------------------------------

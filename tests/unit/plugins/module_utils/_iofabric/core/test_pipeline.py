@@ -218,3 +218,28 @@ def test_check_mode_takes_the_lock_shared(tmp_path, store):
     finally:
         proc.kill()
         proc.wait()
+
+
+class ObservingKind(MemoryKind):
+    """verify says what it read back as observations; in_scope looks at this run's Live (its view)."""
+
+    def read_live(self, document):
+        live = super().read_live(document)
+        live.view = {'protected': {'z'}}
+        return live
+
+    def in_scope(self, object_id, live_object, live=None):
+        return object_id not in live.view['protected']
+
+    def verify(self, want, deletes, plan, document):
+        objects = self.read_live(document).objects
+        return Verification(objects, observations={name: {'read_back': obj['value']} for name, obj in objects.items()})
+
+
+def test_verify_observations_are_recorded_and_in_scope_sees_the_live_view(store):
+    kind = ObservingKind({'a': '1', 'y': '8', 'z': '9'})
+    run(kind, Request('overridden', [{'name': 'a', 'value': '2'}]), store)
+    assert kind.host == {'a': '2', 'z': '9'}   # y removed; z out of scope by the view read_live returned
+    with store.locked(exclusive=False):
+        document = store.load('fcoe')
+    assert document.observation('a')['read_back'] == '2' and document.observation('z')['read_back'] == '9'

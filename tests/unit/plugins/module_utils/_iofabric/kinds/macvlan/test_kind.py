@@ -61,7 +61,10 @@ def applied(kind, document, config: list, state: str = 'merged'):
         action.status = 'done'
     want = {object_id: spec for object_id, spec in plan.context.want.items()}
     deletes = [action.object for action in plan.actions if action.op == 'delete' and action.object not in want]
-    return plan, kind.verify(want, deletes, plan, document)
+    verified = kind.verify(want, deletes, plan, document)
+    for object_id, fields in verified.observations.items():   # as the pipeline records them
+        document.observe(object_id, **fields)
+    return plan, verified
 
 
 @pytest.mark.parametrize('item, field', [
