@@ -115,7 +115,8 @@ class Kind(ABC):
 
     def record(self, document, want: dict, deletes: list, state: str) -> None:
         for object_id in deletes:
-            document.forget(object_id)
+            if object_id not in want:   # an object deleted and declared again keeps its observations
+                document.forget(object_id)
         for object_id, spec in want.items():
             document.declare(object_id, spec)
 

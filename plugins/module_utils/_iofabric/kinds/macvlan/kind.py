@@ -239,13 +239,6 @@ class MacvlanKind(Kind):
                     '%s=%s (want %s)' % (key, live.get(key), expected.get(key)) for key in wrong))))
         return Verification(have, [], failures, observations)
 
-    def record(self, document, want: dict, deletes: list, state: str) -> None:
-        for object_id in deletes:
-            if object_id not in want:
-                document.forget(object_id)
-        for object_id, spec in want.items():
-            document.declare(object_id, spec)
-
     # -- offline states ----------------------------------------------------------------
     def render(self, specs: list) -> dict:
         commands = []

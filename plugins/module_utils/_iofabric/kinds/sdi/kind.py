@@ -240,12 +240,6 @@ class SdiKind(Kind):
                 failures.append(Failure(address, 'still present %.1f s after delete' % self.options.remove_timeout))
         return Verification(_shapes(devices), pending, failures)
 
-    def record(self, document, want: dict, deletes: list, state: str) -> None:
-        for address in deletes:
-            document.forget(address)
-        for address, spec in want.items():
-            document.declare(address, spec)
-
     # -- offline states ----------------------------------------------------------------
     def render(self, specs: list) -> dict:
         """The kernel writes an add would make (scan of one address on its host)."""
