@@ -93,7 +93,7 @@ def down(workdir: str) -> int:
     except ProcessLookupError:
         pass
     else:
-        for _ in range(600):
+        for _tick in range(600):
             if not alive(pid):
                 break
             time.sleep(0.1)

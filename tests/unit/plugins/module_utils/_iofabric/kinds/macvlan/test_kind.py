@@ -59,7 +59,7 @@ def applied(kind, document, config: list, state: str = 'merged'):
     for action in plan.actions:
         kind.apply(action, plan, document)
         action.status = 'done'
-    want = {object_id: spec for object_id, spec in plan.context.want.items()}
+    want = dict(plan.context.want)
     deletes = [action.object for action in plan.actions if action.op == 'delete' and action.object not in want]
     verified = kind.verify(want, deletes, plan, document)
     for object_id, fields in verified.observations.items():   # as the pipeline records them
