@@ -12,8 +12,9 @@ readable summary per host.
 
 from __future__ import annotations
 
-import time
 from xml.etree import ElementTree
+
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core import utc
 
 FORMAT = 'iofabric.core/drift-report'
 VERSION = 1
@@ -63,7 +64,7 @@ def build(per_host: dict, generated: float | None = None) -> dict:
         hosts[host] = {'status': _worst(counts), 'summary': counts, 'objects': rows, 'errors': errors}
     totals = {status: sum(entry['summary'][status] for entry in hosts.values()) for status in STATUSES}
     return {'format': FORMAT, 'version': VERSION,
-            'generated': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(generated)),
+            'generated': utc.stamp(generated),
             'status': _worst(totals), 'totals': totals, 'hosts': hosts}
 
 

@@ -21,6 +21,7 @@ import os
 import time
 from dataclasses import dataclass, field
 
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core import utc
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state import cfgfile
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.fcoe import cfg
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.fcoe import spec as fspec
@@ -336,7 +337,7 @@ class FcoeKind(Kind):
                     raise
                 # ENODEV: the netdev is no longer mapped, so a destroy is already under way (one written by
                 # a run that was killed before it could record it, or by fcoeadm). verify waits for it.
-            document.observe(interface, destroying=time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()))
+            document.observe(interface, destroying=utc.stamp())
         else:
             self._write_ctlr(interface, action, context.instances)
 
