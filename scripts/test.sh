@@ -56,11 +56,12 @@ esac
 
 declare -A status seconds
 failed=0
+mkdir -p build
 for step in "${steps[@]}"; do
     echo "=== $step"
     start=$SECONDS
-    run_step "$step"
-    rc=$?
+    run_step "$step" 2>&1 | tee "build/test-$step.log"
+    rc=${PIPESTATUS[0]}
     seconds[$step]=$((SECONDS - start))
     if (( rc == 0 )); then status[$step]=ok; else status[$step]="FAILED (exit $rc)"; failed=1; fi
 done
@@ -68,5 +69,9 @@ echo
 echo "=== summary"
 for step in "${steps[@]}"; do
     printf '%-12s %-20s %5ss\n' "$step" "${status[$step]}" "${seconds[$step]}"
+done
+# Last, so that a CI page showing only the tail still says what failed.
+for step in "${steps[@]}"; do
+    [[ ${status[$step]} == ok ]] || python3 scripts/failure_digest.py "$step" "build/test-$step.log"
 done
 exit "$failed"
