@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Say in a few lines why a step of scripts/test.sh failed.
 
 CI pages often show only the tail of `make test`: this digest comes last, after the summary, and names
