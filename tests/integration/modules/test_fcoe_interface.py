@@ -64,6 +64,20 @@ def test_destroyed_when_dcb_or_app_fcoe_is_disabled(sim, playbook):
     assert hosts(sim) == []
 
 
+def test_declared_disabled_is_destroyed_and_in_sync(sim, playbook):
+    """enabled: false is a state like any other: the run that destroys the instance reports nothing pending
+    (it waits for no condition), and the next finds nothing to do."""
+    assert playbook.run([task([{'interface': 'eth1'}])], sim=sim).rc == 0 and over(sim) == {'eth1'}
+    run = playbook.run([task([{'interface': 'eth1', 'enabled': False}])], sim=sim)
+    assert run.rc == 0, run.stdout
+    result = run.task('fcoe')
+    assert [(a['object'], a['action']) for a in result['actions'] if a['action'] == 'destroy'] == [('eth1', 'destroy')]
+    assert result['pending'] == [] and result['failures'] == [], result
+    assert hosts(sim) == [] and 'FCOE_ENABLE="no"' in sim.read('/etc/fcoe/cfg-eth1')
+    again = playbook.run([task([{'interface': 'eth1', 'enabled': False}])], sim=sim)
+    assert again.recap['changed'] == 0 and again.task('fcoe')['pending'] == [], again.stdout
+
+
 def test_link_down_keeps_and_link_delete_removes(sim, playbook):
     assert playbook.run([task([{'interface': 'eth1'}])], sim=sim).rc == 0
     sim.event('link-down', name='eth1')

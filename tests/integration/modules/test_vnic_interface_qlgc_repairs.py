@@ -80,6 +80,26 @@ def test_a_path_repair_never_takes_down_the_other_path(sim):
         assert [(p['object'], p['waiting_for']) for p in result['pending']] == [('veth1', 'disconnect')], result
 
 
+def test_a_single_path_hot_swapped_inside_the_heartbeat_window_is_recreated_onto_the_new_ioc(sim):
+    """The driver has not noticed the swap yet (its heartbeats have not timed out): the path still reads
+    connected, to an IOC that is gone. With no other path to keep up, the run recreates the VNIC on the IOC
+    that now carries the string (its traffic is already lost) rather than wait up to 64 heartbeats."""
+    single = {'type': 'qlgc', 'name': 'veth1', 'primary': {'ioc_string': S1, 'port': 1}}
+    assert vnic(sim, [single])['failures'] == []
+    swap = sim.event('hot-swap', ioc='ioc1')
+    assert attr(sim, 'veth1', 'primary', 'viport_state') == 'VIPORT_CONNECTED'   # inside the window
+    result = vnic(sim, [single])
+    assert result['failures'] == [] and result['pending'] == [], result
+    assert ops(result, 'veth1') == [('veth1', 'delete'), ('veth1', 'create-primary')], result
+    reason = result['actions'][0]['reason']
+    assert 'primary is connected, but its IOC changed' in reason and swap['new']['guid'] in reason, reason
+    assert any('veth1 is deleted and created again' in warning for warning in result['warnings']), result
+    assert attr(sim, 'veth1', 'primary', 'viport_state') == 'VIPORT_CONNECTED'
+    assert attr(sim, 'veth1', 'primary', 'ioc_guid') == swap['new']['guid']
+    assert attr(sim, 'veth1', 'primary', 'dgid') == swap['new']['dgid']
+    assert vnic(sim, [single])['actions'] == []
+
+
 @pytest.mark.parametrize('what', ['dgid', 'guid'])
 def test_a_hot_swap_of_only_the_dgid_or_only_the_guid_is_repaired(sim, what):
     assert vnic(sim, [VETH1])['failures'] == []

@@ -158,7 +158,7 @@ def test_watch_destroys_when_the_retries_run_out(sim):
         line = watch.wait_for('fcoe eth1 destroy done')
         assert 'App:FCoE is not operational on eth1, still after 10 retries' in line, line
         reasons = [entry for entry in watch.log if entry.startswith('pass (')]
-        assert 'FCoE retry due' in reasons[-1], reasons
+        assert 'FCoE retry due' in reasons[-1], '\n'.join(watch.log)
         assert not any('interval' in entry for entry in reasons[1:]), reasons
         observed = StateStore(Sysroot(sim.root)).load('fcoe').observations['eth1']
         assert observed['retries'] == 10 and 'next_retry' not in observed

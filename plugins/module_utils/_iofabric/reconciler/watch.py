@@ -19,6 +19,7 @@ Everything else (a missing SCSI device, say) is caught by the interval pass.
 from __future__ import annotations
 
 import select
+import socket
 import threading
 import time
 
@@ -35,6 +36,15 @@ except ImportError:  # pragma: no cover - without pyroute2 watch mode polls and 
 
 DEBOUNCE = 0.3  # seconds: a flap or a batch of changes makes one pass
 
+# RTMGRP_LINK also carries per-protocol link information that is no link change: a bridge port's STP
+# state as it moves to forwarding (PF_BRIDGE, br_ifinfo_notify), IPv6 router advertisement data
+# (AF_INET6, inet6_ifinfo_notify). Joining or leaving a bridge is also sent as a plain (AF_UNSPEC) one.
+PROTOCOL_FAMILIES = (socket.AF_BRIDGE, socket.AF_INET6)
+
+
+def is_link_change(message) -> bool:
+    return message.get('event') == 'RTM_DELLINK' or message.get('family') not in PROTOCOL_FAMILIES
+
 
 class LinkEvents:
     """An rtnetlink socket subscribed to link changes, in ``netns`` when one is named."""
@@ -49,7 +59,7 @@ class LinkEvents:
     def drain(self) -> int:
         count = 0
         while select.select([self.ipr.fileno()], [], [], 0)[0]:
-            count += len(self.ipr.get())
+            count += sum(1 for message in self.ipr.get() if is_link_change(message))
         return count
 
     def close(self) -> None:

@@ -244,8 +244,8 @@ class EoibKind(Kind):
     # -- verify ----------------------------------------------------------------------------
     def verify(self, want: dict, deletes: list, plan: Plan, document) -> Verification:
         """Confirm each removal by the cmd files; what was not confirmed is pending and retried.
-        The pass's grace observations are written to the document here, with what the removals
-        showed: record() is not given the plan (see observe_pass)."""
+        The pass's grace observations go back to the pipeline with what the removals showed
+        (see pass_observations)."""
         context = plan.context
         removing = {}
         for action in plan.actions:
@@ -274,12 +274,11 @@ class EoibKind(Kind):
                     removed.append(entry)
         self.extras['removed'] = removed
         self.extras['unconfirmed'] = unconfirmed
-        observe_pass(document, context, removed, unconfirmed)
         after = {}
         for name, parent in sorted(read_parents(self.sysroot).items()):
             if name in context.view.parents:
                 after[name] = parent.shape()
-        return Verification(after, pending, [])
+        return Verification(after, pending, [], pass_observations(context, removed, unconfirmed))
 
     @staticmethod
     def _attempts(document, parent: str, mac: str) -> int:
@@ -305,17 +304,19 @@ class EoibKind(Kind):
         return []
 
 
-def observe_pass(document, context: EoibContext, removed: list, unconfirmed: list) -> None:
-    """Keep this pass's observations per parent: since when each child MAC is stale (less those now
-    removed) and how often a removal went unconfirmed. A parent whose guest sources could not be read
-    keeps its records as they were: that pass was no observation. Written at verify, the one phase
-    given both the plan and the removals' outcome; only an applying run saves the document."""
+def pass_observations(context: EoibContext, removed: list, unconfirmed: list) -> dict:
+    """This pass's observations per parent, for the store: since when each child MAC is stale (less
+    those now removed) and how often a removal went unconfirmed. A parent whose guest sources could not
+    be read is left out, so it keeps its records as they were: that pass was no observation. Made at
+    verify, the one phase given both the plan and the removals' outcome; only an applying run saves."""
     attempts: dict = {}
     for entry in unconfirmed:
         attempts.setdefault(entry['parent'], {})[entry['mac']] = entry['attempts']
+    observations = {}
     for name in context.view.parents:
         if name in context.unreadable:
             continue
         gone = {entry['mac'] for entry in removed if entry['parent'] == name}
         stale = {mac: s.record() for mac, s in context.staleness.get(name, {}).items() if mac not in gone}
-        document.observe(name, stale=stale or None, unconfirmed=attempts.get(name) or None)
+        observations[name] = {'stale': stale or None, 'unconfirmed': attempts.get(name) or None}
+    return observations

@@ -96,6 +96,7 @@ class FcoeContext:
     decisions: dict = field(default_factory=dict)    # interface -> decide.Decision
     dcb_states: dict = field(default_factory=dict)   # interface -> DCB as read for the decision, with its device
     config_text: dict = field(default_factory=dict)  # interface -> the cfg file text to write
+    observations: dict = field(default_factory=dict) # interface -> what the store keeps (verify returns it)
 
 
 class FcoeKind(Kind):
@@ -146,9 +147,9 @@ class FcoeKind(Kind):
     def plan(self, given: PlanInput) -> Plan:
         view, document, want = given.live.view, given.document, given.want
         plan = Plan(context=FcoeContext(view, dict(view.instances)))
-        for interface in list(document.observations):
+        for interface in document.observations:
             if interface not in view.instances and document.observation(interface).get('destroying'):
-                document.observe(interface, destroying=None)  # the asynchronous destroy completed
+                plan.context.observations[interface] = {'destroying': None}  # the asynchronous destroy completed
         self._check_netdevs(plan, want, view, document)
         fcoemon = fcoemon_pids(self.sysroot)
         retries = {}
@@ -175,7 +176,8 @@ class FcoeKind(Kind):
             if dcb is not None:
                 plan.context.dcb_states[interface] = dcb
             self._plan_decision(plan, interface, spec, decision, document)
-        _observe_retries(document, want, retries)
+        for interface, fields in retry_observations(want, retries).items():
+            plan.context.observations.setdefault(interface, {}).update(fields)
         plan.predicted = {interface: shape for interface, shape in given.live.objects.items()
                           if interface not in given.deletes}
         for interface, spec in want.items():
@@ -375,12 +377,13 @@ class FcoeKind(Kind):
                 pending.append(Pending(interface, 'destroy written, the FCoE instance is still there after %.1f s '
                                                   '(the kernel completes it asynchronously)'
                                        % self.options.destroy_timeout, 'kernel'))
-            elif interface in want and decisions.get(interface) is not None:
+            elif interface in want and decisions.get(interface) is not None and decisions[interface].waits_for:
                 # Destroyed for a condition (DCB off, link gone), still declared: it waits for that condition
-                # from now on, and says so in this run already (the watch service polls what waits).
+                # from now on, and says so in this run already (the watch service polls what waits). One
+                # declared `enabled: false` is destroyed because it is declared so: in sync, waiting for nothing.
                 decision = decisions[interface]
                 pending.append(Pending(interface, decision.reason + ' (destroyed; created again once that changes)',
-                                       decision.waits_for or HARDWARE))
+                                       decision.waits_for))
         for interface in want:
             decision = decisions.get(interface)
             if interface in failed or decision is None or decision.action != CREATE:
@@ -393,7 +396,7 @@ class FcoeKind(Kind):
                 failures.append(Failure(interface, 'the controller %s is not enabled after create' % instance.ctlr))
         self.add_extra('dcb', plan.context.dcb_states)
         self.add_extra('instances', instance_report(instances))
-        return Verification(after.objects, pending, failures)
+        return Verification(after.objects, pending, failures, plan.context.observations)
 
     # -- offline states ----------------------------------------------------------------
     def render(self, specs: list) -> dict:
@@ -434,15 +437,17 @@ def instance_report(instances: dict) -> dict:
                    'port_state': i.port_state} for name, i in sorted(instances.items())}
 
 
-def _observe_retries(document, want: dict, retries: dict) -> None:
-    """What the store keeps of the retry discipline, for the next run and the watch service. Written while
-    planning (the document is saved only after apply and verify, and not at all in check mode) because
-    record() is not given the plan."""
+def retry_observations(want: dict, retries: dict) -> dict:
+    """What the store keeps of the retry discipline, for the next run and the watch service: decided
+    while planning, recorded by the pipeline after verify (never in check mode)."""
+    observations = {}
     for interface in want:
         retry = retries.get(interface, RetryState())
         decision = retry.decision
         # next_retry is due for every retry up to the last (the tenth, 11 s after the first failed
         # step): the pass at that time destroys when the conditions are still unmet.
-        document.observe(interface, retries=retry.count or None, unmet_since=retry.since,
-                         waiting=decision.reason if decision is not None and decision.action == WAIT else None,
-                         next_retry=retry.next_retry())
+        observations[interface] = {
+            'retries': retry.count or None, 'unmet_since': retry.since,
+            'waiting': decision.reason if decision is not None and decision.action == WAIT else None,
+            'next_retry': retry.next_retry()}
+    return observations

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds import registry
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.reconciler.watch import Watcher
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.reconciler.watch import LinkEvents, Watcher
 
 _NUMBER = itertools.count()
 
@@ -85,3 +85,31 @@ def test_the_earliest_due_time_and_only_what_is_due_now(tmp_path):
     assert watcher.due() == (7.5, [])
     watcher.watches['c'] = SimpleNamespace(due=lambda: 0.0, due_reason='c due')
     assert watcher.due() == (0.0, ['c due'])
+
+
+def ip(netns: str, *argv: str) -> None:
+    subprocess.run(['ip', '-n', netns, *argv], check=True, timeout=30)
+
+
+def drained_after(events: LinkEvents, netns: str, *change: str) -> int:
+    """Link changes counted once ``ip`` has made the change (rtnetlink delivers before ip returns)."""
+    events.drain()
+    ip(netns, *change)
+    return events.drain()
+
+
+def test_a_bridge_ports_protocol_news_is_no_link_change_but_leaving_the_bridge_and_going_down_are(quiet_netns):
+    """PF_BRIDGE port information (STP state, cost: br_ifinfo_notify) rides on the same multicast group as link
+    changes; counted as one, a bridge's ports moving to forwarding would start passes for nothing."""
+    ip(quiet_netns, 'link', 'add', 'br0', 'type', 'bridge')
+    ip(quiet_netns, 'link', 'add', 'port0', 'type', 'veth', 'peer', 'name', 'peer0')
+    ip(quiet_netns, 'link', 'set', 'port0', 'master', 'br0')
+    for name in ('br0', 'port0', 'peer0'):
+        ip(quiet_netns, 'link', 'set', name, 'up')
+    events = LinkEvents(quiet_netns)
+    try:
+        assert drained_after(events, quiet_netns, 'link', 'set', 'port0', 'type', 'bridge_slave', 'cost', '7') == 0
+        assert drained_after(events, quiet_netns, 'link', 'set', 'port0', 'nomaster') > 0
+        assert drained_after(events, quiet_netns, 'link', 'set', 'peer0', 'down') > 0
+    finally:
+        events.close()

@@ -78,9 +78,11 @@ def test_plan_creates_waits_and_reads_dcb_on_the_real_device(root, netns):
     assert plan.context.decisions['eth1'].action == 'create' and plan.context.decisions['eth2'].waits_for == 'link'
     # fcoe0's DCB is eth1's: a veth has none in the kernel, which is a failed step (a retry), recorded.
     assert plan.context.dcb_states['fcoe0']['device'] == 'eth1' and 'eth1 is not DCB-capable' in plan.pending[1].reason
-    assert isinstance(document.observation('fcoe0').get('unmet_since'), float)
-    assert document.observation('fcoe0')['next_retry'] > document.observation('fcoe0')['unmet_since']
-    assert 'unmet_since' not in document.observation('eth1')
+    # What the store keeps of it goes to verify, which hands it to the pipeline; planning writes nothing.
+    kept = plan.context.observations
+    assert isinstance(kept['fcoe0']['unmet_since'], float) and kept['fcoe0']['next_retry'] > kept['fcoe0']['unmet_since']
+    assert kept['eth1']['unmet_since'] is None and kept['eth1']['retries'] is None   # None: the store drops the key
+    assert document.observations == {}
     assert sorted(plan.context.config_text) == ['eth1', 'eth2', 'fcoe0']
 
 
@@ -127,6 +129,7 @@ def test_apply_and_verify_on_the_tree(root, netns):
     assert (root / 'sys/bus/fcoe/ctlr_destroy').read_text() == 'eth2'
     assert document.observation('eth2')['destroying']
     verified = kind.verify(dict(plan.predicted), [], plan, document)
+    assert verified.observations is plan.context.observations and sorted(verified.observations) == ['eth1', 'eth2']
     assert [(f.object, f.error) for f in verified.failures] == [
         ('eth1', 'no fc_host whose symbolic name ends in " over eth1" after create')]
     assert [(p.object, p.waiting_for) for p in verified.pending] == [('eth2', 'kernel')]
