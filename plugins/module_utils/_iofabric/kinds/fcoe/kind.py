@@ -96,7 +96,7 @@ class FcoeContext:
     decisions: dict = field(default_factory=dict)    # interface -> decide.Decision
     dcb_states: dict = field(default_factory=dict)   # interface -> DCB as read for the decision, with its device
     config_text: dict = field(default_factory=dict)  # interface -> the cfg file text to write
-    observations: dict = field(default_factory=dict) # interface -> what the store keeps (verify returns it)
+    observations: dict = field(default_factory=dict)  # interface -> what the store keeps (verify returns it)
 
 
 class FcoeKind(Kind):
