@@ -19,7 +19,7 @@ def test_a_failing_pytest_run_is_named_by_its_test(tmp_path):
     """A real pytest run with one failing test: the digest names that test and not the passing one."""
     (tmp_path / 'test_sample.py').write_text('def test_good():\n    pass\n\ndef test_bad():\n    assert 1 == 2\n')
     run = subprocess.run([sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider', str(tmp_path / 'test_sample.py')],
-                         capture_output=True, text=True, cwd=tmp_path)
+                         capture_output=True, text=True, cwd=tmp_path, check=False)
     assert run.returncode == 1
     log = tmp_path / 'test-units.log'
     log.write_text(run.stdout)
