@@ -29,7 +29,7 @@ from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc
     read_vnics,
     viport_states,
 )
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc.plan import QlgcPlanner, create_params
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc.plan import QlgcPlanner, create_params, late_warning
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc.query import parse as parse_query
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc.resolve import (
     LATE,
@@ -124,12 +124,15 @@ class QlgcKind(Kind):
         _fail_unreadable(plan, set(want), view.vnics)
         for note in planner.notes:
             plan.warnings.append(note)
+        failed = {failure.object for failure in plan.failures}
+        plan.warnings.extend(late_warning(self.fields.get(name, name), name, which, target)
+                             for (name, which), target in sorted(targets.items())
+                             if target.status == LATE and name not in failed)
         self.add_extra('config_refresh', planner.notes)
         rewritten: dict = {}
         for action in plan.actions:
             if action.op.startswith(('create-', 'update-')):
                 rewritten.setdefault(action.object, set()).add(action.detail['path'])
-        failed = {failure.object for failure in plan.failures}
         plan.predicted = {}
         for name, spec in want.items():
             if name in failed:
