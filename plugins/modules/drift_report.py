@@ -62,7 +62,7 @@ options:
     elements: str
     default: [fabric_vnics_result, fabric_fcoe_result, fabric_luns_result, fabric_eoib_result]
   hosts:
-    description: The hosts to report on. Defaults to every host of the play (C(ansible_play_hosts_all)), failed ones included.
+    description: The hosts to report on. When not given, every host of the play (C(ansible_play_hosts_all)), failed ones included.
     type: list
     elements: str
   formats:

@@ -98,7 +98,7 @@ options:
     default: [auto]
   libvirt_uri:
     description:
-      - The libvirt connection, opened read-only. The default is C(uri_default) from
+      - The libvirt connection, opened read-only. When not given, C(uri_default) from
         C(<sysroot>/etc/libvirt/libvirt.conf), otherwise C(qemu:///system).
       - Only local connections are accepted, from this option and from C(uri_default) alike. Allowed are a
         driver with no transport or C(+unix), no host, user or port, and no parameter but C(mode). C(ext)

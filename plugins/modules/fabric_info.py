@@ -55,7 +55,7 @@ options:
     type: path
     default: /
   netns:
-    description: Network namespace (as in C(ip netns)) of the links. Default is the host's.
+    description: Network namespace (as in C(ip netns)) of the links. When not given, the host's.
     type: str
   lock_timeout:
     description: Seconds to wait for the host's iofabric lock (held by a playbook run or a reconciler pass).

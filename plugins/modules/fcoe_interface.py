@@ -65,7 +65,11 @@ attributes:
       - iofabric.core.fabric
 options:
   config:
-    description: The FCoE interfaces.
+    description:
+      - The FCoE interfaces.
+      - Suboptions have no argument default, so C(ansible-doc) shows their default as C(null), because with
+        I(state=merged) an option not given keeps the object's current value. The value a suboption names
+        C(when not given) is what a new interface gets, and what I(state=replaced) and I(state=overridden) set.
     type: list
     elements: dict
     suboptions:
@@ -74,23 +78,23 @@ options:
         type: str
         required: true
       enabled:
-        description: C(FCOE_ENABLE). Whether FCoE runs on the interface. Defaults to C(true).
+        description: C(FCOE_ENABLE). Whether FCoE runs on the interface. When not given, C(true).
         type: bool
       dcb_required:
-        description: C(DCB_REQUIRED). Whether creation waits for DCB (as above). Defaults to C(true).
+        description: C(DCB_REQUIRED). Whether creation waits for DCB (as above). When not given, C(true).
         type: bool
       auto_vlan:
         description:
           - C(AUTO_VLAN). FIP VLAN discovery on the base interface. Written to the configuration file for
             fcoemon; this module does not discover VLANs and leaves such an interface pending. Declare the VLAN
-            interface to manage it here. Defaults to C(false).
+            interface to manage it here. When not given, C(false).
         type: bool
       mode:
-        description: C(MODE). Defaults to C(fabric).
+        description: C(MODE). When not given, C(fabric).
         type: str
         choices: [fabric, vn2vn]
       fip_resp:
-        description: C(FIP_RESP). The controller's FIP VLAN responder. Defaults to C(false).
+        description: C(FIP_RESP). The controller's FIP VLAN responder. When not given, C(false).
         type: bool
   state:
     description:
@@ -111,7 +115,7 @@ options:
     type: path
     default: /
   netns:
-    description: Network namespace (as in C(ip netns)) of the interfaces. Default is the host's.
+    description: Network namespace (as in C(ip netns)) of the interfaces. When not given, the host's.
     type: str
   dcb_timeout:
     description:

@@ -90,8 +90,8 @@ options:
       readd:
         description:
           - What the reconciler (role C(iofabric.core.reconciler)) does when this device, declared present, is
-            missing between playbook runs. C(true) scans for it again; C(false) (the default) reports it as
-            pending and leaves the bus alone.
+            missing between playbook runs. C(true) scans for it again; C(false) reports it as pending and
+            leaves the bus alone. When not given, C(false).
         type: bool
   state:
     description:

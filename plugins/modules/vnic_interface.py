@@ -54,6 +54,9 @@ options:
   config:
     description:
       - The VNICs. One task declares the whole list; loops are never needed.
+      - Suboptions have no argument default, so C(ansible-doc) shows their default as C(null), because with
+        I(state=merged) an option not given keeps the object's current value. The value a suboption names
+        C(when not given) is what a new VNIC gets, and what I(state=replaced) and I(state=overridden) set.
     type: list
     elements: dict
     suboptions:
@@ -91,15 +94,15 @@ options:
                 Makes the GUID and DGID explicit.
             type: raw
           pkey:
-            description: P_Key, hex. Defaults to C(ffff).
+            description: P_Key, hex. When not given, C(ffff).
             type: raw
           instance:
-            description: Instance, 0 to 255; the IOC GUID and instance pair must be unique. Defaults to C(0).
+            description: Instance, 0 to 255; the IOC GUID and instance pair must be unique. When not given, C(0).
             type: int
           hca:
             description:
               - The local HCA, by number as in C(ib_qlgc_vnic_query -L) (C(0) is the first) or by device
-                name (C(mlx4_0)). Defaults to C(0) when I(port) is given.
+                name (C(mlx4_0)). When not given, C(0) when I(port) is given.
             type: raw
           port:
             description: The local HCA port number (the first port is C(1)).
@@ -112,22 +115,22 @@ options:
         type: dict
         suboptions: *path_options
       heartbeat:
-        description: C(qlgc) only. Heartbeat interval in 1/100 s, 1 to 6000. Defaults to C(100).
+        description: C(qlgc) only. Heartbeat interval in 1/100 s, 1 to 6000. When not given, C(100).
         type: int
       rx_csum:
-        description: C(qlgc) only. Receive checksum offload. Defaults to C(true).
+        description: C(qlgc) only. Receive checksum offload. When not given, C(true).
         type: bool
       tx_csum:
-        description: C(qlgc) only. Transmit checksum offload. Defaults to C(true).
+        description: C(qlgc) only. Transmit checksum offload. When not given, C(true).
         type: bool
       ib_multicast:
-        description: C(qlgc) only. IB multicast for the VNIC. Defaults to C(true).
+        description: C(qlgc) only. IB multicast for the VNIC. When not given, C(true).
         type: bool
       lower:
         description: C(macvlan) only. The lower link.
         type: str
       mode:
-        description: C(macvlan) only. The macvlan mode. Defaults to C(bridge).
+        description: C(macvlan) only. The macvlan mode. When not given, C(bridge).
         type: str
         choices: [bridge, private, vepa, passthru, source]
       mac:
@@ -162,7 +165,7 @@ options:
     type: path
     default: /
   netns:
-    description: Network namespace (as in C(ip netns)) that macvlan VNICs live in. Default is the host's.
+    description: Network namespace (as in C(ip netns)) that macvlan VNICs live in. When not given, the host's.
     type: str
   config_file:
     description: Where the vendor configuration is persisted (under I(sysroot)).

@@ -6,18 +6,15 @@ import tarfile
 
 import pytest
 
-from tests.lib.ansible_run import REPO, VENV_BIN
+from tests.integration.test_tarball_issue18 import built_collection
+from tests.lib.ansible_run import VENV_BIN
 
 NOT_SHIPPED = ('fabricsim/', 'bench/', 'tests/output/', '.venv/', 'build/', '.git/', 'scripts/', '.ci/')
 
 
 @pytest.fixture(scope='module')
 def tarball(tmp_path_factory):
-    out = tmp_path_factory.mktemp('build')
-    proc = subprocess.run([os.path.join(VENV_BIN, 'ansible-galaxy'), 'collection', 'build', '--output-path', str(out),
-                           REPO], capture_output=True, text=True, check=False)
-    assert proc.returncode == 0, proc.stderr
-    return str(out / 'iofabric-core-0.1.0.tar.gz')
+    return built_collection(tmp_path_factory)[0]
 
 
 def test_ships_the_collection_and_nothing_else(tarball):

@@ -12,6 +12,7 @@ import subprocess
 import pytest
 import yaml
 
+from tests.integration.test_tarball_issue18 import built_collection
 from tests.lib.ansible_run import REPO, VENV_BIN
 
 PYTHON_REQUIREMENTS = ['pyroute2>=0.9.1', 'jsonschema>=4.10.3']
@@ -26,13 +27,7 @@ def run(*argv, **kwargs) -> subprocess.CompletedProcess:
 @pytest.fixture(scope='module')
 def built(tmp_path_factory):
     """(tarball, collections path it is installed in)."""
-    out = tmp_path_factory.mktemp('ee')
-    run(os.path.join(VENV_BIN, 'ansible-galaxy'), 'collection', 'build', '--output-path', str(out), REPO)
-    tarball = str(out / 'iofabric-core-0.1.0.tar.gz')
-    # --force: the test environment's collections path already holds iofabric.core (the checkout), and without it
-    # ansible-galaxy installs nothing ('already installed').
-    run(os.path.join(VENV_BIN, 'ansible-galaxy'), 'collection', 'install', '--force', '-p', str(out / 'installed'), tarball)
-    return tarball, str(out / 'installed')
+    return built_collection(tmp_path_factory)
 
 
 def requirement_lines(path: str) -> list:

@@ -7,20 +7,15 @@ import subprocess
 import pytest
 import yaml
 
-from tests.lib.ansible_run import CALLBACKS, REPO, VENV_BIN
+from tests.integration.test_tarball_issue18 import built_collection
+from tests.lib.ansible_run import CALLBACKS, VENV_BIN
 
 SYSTEM_PYTHON = '/usr/bin/python3'   # Debian's, with python3-pyroute2 0.7.2 (scripts/debian-packages.txt)
 
 
 @pytest.fixture(scope='module')
 def installed(tmp_path_factory):
-    out = tmp_path_factory.mktemp('installed')
-    for argv in (['collection', 'build', '--output-path', str(out), REPO],
-                 ['collection', 'install', '--force', '-p', str(out / 'collections'), str(out / 'iofabric-core-0.1.0.tar.gz')]):
-        proc = subprocess.run([os.path.join(VENV_BIN, 'ansible-galaxy')] + argv, capture_output=True, text=True,
-                              check=False, timeout=300)
-        assert proc.returncode == 0, proc.stderr
-    return str(out / 'collections')
+    return built_collection(tmp_path_factory)[1]
 
 
 def play(installed: str, tmp_path, tasks: list, interpreter: str = '{{ ansible_playbook_python }}',

@@ -29,7 +29,7 @@ from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc
     read_vnics,
     viport_states,
 )
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc.plan import QlgcPlanner, create_params
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc.plan import QlgcPlanner, create_params, late_warning
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc.query import parse as parse_query
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc.resolve import (
     LATE,
@@ -124,12 +124,17 @@ class QlgcKind(Kind):
         _fail_unreadable(plan, set(want), view.vnics)
         for note in planner.notes:
             plan.warnings.append(note)
+        failed = {failure.object for failure in plan.failures}
+        # A late IOC is a warning in a task's output (its default output shows no pending list); a reconciler pass
+        # logs it as pending each pass already, so only a likely typo (a near match) is a warning there too.
+        plan.warnings.extend(late_warning(self.fields.get(name, name), name, which, target)
+                             for (name, which), target in sorted(targets.items())
+                             if target.status == LATE and name not in failed and (target.near or self.for_a_task))
         self.add_extra('config_refresh', planner.notes)
         rewritten: dict = {}
         for action in plan.actions:
             if action.op.startswith(('create-', 'update-')):
                 rewritten.setdefault(action.object, set()).add(action.detail['path'])
-        failed = {failure.object for failure in plan.failures}
         plan.predicted = {}
         for name, spec in want.items():
             if name in failed:
@@ -147,6 +152,12 @@ class QlgcKind(Kind):
                                                       sorted(set(deletes) | set(forgotten)), document, given.state,
                                                       view.vnics)
         return plan
+
+    @property
+    def for_a_task(self) -> bool:
+        """Whether a module task runs the kind: a task gives allow_disruption; a reconciler pass and fabric_info
+        (the registry's QlgcOptions()) leave it None, to use each VNIC's recorded choice."""
+        return self.options.allow_disruption is not None
 
     def disruption_allowed(self, name: str, document) -> bool:
         """The task's allow_disruption; in a reconciler pass, the one recorded by the VNIC's last task."""

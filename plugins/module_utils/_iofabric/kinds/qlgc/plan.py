@@ -14,6 +14,9 @@ Rules beyond the kernel's:
 - A recreate deletes the whole interface, both paths. A path repair (a connected path whose IOC
   changed) never recreates while the other path of the interface is connected: the stale path
   is updated in place once it disconnects (the old IOC is gone: it does, within a heartbeat).
+- A path whose IOC is not visible is created idle and pending, with a warning naming the field and the IOC
+  (a late IOC or a typo: the default output shows it); an IOC string close to a visible one is named as a
+  likely typo, and never connected to.
 - A recreate of an interface with a connected path drops its traffic: it is disruptive. It is
   reported as such (a warning and a diff), and with allow_disruption false it is pending instead.
 """
@@ -227,6 +230,19 @@ class QlgcPlanner:
         if declared.get('ioc_string') and not declared.get('dgid'):
             return '%s path: hot swap of IOC "%s": %s' % (which, declared['ioc_string'], ', '.join(changes(path, target)))
         return '%s path: declared IOC differs: %s' % (which, ', '.join(changes(path, target)))
+
+
+def late_warning(field: str, name: str, which: str, target) -> str:
+    """The warning for a path whose IOC is not visible; ``field`` is where the VNIC was declared."""
+    where = '%s.%s' % (field, which)
+    if not target.near:
+        return '%s: %s %s path: %s; it stays pending (created idle) and connects when that IOC appears' % (
+            where, name, which, target.reason)
+    close = ', '.join('"%s" (differs in %s)' % (match.ioc_string, match.how) for match in target.near)
+    return ('%s.ioc_string: %s %s path: IOC "%s" is not visible on %s, but %s %s: a typo? The path stays pending '
+            'and is never connected to a near match; correct ioc_string if it is one' % (
+                where, name, which, target.ioc_string, target.port_key, close,
+                'is' if len(target.near) == 1 else 'are'))
 
 
 def _describe(declared: dict, target) -> str:

@@ -9,7 +9,8 @@ visible. Rules (vendor configuration): a DGID makes the GUID/DGID explicit; othe
 IOC string wins over an IOC GUID; an IOC that is not visible resolves to zeros for what
 is unknown, which the kernel accepts and keeps idle. An IOC string that two IOCs advertise
 at once on the port (during a swap in a chassis) is ambiguous: the candidates are kept and
-nothing is picked, whatever order the query lists them in.
+nothing is picked, whatever order the query lists them in. An IOC string that no visible IOC
+carries keeps the visible strings close to it (nearmatch.py): a likely typo, only for a warning.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc.createstr import ZERO_GID, ZERO_GUID
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc.nearmatch import near_matches
 
 VISIBLE = 'visible'
 LATE = 'late'
@@ -40,6 +42,7 @@ class Target:
     reason: str = ''
     stale_explicit: bool = False
     candidates: tuple = ()   # AMBIGUOUS: every visible IOC that carries the declared string
+    near: tuple = ()         # LATE by string: NearMatch of the visible IOC strings close to it (never connected to)
 
     @property
     def port_key(self) -> str:
@@ -119,6 +122,8 @@ def resolve(path: dict, index: PortIndex) -> Target:
     if found is None:
         target.status = LATE
         target.reason = 'IOC %s is not visible on %s yet' % (_describe(path), target.port_key)
+        if path.get('ioc_string'):
+            target.near = tuple(near_matches(path['ioc_string'], [ioc.ioc_string for ioc in iocs]))
         return target
     if found.pkey is not None and found.pkey != pkey:
         target.status = LATE

@@ -101,12 +101,35 @@ def test_plan_orders_the_creates_waits_for_the_late_ioc_and_changes_nothing(sim)
     assert [(action.object, action.op) for action in plan.actions] == [
         ('veth1', 'create-primary'), ('veth2', 'create-primary'), ('veth1', 'create-secondary'), (CFG, 'write-config')]
     assert [(item.object, item.waiting_for) for item in plan.pending] == [('veth2', 'ioc')]
+    assert plan.warnings == []    # as in a reconciler pass (no task's allow_disruption): the pending line says it
     assert sorted(plan.context.targets) == [('veth1', 'primary'), ('veth1', 'secondary'), ('veth2', 'primary')]
     assert plan.context.targets[('veth1', 'secondary')].ioc_string == S2
     assert plan.predicted['veth1']['secondary']['port_guid'] == '0002c903000010f6'
     config = plan.context.config
     assert config.old_text == '' and 'NAME="veth1"' in config.text and 'IOCSTRING="%s"' % LATE in config.text
     assert sim.write_count() == writes and not os.path.exists(sim.path(CFG))
+
+
+def test_a_task_warns_of_a_late_ioc_naming_the_field_and_what_it_waits_for(sim):
+    with StateStore(Sysroot(sim.root)).locked() as store:
+        _live, plan = planned(kind_for(sim, allow_disruption=True), store.load('qlgc'), [VETH1, VETH2])
+    assert plan.warnings == ['config[1].primary: veth2 primary path: IOC "%s" is not visible on mlx4_0:1 yet; it stays '
+                             'pending (created idle) and connects when that IOC appears' % LATE]
+
+
+def test_an_ioc_string_typo_is_created_idle_and_pending_with_a_warning_naming_the_field_and_the_near_match(sim):
+    kind = kind_for(sim)    # a reconciler pass's options: a likely typo is a warning there too
+    typo = {'type': 'qlgc', 'name': 'veth3', 'primary': {'ioc_string': S1.lower(), 'port': 1}}
+    with StateStore(Sysroot(sim.root)).locked() as store:
+        document = store.load('qlgc')
+        plan, verification = applied(kind, document, [typo])
+    assert [(item.object, item.waiting_for) for item in verification.pending] == [('veth3', 'ioc')]
+    assert [warning.split(': a typo?')[0] for warning in plan.warnings] == [
+        'config[0].primary.ioc_string: veth3 primary path: IOC "%s" is not visible on mlx4_0:1, but "%s" (differs in '
+        'case or whitespace) is' % (S1.lower(), S1)]
+    # Created idle: zeros, never the near IOC's GUID.
+    assert int(sim.read(CLASS + '/interfaces/veth3/primary_path/ioc_guid'), 16) == 0
+    assert sim.read(CLASS + '/interfaces/veth3/primary_path/viport_state').strip() != 'VIPORT_CONNECTED'
 
 
 def test_a_port_typo_fails_that_vnic_in_the_plan_and_keeps_it_out_of_the_boot_config(sim):

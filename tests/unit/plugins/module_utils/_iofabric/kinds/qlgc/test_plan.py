@@ -3,7 +3,7 @@
 import pytest
 
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc.live import LivePath, LiveVnic
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc.plan import QlgcPlanner
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc.plan import QlgcPlanner, late_warning
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc.query import QueryPort, VisibleIoc
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc.resolve import PortIndex, resolve
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.qlgc.spec import defaults, normalize
@@ -180,3 +180,22 @@ def test_a_hot_swap_of_one_identity_part_names_that_part(new, named, unnamed):
         assert plan.actions[0].op == op
         reason = plan.actions[0].reason.replace(S1, '')
         assert named in reason and unnamed + ' ' not in reason.replace(named, ''), reason
+
+
+def test_a_late_ioc_warns_naming_the_field_and_what_is_missing():
+    target = resolve(spec()['primary'], fabric(None))
+    warning = late_warning('config[0]', 'veth1', 'primary', target)
+    assert warning.startswith('config[0].primary: veth1 primary path: IOC "%s" is not visible on mlx4_0:1 yet' % S1)
+    assert 'stays pending' in warning and 'near' not in warning
+
+
+def test_an_ioc_string_typo_warns_naming_the_field_and_the_near_match_and_connects_nothing():
+    typo = S1.replace('Slot', 'slot ')
+    _planner, plan = plan_for(spec(primary={'ioc_string': typo, 'port': 1}), None, OLD)
+    assert ops(plan) == ['create-primary'] and 'ioc_guid=0000000000000000' in plan.actions[0].detail['string']
+    assert [p.waiting_for for p in plan.pending] == ['ioc']
+    target = resolve(spec(primary={'ioc_string': typo, 'port': 1})['primary'], fabric(OLD))
+    warning = late_warning('config[0]', 'veth1', 'primary', target)
+    assert warning.startswith('config[0].primary.ioc_string: veth1 primary path: IOC "%s" is not visible on mlx4_0:1, '
+                              'but "%s" (differs in case or whitespace) is: a typo?' % (typo, S1))
+    assert 'never connected to a near match' in warning

@@ -75,3 +75,13 @@ def test_query_failure_keeps_explicit_paths_usable_by_device_name():
     assert (explicit.status, explicit.ibdev, explicit.ioc_guid, explicit.dgid) == (UNRESOLVED, 'mlx4_0', G1, D1)
     by_number = resolve(path(ioc_string=S1, port=1), failed)
     assert by_number.ibdev is None and 'exit status 1' in by_number.reason
+
+
+def test_a_string_that_no_visible_ioc_carries_keeps_the_near_ones_and_stays_late():
+    typo = S1.replace('Chassis', 'chasis')
+    target = resolve(path(ioc_string=typo, port=1), index([VisibleIoc(G1, D1, 0xffff, S1)]))
+    assert target.status == LATE and [match.ioc_string for match in target.near] == [S1]
+    assert (int(target.ioc_guid, 16), int(target.dgid, 16), target.ioc_string) == (0, 0, typo)   # never the near IOC's
+    # Only the IOCs of the declared port count: S1 is visible through mlx4_0 port 1, not mlx4_1 port 2.
+    assert resolve(path(ioc_string=typo, hca='mlx4_1', port=2), index([VisibleIoc(G1, D1, 0xffff, S1)])).near == ()
+    assert resolve(path(ioc_string=S1, port=1), index([])).near == ()
