@@ -31,7 +31,7 @@ import struct
 from dataclasses import dataclass, field
 
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import IofabricError, ParseError, SysfsError
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.sdi.live import BLOCK, device_counters
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.sdi.live import BLOCK, device_counters, is_number
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysfs import list_dir, read_attr_or
 
 PROTECTED_MOUNTS = ('/', '/boot', '/boot/efi', '/usr', '/var')
@@ -102,7 +102,7 @@ def _unescape(text: str) -> str:
 
 def _dev_pair(text: str) -> tuple | None:
     major, sep, minor = (text or '').strip().partition(':')
-    if sep and major.isdigit() and minor.isdigit():
+    if sep and is_number(major) and is_number(minor):
         return int(major), int(minor)
     return None
 
@@ -118,7 +118,7 @@ def parse_mountinfo(text: str) -> list:
         if not sep or len(fields) < 6 or len(after) < 2:
             continue
         mounts.append(Mount(_dev_pair(fields[2]), _unescape(after[1]), _unescape(fields[4]), after[0],
-                            int(fields[0]) if fields[0].isdigit() else -1, 'nodev' in fields[5].split(',')))
+                            int(fields[0]) if is_number(fields[0]) else -1, 'nodev' in fields[5].split(',')))
     return mounts
 
 
@@ -186,7 +186,7 @@ def _on_nodev_mount(fdinfo: str, nodev_mounts: set) -> bool:
     for line in text.splitlines():
         if line.startswith('mnt_id:'):
             value = line.split(':', 1)[1].strip()
-            return value.isdigit() and int(value) in nodev_mounts
+            return is_number(value) and int(value) in nodev_mounts
     return False
 
 
@@ -195,7 +195,7 @@ def _read_openers(sysroot, reader: _Reader, use: HostUse) -> None:
     nodev_mounts = {mount.mount_id for mount in use.mounts if mount.nodev}
     proc = sysroot.path('/proc')
     for pid in reader.entries(proc, '/proc'):
-        if not pid.isdigit():
+        if not is_number(pid):
             continue
         fd_dir = '%s/%s/fd' % (proc, pid)
         try:
@@ -232,7 +232,7 @@ def _read_openers(sysroot, reader: _Reader, use: HostUse) -> None:
                 continue
             if comm is None:
                 comm = (reader.text('%s/%s/comm' % (proc, pid), '/proc/%s/comm' % pid) or '?').strip()
-            use.openers.setdefault(dev, []).append((int(pid), comm, int(fd) if fd.isdigit() else fd, target))
+            use.openers.setdefault(dev, []).append((int(pid), comm, int(fd) if is_number(fd) else fd, target))
 
 
 def _read_btrfs(sysroot, reader: _Reader, use: HostUse) -> None:
