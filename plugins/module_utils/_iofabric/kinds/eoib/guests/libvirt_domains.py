@@ -109,7 +109,11 @@ def check_uri(uri, field: str) -> str:
     host, user or port, and no query but ``mode``. Raises ValidationError naming ``field``."""
     if not isinstance(uri, str) or not uri.isprintable() or ' ' in uri or len(uri) > 4096:
         raise ValidationError(field, '%r is not a libvirt URI (printable, no spaces)' % (uri,))
-    parts = urlsplit(uri)
+    try:
+        parts = urlsplit(uri)
+        query = parse_qsl(parts.query, keep_blank_values=True)
+    except ValueError as exc:   # urlsplit: "Invalid IPv6 URL" on a lone bracket (qemu://]/system)
+        raise ValidationError(field, '%r is not a libvirt URI (%s)' % (uri, exc)) from None
     driver, _plus, transport = parts.scheme.partition('+')
     if not _DRIVER.fullmatch(driver) or not uri.startswith(parts.scheme + '://'):
         raise ValidationError(field, '%r is not a libvirt URI (driver:///path, e.g. qemu:///system)' % uri)
@@ -120,7 +124,7 @@ def check_uri(uri, field: str) -> str:
     if parts.netloc:
         raise ValidationError(field, '%r names a host (%s); only local connections are allowed (driver:///path)'
                               % (uri, parts.netloc))
-    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+    for key, value in query:
         if value not in QUERY_KEYS.get(key, ()):
             raise ValidationError(field, '%r has the parameter %s=%s; only mode=%s is allowed'
                                   % (uri, key, value, '|'.join(QUERY_KEYS['mode'])))
