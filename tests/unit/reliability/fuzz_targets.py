@@ -13,7 +13,6 @@ parser then reads exactly those bytes, through the same sysfs/cfgfile readers as
 from __future__ import annotations
 
 import atexit
-import json
 import os
 import shutil
 import struct
@@ -373,8 +372,8 @@ def text_targets(sim: dict, fixtures) -> dict:
         'mountinfo': Target(sdi_use.parse_mountinfo, [mountinfo], (ParseError,), (mu + 'kinds/sdi/use.py:parse_mountinfo',),
                             check=_mountinfo_check),
         'swaps': Target(sdi_use.parse_swaps, [swaps], (ParseError,), (mu + 'kinds/sdi/use.py:parse_swaps',)),
-        'sdi holders dev (major:minor)': Target(sdi_use._dev_pair, ['8:16\n', '253:4'], (), (mu + 'kinds/sdi/use.py:_walk',),  # pylint: disable=protected-access
-                                                check=_dev_pair_check),
+        'sdi holders dev (major:minor)': Target(sdi_use._dev_pair, ['8:16\n', '253:4'], (),  # pylint: disable=protected-access
+                                                (mu + 'kinds/sdi/use.py:_walk',), check=_dev_pair_check),
         'sdi device_busy and inflight': Target(_counters, ['0\n       0        0\n', '3\n       1        2\n'], (),
                                                (mu + 'kinds/sdi/live.py:device_counters', mu + 'host/sysfs.py:read_attr', mu + 'host/sysfs.py:read_attr_or'),
                                                check=_counters_check),
@@ -386,7 +385,8 @@ def text_targets(sim: dict, fixtures) -> dict:
         # sdi_device state=parsed: /proc/scsi/scsi as fabricsim renders it (scsi_proc.c's format).
         '/proc/scsi/scsi': Target(SdiKind(None, None).parse, [sim['proc_scsi']], (ParseError,), (mu + 'kinds/sdi/kind.py:SdiKind.parse',)),
         'store document (JSON)': Target(_store, [_store_seed()], (StoreError,),
-                                        (mu + 'state/store.py:StateStore.load', mu + 'state/store.py:_parse', mu + 'state/store.py:_read_text'), check=_store_check),
+                                        (mu + 'state/store.py:StateStore.load', mu + 'state/store.py:_parse', mu + 'state/store.py:_read_text'),
+                                        check=_store_check),
         'lock holder (JSON)': Target(_holder, ['{"owner": "iofabric", "pid": 42, "since": "2026-12-01T10:00:00Z"}'], (),
                                      (mu + 'state/lock.py:HostLock.holder',), check=lambda value, text: isinstance(value, str)),
         'vendor config file bytes': Target(_cfgfile, ['FCOE_ENABLE="yes"\r\nMODE="fabric"\r\n', '# caf\udce9\nX=1\n'],

@@ -276,31 +276,26 @@ EXEMPT = {
     'module_utils/_iofabric/core/kind.py:Kind.read_live': 'the abstract contract',
     'module_utils/_iofabric/kinds/eoib/kind.py:EoibKind.parse': 'returns [] (no offline text for eoib_gc)',
     'module_utils/_iofabric/kinds/macvlan/kind.py:MacvlanKind.parse': 'returns [] (no offline text for macvlan)',
-    'module_utils/_iofabric/kinds/eoib/kind.py:EoibKind.read_live': 'composes targets: info, cmd, mlx4_vnic.conf, '
-                                                                     'argv, libvirt, virsh, uri_default, netlink',
+    'module_utils/_iofabric/kinds/eoib/kind.py:EoibKind.read_live': 'composes targets (info, cmd, vendor, libvirt, netlink)',
     'module_utils/_iofabric/kinds/fcoe/kind.py:FcoeKind.read_live': 'composes targets: symbolic_name, netlink, dcb',
     'module_utils/_iofabric/kinds/fcoe/kind.py:FcoeKind._read_view': 'composes targets: cfg-<if>, fcoemon argv',
     'module_utils/_iofabric/kinds/macvlan/kind.py:MacvlanKind.read_live': 'netlink (the rtnetlink targets), /etc/machine-id',
     'module_utils/_iofabric/kinds/qlgc/kind.py:QlgcKind.read_live': 'composes targets: path sysfs attributes, query',
     'module_utils/_iofabric/kinds/sdi/kind.py:SdiKind.read_live': 'read_devices: the sysfs attributes below',
-    'module_utils/_iofabric/host/dcb/reader.py:DcbReader.read': 'composes targets: dcbtool, dcbtool reply fields, '
-                                                               'lldptool IEEE, dcbnl attributes',
+    'module_utils/_iofabric/host/dcb/reader.py:DcbReader.read': 'composes targets (dcbtool, lldptool, dcbnl)',
     'module_utils/_iofabric/host/sysfs.py:read_link_name': 'basename of a readlink: no parsing',
-    'module_utils/_iofabric/kinds/eoib/guests/libvirt_domains.py:_read_binding': "libvirt-python's objects; the XML "
-                                                                                 'is the libvirt domain XML target',
+    'module_utils/_iofabric/kinds/eoib/guests/libvirt_domains.py:_read_binding': 'libvirt-python objects; XML: nics_from_xml',
     'module_utils/_iofabric/kinds/eoib/guests/topology.py:Topology.read': 'the rtnetlink targets and pyroute2 fdb dump',
     'module_utils/_iofabric/kinds/fcoe/live.py:read_links': "pyroute2-free: host/netlink's links() is dump_links",
     'module_utils/_iofabric/kinds/qlgc/live.py:read_vnics': 'composes read_vnic (the path sysfs attributes target)',
     'module_utils/_iofabric/kinds/qlgc/live.py:read_port_dirs': 'directory names the driver makes (vnic-<ibdev>-<port>)',
     'module_utils/_iofabric/kinds/sdi/live.py:read_devices': 'composes read_device',
-    'module_utils/_iofabric/kinds/sdi/live.py:read_device': 'strings kept as read; type through is_number '
-                                                            '(test_parser_regressions.py)',
+    'module_utils/_iofabric/kinds/sdi/live.py:read_device': 'strings kept; type through is_number (regressions)',
     'module_utils/_iofabric/kinds/sdi/live.py:read_host': 'strings kept as read; scan by stat',
     'module_utils/_iofabric/kinds/sdi/live.py:read_hosts': 'hostN names through is_number (test_parser_regressions.py)',
     'module_utils/_iofabric/kinds/sdi/use.py:read_host_use': 'composes targets: mountinfo, swaps, fdinfo',
     'module_utils/_iofabric/kinds/sdi/use.py:_read_btrfs': 'directory names only',
-    'module_utils/_iofabric/kinds/sdi/use.py:_read_loops': 'backing_file is a path that is stat\'ed; unreadable is '
-                                                         '"unseen" (fails closed)',
+    'module_utils/_iofabric/kinds/sdi/use.py:_read_loops': 'backing_file is stat\'ed; unreadable is "unseen"',
 }
 
 
