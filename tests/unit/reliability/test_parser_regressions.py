@@ -92,3 +92,17 @@ def test_uri_default_never_through_a_symlink_out_of_the_root(tmp_path):
     with pytest.raises(Exception) as info:
         glibvirt.configured_uri(Sysroot(str(root)))
     assert 'outside the sysroot' in str(info.value)
+
+
+def test_vnic_numbers_and_xen_ports_are_ascii_digits(tmp_path):
+    """\\d took '٣' (int() reads it as 3): a file vnic٣-info would have made vnic3-child the parent's child file."""
+    from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.eoib.guests import xenstore
+    from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.eoib.live import read_parents
+    module = tmp_path / 'sys/module/mlx4_vnic'
+    module.mkdir(parents=True)
+    (module / 'vnic\u0663-info').write_text('NETDEV_NAME   eth4\n')
+    (module / 'vnic7-info').write_text('NETDEV_NAME   eth5\n')
+    parents = read_parents(Sysroot(str(tmp_path)))
+    assert sorted(parents) == ['eth5'] and parents['eth5'].child_file == 'vnic7-child'
+    assert xenstore.backend_key('vif\u0663.0') is None
+    assert xenstore.backend_key('vif3.0-emu') == '/local/domain/0/backend/vif/3/0/mac'
