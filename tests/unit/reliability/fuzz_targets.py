@@ -119,9 +119,24 @@ def _dev_pair_check(value, text: str) -> None:
         assert (major + minor).isascii() and (int(major), int(minor)) == value
 
 
-def _mountinfo_check(value, _text: str) -> None:
-    for mount in value:
+def _accounted(parse):
+    """The parser with its malformed lines: every non-blank line is a row or a reported line (fail closed)."""
+    def call(text: str) -> tuple:
+        malformed: list = []
+        return parse(text, malformed), malformed
+    return call
+
+
+def _mountinfo_check(value, text: str) -> None:
+    mounts, malformed = value
+    assert len(mounts) + len(malformed) == sum(1 for line in text.splitlines() if line.strip())
+    for mount in mounts:
         assert mount.dev is None or all(isinstance(n, int) and n >= 0 for n in mount.dev)
+
+
+def _swaps_check(value, text: str) -> None:
+    rows, malformed = value
+    assert len(rows) + len(malformed) == sum(1 for line in text.splitlines()[1:] if line.strip())
 
 
 # -- eoib --------------------------------------------------------------------------------------
@@ -369,9 +384,9 @@ def text_targets(sim: dict, fixtures) -> dict:
                                                           "uri_default = 'test:///default'   # the test driver\n"],
                                            (ValidationError, IofabricError), (mu + 'kinds/eoib/guests/libvirt_domains.py:configured_uri',),
                                            check=_uri_check),
-        'mountinfo': Target(sdi_use.parse_mountinfo, [mountinfo], (ParseError,), (mu + 'kinds/sdi/use.py:parse_mountinfo',),
+        'mountinfo': Target(_accounted(sdi_use.parse_mountinfo), [mountinfo], (ParseError,), (mu + 'kinds/sdi/use.py:parse_mountinfo',),
                             check=_mountinfo_check),
-        'swaps': Target(sdi_use.parse_swaps, [swaps], (ParseError,), (mu + 'kinds/sdi/use.py:parse_swaps',)),
+        'swaps': Target(_accounted(sdi_use.parse_swaps), [swaps], (ParseError,), (mu + 'kinds/sdi/use.py:parse_swaps',), check=_swaps_check),
         'sdi holders dev (major:minor)': Target(sdi_use._dev_pair, ['8:16\n', '253:4'], (),  # pylint: disable=protected-access
                                                 (mu + 'kinds/sdi/use.py:_walk',), check=_dev_pair_check),
         'sdi device_busy and inflight': Target(_counters, ['0\n       0        0\n', '3\n       1        2\n'], (),

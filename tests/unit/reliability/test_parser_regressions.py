@@ -106,3 +106,20 @@ def test_vnic_numbers_and_xen_ports_are_ascii_digits(tmp_path):
     assert sorted(parents) == ['eth5'] and parents['eth5'].child_file == 'vnic7-child'
     assert xenstore.backend_key('vif\u0663.0') is None
     assert xenstore.backend_key('vif3.0-emu') == '/local/domain/0/backend/vif/3/0/mac'
+
+
+@pytest.mark.parametrize('mountinfo,swaps,unseen', [
+    ('22 1 8:2 / / rw - ext4 /dev/sda2 rw\n30 22 8:17 /data\n', 'Filename Type Size Used Priority\n',
+     "1 line(s) of /proc/self/mountinfo could not be read (line 2: '30 22 8:17 /data')"),
+    ('22 1 8:2 / / rw - ext4 /dev/sda2 rw\n', 'Filename Type Size Used Priority\n/dev/sdc1\n',
+     "1 line(s) of /proc/swaps could not be read (line 2: '/dev/sdc1')"),
+])
+def test_a_mount_or_swap_that_cannot_be_read_is_unseen_evidence(tmp_path, mountinfo, swaps, unseen):
+    """It was dropped: a mount or a swap the parser could not read protected nothing. Now it is 'unseen',
+    which no force overrides."""
+    (tmp_path / 'proc/self').mkdir(parents=True)
+    (tmp_path / 'proc/self/mountinfo').write_text(mountinfo)
+    (tmp_path / 'proc/swaps').write_text(swaps)
+    use = sdi_use.read_host_use(Sysroot(str(tmp_path)))
+    assert unseen in use.unseen
+    assert sdi_use.blocking([sdi_use.Evidence('unseen', unseen)], force=True)
