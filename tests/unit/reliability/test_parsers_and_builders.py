@@ -235,14 +235,19 @@ def test_bounded_mutation_fuzzing_of_every_parser():
         for _number in range(ITERATIONS):
             tally[binary_outcome(name, _mutate_bytes(rng, BINARY_SEEDS[name]))] += 1
         counts[name] = tally
+    # fuzz.json keeps parsed/refused per parser (what scripts/reliability_summary.py tabulates) and, apart,
+    # the inputs that hit a reported bug in a file this suite's owner does not own.
+    known = {name: tally.pop('known bug') for name, tally in counts.items() if tally.get('known bug')}
+    for tally in counts.values():
+        tally.pop('known bug', None)
     os.makedirs(os.path.join(REPO, 'build', 'reliability'), exist_ok=True)
     with open(os.path.join(REPO, 'build', 'reliability', 'fuzz.json'), 'w', encoding='utf-8') as handle:
-        json.dump({'iterations_per_parser': ITERATIONS, 'parsers': counts,
-                   'inputs': sum(sum(tally.values()) for tally in counts.values())}, handle, indent=1)
+        json.dump({'iterations_per_parser': ITERATIONS, 'parsers': counts, 'known_bug_inputs': known,
+                   'inputs': ITERATIONS * len(counts)}, handle, indent=1)
     # The tallies are claims: every input was judged, and every parser got past its refusals on some of them
     # (a fuzzer that only ever feeds a parser what it refuses on the first line tests nothing).
     for name, tally in counts.items():
-        assert sum(tally.values()) == ITERATIONS, name
+        assert tally['parsed'] + tally['refused'] + known.get(name, 0) == ITERATIONS, name
         assert tally['parsed'] > 0, '%s parsed none of %d mutated samples' % (name, ITERATIONS)
 
 
