@@ -139,6 +139,21 @@ def _swaps_check(value, text: str) -> None:
     assert len(rows) + len(malformed) == sum(1 for line in text.splitlines()[1:] if line.strip())
 
 
+# -- fcoe ------------------------------------------------------------------------------------
+_FCOE_SPEC = {'interface': 'eth2', 'enabled': True, 'dcb_required': True, 'auto_vlan': False, 'mode': 'vn2vn',
+              'fip_resp': True}
+
+
+def _fcoe_merge(text: str):
+    from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.fcoe import cfg
+    return cfg.parse(cfg.merge_text(text, _FCOE_SPEC))
+
+
+def _fcoe_merge_check(value, _text: str) -> None:
+    from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.fcoe import cfg
+    assert value.values == cfg.render_values(_FCOE_SPEC) and not value.ignored_by_fcoemon
+
+
 # -- eoib --------------------------------------------------------------------------------------
 def _mac_check(value, _text: str) -> None:
     assert value is None or glibvirt.re.fullmatch(r'[0-9a-f]{2}(:[0-9a-f]{2}){5}', value)
@@ -347,6 +362,9 @@ def text_targets(sim: dict, fixtures) -> dict:
         'fcoe cfg-<if>': Target(fcoe_cfg_mod.parse, [fcoe_cfg, fcoe_cfg_mod.merge_text('', {
             'interface': 'eth2', 'enabled': True, 'dcb_required': True, 'auto_vlan': False, 'mode': 'vn2vn',
             'fip_resp': True})], (ParseError,), (mu + 'kinds/fcoe/cfg.py:parse',)),
+        # What fcoe_interface writes is what fcoemon then reads, whatever the admin's file held before.
+        'fcoe cfg-<if> merge': Target(_fcoe_merge, [fcoe_cfg, '#' * 300 + '\nMODE= "fabric"\n'], (), (mu + 'kinds/fcoe/cfg.py:merge_text',),
+                                      check=_fcoe_merge_check),
         'fcoe state=parsed': Target(FcoeKind(None, None).parse, [fcoe_cfg], (ParseError,), (mu + 'kinds/fcoe/kind.py:FcoeKind.parse',)),
         'fcoe fc_host symbolic_name': Target(interface_of, ['fcoe v0.1 over eth2.101', 'fcoe v0.1 over eth2 : npiv'], (),
                                              (mu + 'kinds/fcoe/live.py:interface_of', mu + 'kinds/fcoe/live.py:read_instances'),

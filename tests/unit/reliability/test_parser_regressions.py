@@ -123,3 +123,34 @@ def test_a_mount_or_swap_that_cannot_be_read_is_unseen_evidence(tmp_path, mounti
     use = sdi_use.read_host_use(Sysroot(str(tmp_path)))
     assert unseen in use.unseen
     assert sdi_use.blocking([sdi_use.Evidence('unseen', unseen)], force=True)
+
+
+# -- /etc/fcoe/cfg-<if> as fcoemon's fgets() loop reads it (fcm_read_config_variable) ------------------------
+def _fcoe():
+    from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.fcoe import cfg
+    return cfg
+
+
+@pytest.mark.parametrize('text,values,ignored', [
+    ('FCOE_ENABLE= "yes"\n', {}, True),                                  # no white space is skipped before the value
+    ('FCOE_ENABLE="yes"\r\nMODE="vn2vn"\r\n', {'FCOE_ENABLE': 'yes', 'MODE': 'vn2vn'}, False),
+    ('# old\x0cFCOE_ENABLE="no"\nFCOE_ENABLE="yes"\n', {'FCOE_ENABLE': 'yes'}, False),   # a form feed ends no line
+    ('FCOE_ENABLE="yes"\0junk\n', {'FCOE_ENABLE': 'yes'}, False),         # a C string ends at the NUL
+    ('#' * 254 + 'FCOE_ENABLE="no"\nFCOE_ENABLE="yes"\n', {'FCOE_ENABLE': 'no'}, False),   # read in 254-byte pieces
+    ('FCOE_ENABLE=\udce9yes\udce9\n', {'FCOE_ENABLE': 'yes'}, False),     # Latin-1 quotes: only ASCII alnum is refused
+    ('FCOE_ENABLE=\u00e9yes\u00e9\n', {'FCOE_ENABLE': '\udca9yes\udcc3'}, False),   # bytes: a UTF-8 é is two
+])
+def test_fcoe_cfg_reads_as_fcoemon_does(text, values, ignored):
+    parsed = _fcoe().parse(text)
+    assert parsed.values == values and parsed.ignored_by_fcoemon is ignored
+
+
+SPEC = {'interface': 'eth2', 'enabled': True, 'dcb_required': False, 'auto_vlan': True, 'mode': 'vn2vn', 'fip_resp': False}
+
+
+@pytest.mark.parametrize('old', ['', 'FCOE_ENABLE= "no"\n', '#' * 254 + 'MODE="fabric"\nMODE="fabric"\n',
+                                 'X=1\x0cFCOE_ENABLE="no"', 'DCB_REQUIRED="yes"\0\r\n# caf\udce9\n'])
+def test_fcoe_merge_writes_what_fcoemon_then_reads(old):
+    cfg = _fcoe()
+    parsed = cfg.parse(cfg.merge_text(old, SPEC))
+    assert parsed.values == cfg.render_values(SPEC) and not parsed.ignored_by_fcoemon
