@@ -320,10 +320,10 @@ BINARY = {
     'rtnetlink RTM_NEWLINK': (lambda data: rtnl.parse_link(data, 0, len(data)), (struct.error,),
                               ('module_utils/_iofabric/host/rtnl.py:parse_link', 'module_utils/_iofabric/host/rtnl.py:attrs',
                                'module_utils/_iofabric/host/rtnl.py:all_attrs'), ()),
-    'rtnetlink dump stream': (lambda data: _dump(data), (rtnl.RtnlError,),
+    'rtnetlink dump stream': (_dump, (rtnl.RtnlError,),
                               ('module_utils/_iofabric/host/rtnl.py:dump_links',),
                               DUMP_BUGS),
-    'dcbnl attributes': (lambda data: dcbnl._attrs(data), (), ('module_utils/_iofabric/host/dcb/dcbnl.py:_attr_list',), ()),  # pylint: disable=protected-access
+    'dcbnl attributes': (dcbnl._attrs, (), ('module_utils/_iofabric/host/dcb/dcbnl.py:_attr_list',), ()),  # pylint: disable=protected-access
 }
 
 
