@@ -92,8 +92,8 @@ class HostLock:
             with os.fdopen(fd, encoding='utf-8') as handle:
                 info = json.loads(handle.read(4096))
             return '%s (pid %s) since %s' % (info.get('owner'), info.get('pid'), info.get('since'))
-        except (OSError, ValueError, AttributeError, StoreError):
-            return ''
+        except (OSError, ValueError, AttributeError, RecursionError, StoreError):
+            return ''   # advisory text: a holder file nested past the parser's recursion limit is no holder either
 
     def _write_holder(self) -> None:
         info = {'owner': self.owner, 'pid': os.getpid(), 'argv0': os.path.basename(sys.argv[0] or ''),

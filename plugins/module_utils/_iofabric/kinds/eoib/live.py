@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysfs import exists, list_dir, read_attr_or
 
 MODULE = '/sys/module/mlx4_vnic'
-_INFO = re.compile(r'vnic(\d+)-info')
+_INFO = re.compile(r'vnic([0-9]+)-info')   # ASCII: \d also takes '٣', which int() reads as 3
 _CMD = re.compile(r'vnic-(.+)-cmd')
 _MAC = re.compile(r'[0-9a-f]{2}(:[0-9a-f]{2}){5}')
 

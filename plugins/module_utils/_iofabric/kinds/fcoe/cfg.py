@@ -5,7 +5,8 @@
 
 PRIVATE to the collection. fcoemon (fcoe-utils 1.0.34): per key, the first line that
 starts with the exact key and '=' wins; the value ends at the first whitespace and must be
-quoted (1 to 20 characters inside). A malformed value makes fcoemon drop the whole file,
+quoted (1 to 20 bytes inside). Read as its fgets() loop reads it (254-byte pieces, NUL ends a
+line, ASCII white space and letters). A malformed value makes fcoemon drop the whole file,
 which is reported. Writing keeps every line it does not manage, comments included.
 """
 
@@ -30,14 +31,37 @@ def file_name(interface: str) -> str:
     return 'cfg-' + interface
 
 
+# fcm_read_config_variable (fcoemon.c): fgets(buf, sizeof(buf) - 1) with buf[NAME_MAX + 1] reads at most 254
+# bytes at a time, so a longer line is read in pieces, each taken as a line; C strings end at a NUL; isspace
+# and isalpha are the C locale's (ASCII).
+_READ_BYTES = 254
+_C_SPACE = b' \t\n\v\f\r'
+
+
+def _text(data: bytes) -> str:
+    return data.decode('utf-8', 'surrogateescape')
+
+
 def _lines(text: str):
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.lstrip()
-        if not line or line.startswith('#') or not line[0].isalpha():
-            continue
-        key, sep, value = line.partition('=')
-        if sep:
-            yield number, key, value.split()[0] if value.split() else ''
+    """(line number, key, value) of every read fcoemon takes for a setting: lines split at '\n' only, in
+    254-byte pieces, each cut at a NUL; the value runs from just after the first '=' to the first white space
+    (none skipped before it: ``KEY= "yes"`` has an empty value, which fcoemon refuses)."""
+    data = text.encode('utf-8', 'surrogateescape')
+    for number, line in enumerate(data.split(b'\n'), 1):
+        line += b'\n'   # fgets keeps it; a last line without one ends at EOF, which reads the same
+        for start in range(0, len(line), _READ_BYTES):
+            piece = line[start:start + _READ_BYTES].split(b'\0', 1)[0].lstrip(_C_SPACE)
+            if not piece or piece[:1] == b'#' or not piece[:1].isalpha():
+                continue
+            key, sep, value = piece.partition(b'=')
+            if not sep:
+                continue
+            end = next((index for index, byte in enumerate(value) if byte in _C_SPACE), len(value))
+            yield number, _text(key), _text(value[:end])
+
+
+def _alnum(char: int) -> bool:
+    return chr(char).isascii() and chr(char).isalnum()
 
 
 def parse(text: str) -> ParsedFcoeCfg:
@@ -54,13 +78,13 @@ def parse(text: str) -> ParsedFcoeCfg:
         if key not in KEYS:
             continue
         seen[key] = number
-        inner = value[1:-1]
-        if len(value) < 3 or value[0].isalnum() or value[-1].isalnum() or not 1 <= len(inner) <= 20:
+        raw = value.encode('utf-8', 'surrogateescape')   # fcm_remove_quotes counts bytes
+        if len(raw) < 3 or _alnum(raw[0]) or _alnum(raw[-1]) or not 1 <= len(raw) - 2 <= 20:
             parsed.quirks.append({'line': number, 'message': 'invalid format %s=%s: fcoemon ignores the whole file'
                                   % (key, value)})
             parsed.ignored_by_fcoemon = True
             continue
-        parsed.values[key] = inner
+        parsed.values[key] = _text(raw[1:-1])
     return parsed
 
 
@@ -82,17 +106,18 @@ def render_values(spec: dict) -> dict:
 
 
 def merge_text(old_text: str, spec: dict) -> str:
-    """Set the managed keys (on the line fcoemon reads), keep every other line, add what is missing."""
+    """Set the managed keys (on the line fcoemon reads), keep every other line, add what is missing. Lines
+    are split at '\n' only, as fcoemon reads them (a '\r', form feed or U+2028 is part of its line)."""
     wanted = render_values(spec)
-    lines = old_text.splitlines(keepends=True) if old_text else [HEADER % spec['interface']]
+    text = old_text or HEADER % spec['interface']
+    if not text.endswith('\n'):
+        text += '\n'
+    lines = text.split('\n')[:-1]
     first = {}
-    for number, key, _value in _lines(''.join(lines)):
+    for number, key, _value in _lines(text):
         if key in wanted and key not in first:
             first[key] = number - 1
-    out = list(lines)
     for key, index in first.items():
-        out[index] = '%s="%s"\n' % (key, wanted[key])
-    if out and not out[-1].endswith('\n'):
-        out[-1] += '\n'
-    out.extend('%s="%s"\n' % (key, value) for key, value in wanted.items() if key not in first)
-    return ''.join(out)
+        lines[index] = '%s="%s"' % (key, wanted[key])
+    lines.extend('%s="%s"' % (key, value) for key, value in wanted.items() if key not in first)
+    return '\n'.join(lines) + '\n'

@@ -21,7 +21,7 @@ from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysfs
 BUS = '/sys/bus/fcoe'
 LEGACY = '/sys/module/libfcoe/parameters'
 FC_HOST = '/sys/class/fc_host'
-_CTLR = re.compile(r'/(ctlr_\d+)/')
+_CTLR = re.compile(r'/(ctlr_[0-9]+)/')
 
 
 @dataclass

@@ -60,6 +60,12 @@ class LiveHost:
         return 'SCSI host %d (%s) has no writable scan attribute; it cannot hot-plug' % (self.number, self.proc_name)
 
 
+def is_number(text: str) -> bool:
+    """Digits as the kernel prints them (%u, %d): ASCII only. str.isdigit() is also true of '²', which int()
+    refuses, and of '٣', which int() reads as 3: neither is a number the kernel wrote."""
+    return text.isascii() and text.isdigit()
+
+
 def _serial(path: str) -> str:
     try:
         with open(path, 'rb') as handle:
@@ -92,7 +98,7 @@ def read_device(sysroot, address: str) -> LiveDevice | None:
                         model=(read_attr_or(base + '/model') or '').strip(), rev=(read_attr_or(base + '/rev') or '').strip(),
                         wwid=_wwid(base + '/wwid'), serial=_serial(base + '/vpd_pg80'), state=state)
     kind = read_attr_or(base + '/type')
-    device.type = int(kind) if kind and kind.isdigit() else None
+    device.type = int(kind) if kind and is_number(kind) else None
     disks = list_dir(base + '/block')
     if disks:
         device.disk = disks[0]
@@ -130,7 +136,7 @@ class SdiView:
 def read_hosts(sysroot) -> list:
     """Every SCSI host the class lists (hostN), in the kernel's numbering order."""
     names = sorted(list_dir(sysroot.path(SCSI_HOST)), key=lambda text: (len(text), text))
-    return [read_host(sysroot, int(name[4:])) for name in names if name.startswith('host') and name[4:].isdigit()]
+    return [read_host(sysroot, int(name[4:])) for name in names if name.startswith('host') and is_number(name[4:])]
 
 
 def device_counters(sysroot, device: LiveDevice) -> tuple:
@@ -147,7 +153,7 @@ def device_counters(sysroot, device: LiveDevice) -> tuple:
     except SysfsError as exc:
         text, problems = '', ['could not read device_busy of %s: %s' % (device.address, exc)]
     if text is not None and not problems:
-        if text.strip().isdigit():
+        if is_number(text.strip()):
             busy = int(text.strip())
         else:
             problems.append('device_busy of %s is %r, not a count' % (device.address, text))
@@ -159,7 +165,7 @@ def device_counters(sysroot, device: LiveDevice) -> tuple:
             text, problems = None, problems + ['could not read inflight of %s: %s' % (device.disk, exc)]
         if text is not None:
             parts = text.split()
-            if len(parts) == 2 and all(part.isdigit() for part in parts):
+            if len(parts) == 2 and all(is_number(part) for part in parts):
                 inflight = (int(parts[0]), int(parts[1]))
             else:
                 problems.append('inflight of %s is %r, not two counts' % (device.disk, text))

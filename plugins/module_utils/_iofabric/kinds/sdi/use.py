@@ -31,7 +31,7 @@ import struct
 from dataclasses import dataclass, field
 
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import IofabricError, ParseError, SysfsError
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.sdi.live import BLOCK, device_counters
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.sdi.live import BLOCK, device_counters, is_number
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysfs import list_dir, read_attr_or
 
 PROTECTED_MOUNTS = ('/', '/boot', '/boot/efi', '/usr', '/var')
@@ -102,36 +102,50 @@ def _unescape(text: str) -> str:
 
 def _dev_pair(text: str) -> tuple | None:
     major, sep, minor = (text or '').strip().partition(':')
-    if sep and major.isdigit() and minor.isdigit():
+    if sep and is_number(major) and is_number(minor):
         return int(major), int(minor)
     return None
 
 
-def parse_mountinfo(text: str) -> list:
-    """proc(5) mountinfo: a Mount for each well-formed line (optional fields end at ' - ')."""
+def parse_mountinfo(text: str, malformed: list | None = None) -> list:
+    """proc(5) mountinfo: a Mount for each well-formed line (optional fields end at ' - '). Each other
+    non-blank line is appended to ``malformed`` as (line number, text): a mount that cannot be read may be
+    on any disk, so the caller fails closed on it."""
     if not isinstance(text, str):
         raise ParseError('/proc/self/mountinfo', 'must be text')
     mounts = []
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines(), 1):
         head, sep, tail = line.partition(' - ')
         fields, after = head.split(), tail.split()
         if not sep or len(fields) < 6 or len(after) < 2:
+            if line.strip() and malformed is not None:
+                malformed.append((number, line))
             continue
         mounts.append(Mount(_dev_pair(fields[2]), _unescape(after[1]), _unescape(fields[4]), after[0],
-                            int(fields[0]) if fields[0].isdigit() else -1, 'nodev' in fields[5].split(',')))
+                            int(fields[0]) if is_number(fields[0]) else -1, 'nodev' in fields[5].split(',')))
     return mounts
 
 
-def parse_swaps(text: str) -> list:
-    """/proc/swaps: (filename, type) of each row after the header (swap_show in mm/swapfile.c)."""
+def parse_swaps(text: str, malformed: list | None = None) -> list:
+    """/proc/swaps: (filename, type) of each row after the header (swap_show in mm/swapfile.c). Each other
+    non-blank row is appended to ``malformed`` as (line number, text): an active swap that cannot be read
+    may be on any disk."""
     if not isinstance(text, str):
         raise ParseError('/proc/swaps', 'must be text')
     rows = []
-    for line in text.splitlines()[1:]:
+    for number, line in enumerate(text.splitlines()[1:], 2):
         words = line.split()
         if len(words) >= 2:
             rows.append((_unescape(words[0]), words[1]))
+        elif line.strip() and malformed is not None:
+            malformed.append((number, line))
     return rows
+
+
+def _note_malformed(use: HostUse, what: str, malformed: list) -> None:
+    if malformed:
+        number, line = malformed[0]
+        use.unseen.append('%d line(s) of %s could not be read (line %d: %r)' % (len(malformed), what, number, line[:120]))
 
 
 class _Reader:
@@ -186,7 +200,7 @@ def _on_nodev_mount(fdinfo: str, nodev_mounts: set) -> bool:
     for line in text.splitlines():
         if line.startswith('mnt_id:'):
             value = line.split(':', 1)[1].strip()
-            return value.isdigit() and int(value) in nodev_mounts
+            return is_number(value) and int(value) in nodev_mounts
     return False
 
 
@@ -195,7 +209,7 @@ def _read_openers(sysroot, reader: _Reader, use: HostUse) -> None:
     nodev_mounts = {mount.mount_id for mount in use.mounts if mount.nodev}
     proc = sysroot.path('/proc')
     for pid in reader.entries(proc, '/proc'):
-        if not pid.isdigit():
+        if not is_number(pid):
             continue
         fd_dir = '%s/%s/fd' % (proc, pid)
         try:
@@ -232,7 +246,7 @@ def _read_openers(sysroot, reader: _Reader, use: HostUse) -> None:
                 continue
             if comm is None:
                 comm = (reader.text('%s/%s/comm' % (proc, pid), '/proc/%s/comm' % pid) or '?').strip()
-            use.openers.setdefault(dev, []).append((int(pid), comm, int(fd) if fd.isdigit() else fd, target))
+            use.openers.setdefault(dev, []).append((int(pid), comm, int(fd) if is_number(fd) else fd, target))
 
 
 def _read_btrfs(sysroot, reader: _Reader, use: HostUse) -> None:
@@ -286,10 +300,15 @@ def _read_loops(sysroot, reader: _Reader, use: HostUse) -> None:
 def read_host_use(sysroot) -> HostUse:
     use = HostUse(real_root=sysroot.is_host_root)
     reader = _Reader(sysroot, use.unseen)
+    malformed: list = []
     use.mounts.extend(parse_mountinfo(reader.text(sysroot.path('/proc/self', 'mountinfo'), '/proc/self/mountinfo')
-                                      or ''))
+                                      or '', malformed))
+    _note_malformed(use, '/proc/self/mountinfo', malformed)
     swaps_text = reader.text(sysroot.path('/proc', 'swaps'), '/proc/swaps')
-    for filename, kind in parse_swaps(swaps_text or ''):
+    malformed = []
+    swaps = parse_swaps(swaps_text or '', malformed)
+    _note_malformed(use, '/proc/swaps', malformed)
+    for filename, kind in swaps:
         st = reader.stat(filename, 'active swap')
         use.swaps.append((filename, kind, _rdev(st) if kind == 'partition' else _stdev(st)))
     _read_openers(sysroot, reader, use)

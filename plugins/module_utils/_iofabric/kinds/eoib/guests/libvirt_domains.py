@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import IofabricError, ToolError, ValidationError
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state import cfgfile
 
 try:
     import libvirt
@@ -31,7 +32,9 @@ DEFAULT_URI = 'qemu:///system'
 LIBVIRT_CONF = '/etc/libvirt/libvirt.conf'
 SOCKETS = ('/run/libvirt/libvirt-sock', '/run/libvirt/virtqemud-sock', '/run/libvirt/libvirt-sock-ro',
            '/run/libvirt/virtqemud-sock-ro', '/var/run/libvirt/libvirt-sock')
-_URI_DEFAULT = re.compile(r'^\s*uri_default\s*=\s*"([^"]*)"\s*$', re.MULTILINE)
+# One line of virConf: uri_default = "..." or '...', then an optional comment. Matched per line: the old
+# whole-file pattern (^\s*uri_default with MULTILINE) let \s* run across lines, quadratic in blank lines.
+_URI_DEFAULT = re.compile(r'uri_default[ \t]*=[ \t]*(?:"([^"]*)"|\'([^\']*)\')[ \t]*(?:#.*)?')
 _NO_DOMAIN = re.compile(r'failed to get domain|Domain not found', re.IGNORECASE)
 _UUID = re.compile(r'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}')
 _DRIVER = re.compile(r'[a-z][a-z0-9]*')
@@ -106,7 +109,11 @@ def check_uri(uri, field: str) -> str:
     host, user or port, and no query but ``mode``. Raises ValidationError naming ``field``."""
     if not isinstance(uri, str) or not uri.isprintable() or ' ' in uri or len(uri) > 4096:
         raise ValidationError(field, '%r is not a libvirt URI (printable, no spaces)' % (uri,))
-    parts = urlsplit(uri)
+    try:
+        parts = urlsplit(uri)
+        query = parse_qsl(parts.query, keep_blank_values=True)
+    except ValueError as exc:   # urlsplit: "Invalid IPv6 URL" on a lone bracket (qemu://]/system)
+        raise ValidationError(field, '%r is not a libvirt URI (%s)' % (uri, exc)) from None
     driver, _plus, transport = parts.scheme.partition('+')
     if not _DRIVER.fullmatch(driver) or not uri.startswith(parts.scheme + '://'):
         raise ValidationError(field, '%r is not a libvirt URI (driver:///path, e.g. qemu:///system)' % uri)
@@ -117,7 +124,7 @@ def check_uri(uri, field: str) -> str:
     if parts.netloc:
         raise ValidationError(field, '%r names a host (%s); only local connections are allowed (driver:///path)'
                               % (uri, parts.netloc))
-    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+    for key, value in query:
         if value not in QUERY_KEYS.get(key, ()):
             raise ValidationError(field, '%r has the parameter %s=%s; only mode=%s is allowed'
                                   % (uri, key, value, '|'.join(QUERY_KEYS['mode'])))
@@ -132,15 +139,21 @@ def tap_mac(guest_mac: str) -> str:
 
 
 def configured_uri(sysroot) -> str | None:
-    """uri_default from <sysroot>/etc/libvirt/libvirt.conf, as a root client would use it.
-    Validated like libvirt_uri: a store or a file an attacker can write must not make us
-    connect anywhere but locally."""
-    try:
-        with open(sysroot.path(LIBVIRT_CONF), encoding='utf-8') as handle:
-            match = _URI_DEFAULT.search(handle.read())
-    except OSError:
-        return None
-    return check_uri(match.group(1), 'uri_default in %s' % LIBVIRT_CONF) if match else None
+    """uri_default from <sysroot>/etc/libvirt/libvirt.conf, as a root client would use it (the first
+    setting wins, as in virConfGetValue). Validated like libvirt_uri: a store or a file an attacker can
+    write must not make us connect anywhere but locally. Read as the vendor config files are (never
+    through a symlink out of the root, size-capped, any bytes); a uri_default line that does not parse
+    is refused naming the field, never skipped: the default URI could be the wrong hypervisor."""
+    field = 'uri_default in %s' % LIBVIRT_CONF
+    for line in cfgfile.read(sysroot, LIBVIRT_CONF).text.split('\n'):
+        line = line.strip(' \t\r')
+        if line.partition('=')[0].strip(' \t') != 'uri_default':
+            continue
+        match = _URI_DEFAULT.fullmatch(line)
+        if match is None:
+            raise ValidationError(field, '%r is not uri_default = "driver:///path"' % cfgfile.printable(line[:200]))
+        return check_uri(match.group(1) if match.group(1) is not None else match.group(2), field)
+    return None
 
 
 def nics_from_xml(domain: str, text: str) -> list:

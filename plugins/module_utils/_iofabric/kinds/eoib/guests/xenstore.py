@@ -17,7 +17,7 @@ from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.error
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.eoib.guests.libvirt_domains import GuestSourceError
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysfs import read_attr_or
 
-_PORT = re.compile(r'(vif|tap)(\d+)\.(\d+)(-emu)?')
+_PORT = re.compile(r'(vif|tap)([0-9]+)\.([0-9]+)(-emu)?')   # ASCII digits: the toolstack's domid and devid
 TOOLS = ('xenstore-read', 'xenstore')
 
 
