@@ -275,21 +275,12 @@ def _qlgc_path(text: str):
 
 
 # Reported, in files this suite's owner (the fuzz helper) does not own; each is reproduced by test_known_bugs_reproduce.
-IFNAME_BUGS = ((UnicodeEncodeError, 'surrogates not allowed',
-                "core/validate.py ifname: value.encode('utf-8') leaks UnicodeEncodeError on a name holding a byte that is "
-                'not UTF-8 (qlgc_vnic.cfg is read with surrogateescape), so qlgc cfg.parse raises instead of a quirk'),)
 LLDPAD_IEEE_BUGS = ((ValueError, 'invalid literal for int()',
                      'host/dcb/reader.py lldpad_ieee: int(enabled) leaks ValueError on an enabled= value that is not '
                      'decimal (DcbReader.read catches only IofabricError)'),)
 APP_BUGS = ((ValueError, 'with base 0',
              "host/dcb/dcbtool.py fcoe_priorities_from_app: int('035078', 0) leaks ValueError (a decimal protocol "
              'with a leading zero); and a priority of 10 digits makes 1 << N allocate gigabytes'),)
-MACHINE_ID_BUGS = ((UnicodeDecodeError, 'ascii',
-                    'kinds/macvlan/kind.py machine_id: /etc/machine-id is opened with encoding=ascii, so a byte '
-                    'past 0x7f leaks UnicodeDecodeError (a ValueError) out of read_live'),)
-DUMP_BUGS = ((struct.error, 'unpack_from requires a buffer',
-              'host/rtnl.py dump_links: a truncated NLMSG_ERROR, or an RTM_NEWLINK shorter than an ifinfomsg '
-              '(handed to parse_link, which then reads the next message), raises struct.error'),)
 LLDPAD_IEEE_BUGS += APP_BUGS
 
 
@@ -321,8 +312,7 @@ BINARY = {
                               ('module_utils/_iofabric/host/rtnl.py:parse_link', 'module_utils/_iofabric/host/rtnl.py:attrs',
                                'module_utils/_iofabric/host/rtnl.py:all_attrs'), ()),
     'rtnetlink dump stream': (_dump, (rtnl.RtnlError,),
-                              ('module_utils/_iofabric/host/rtnl.py:dump_links',),
-                              DUMP_BUGS),
+                              ('module_utils/_iofabric/host/rtnl.py:dump_links',), ()),
     'dcbnl attributes': (dcbnl._attrs, (), ('module_utils/_iofabric/host/dcb/dcbnl.py:_attr_list',), ()),  # pylint: disable=protected-access
 }
 
@@ -353,9 +343,9 @@ def text_targets(sim: dict, fixtures) -> dict:
     return {
         'ib_qlgc_vnic_query': Target(parse_query, fixtures('query_*.txt'), (ParseError,),
                                      (mu + 'kinds/qlgc/query.py:parse', mu + 'kinds/qlgc/query.py:dm_field_of'), tool=True),
-        'qlgc_vnic.cfg': Target(qlgc_cfg.parse, fixtures('qlgc_vnic.cfg.sample'), (ParseError,), (mu + 'kinds/qlgc/cfg.py:parse',), known_bugs=IFNAME_BUGS),
+        'qlgc_vnic.cfg': Target(qlgc_cfg.parse, fixtures('qlgc_vnic.cfg.sample'), (ParseError,), (mu + 'kinds/qlgc/cfg.py:parse',)),
         'qlgc state=parsed': Target(QlgcKind(None, None).parse, fixtures('qlgc_vnic.cfg.sample'), (ParseError,),
-                                    (mu + 'kinds/qlgc/kind.py:QlgcKind.parse',), known_bugs=IFNAME_BUGS),
+                                    (mu + 'kinds/qlgc/kind.py:QlgcKind.parse',)),
         'qlgc path sysfs attributes': Target(_qlgc_path, ['VIPORT_CONNECTED\n12\n66a0130000105\n' + 'fe80' + '0' * 12 +
                                                           '00066a0198000105\nffff\nvnic-mlx4_0-1\nChassis 0x00066A00010001CE, Slot 1'],
                                              (ParseError,), (mu + 'kinds/qlgc/live.py:read_path', mu + 'kinds/qlgc/live.py:read_vnic')),
@@ -428,6 +418,5 @@ def text_targets(sim: dict, fixtures) -> dict:
                                               (mu + 'reconciler/metrics.py:parse_stamp', mu + 'core/utc.py:parse'),
                                               check=lambda value, text: value is None or isinstance(value, float)),
         '/etc/machine-id': Target(_machine_id, ['0123456789abcdef0123456789abcdef\n'], (), (mu + 'kinds/macvlan/kind.py:MacvlanKind.machine_id',),
-                                  check=lambda value, text: isinstance(value, str) and value,
-                                  known_bugs=MACHINE_ID_BUGS),
+                                  check=lambda value, text: isinstance(value, str) and value),
     }

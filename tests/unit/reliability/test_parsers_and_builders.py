@@ -254,11 +254,20 @@ def test_bounded_mutation_fuzzing_of_every_parser():
 # Each reported bug, reproduced: when its owner fixes it, this XPASSes (strict) and its entry in
 # fuzz_targets.py goes, so that the fuzzer judges those inputs again.
 KNOWN_BUG_INPUTS = [
-    ('qlgc_vnic.cfg', '{CREATE; NAME="caf\udce9"; DGID=0xfe8000000000000000066a0258000001; IOCGUID=0x66a0130000001;\n}\n'),
     ('lldptool IEEE PFC and APP', 'enabled=three\n--\nAPP=(prio,sel,proto)\n'),
     ('lldptool APP entries', '0:(3,1,035078) local hw (set)'),
+]
+# Reported by the fuzz suite and fixed since: each input is judged like any other (refused with the
+# parser's own error, or parsed), never an exception of another type.
+FIXED_BUG_INPUTS = [
+    ('qlgc_vnic.cfg', '{CREATE; NAME="caf\udce9"; DGID=0xfe8000000000000000066a0258000001; IOCGUID=0x66a0130000001;\n}\n'),
     ('/etc/machine-id', 'caf\udce9\n'),
 ]
+
+
+@pytest.mark.parametrize('name,text', FIXED_BUG_INPUTS, ids=[name for name, _text in FIXED_BUG_INPUTS])
+def test_fixed_bugs_stay_fixed(name, text):
+    assert outcome(name, PARSERS[name], text) in ('parsed', 'refused')
 
 
 @pytest.mark.xfail(strict=True, reason='reported bugs in files the fuzz suite does not own (fuzz_targets.py)')
@@ -267,10 +276,14 @@ def test_known_bugs_reproduce(name, text):
     assert outcome(name, PARSERS[name], text) != 'known bug'
 
 
-@pytest.mark.xfail(strict=True, reason='reported: host/rtnl.py dump_links on a truncated NLMSG_ERROR')
-def test_known_dump_bug_reproduces():
-    error = struct.pack('=IHHII', 20, rtnl.NLMSG_ERROR, 0, 1, 0)   # the errno that should follow is cut off
-    assert binary_outcome('rtnetlink dump stream', error) != 'known bug'
+@pytest.mark.parametrize('message', [
+    struct.pack('=IHHII', 16, rtnl.NLMSG_ERROR, 0, 1, 0),                 # the errno that should follow is cut off
+    struct.pack('=IHHII', 20, rtnl.RTM_NEWLINK, 2, 1, 0) + b'\0' * 4,     # shorter than an ifinfomsg
+    struct.pack('=IHHII', 64, rtnl.RTM_NEWLINK, 2, 1, 0) + b'\0' * 16,    # says 64 bytes, 32 came
+], ids=['truncated error', 'short link', 'length past the data'])
+def test_a_truncated_dump_message_is_a_protocol_error(message):
+    with pytest.raises(rtnl.RtnlError, match='malformed netlink message'):
+        fuzz_targets.BINARY['rtnetlink dump stream'][0](message)
 
 
 # -- the registry is complete ----------------------------------------------------------------------

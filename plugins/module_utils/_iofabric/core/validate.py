@@ -98,11 +98,13 @@ def ifname(value, field: str) -> str:
         raise ValidationError(field, 'an interface name must not be empty')
     if value in ('.', '..'):
         raise ValidationError(field, 'an interface name cannot be %r' % value)
-    if len(value.encode('utf-8')) >= IFNAMSIZ:
-        raise ValidationError(field, 'interface name %r is longer than %d bytes' % (value, IFNAMSIZ - 1))
+    # The characters first: they are ASCII, so the length in bytes is then the length (and a name read from
+    # a file with surrogateescape, holding a byte that is not UTF-8, is refused here rather than at encode()).
     if not _IFNAME_CHARS.fullmatch(value):
         raise ValidationError(field, 'interface name %r may only hold letters, digits and _.@+- '
                                      '(no /, whitespace, quotes, commas or =)' % value)
+    if len(value) >= IFNAMSIZ:
+        raise ValidationError(field, 'interface name %r is longer than %d bytes' % (value, IFNAMSIZ - 1))
     not_option(value, field)
     return value
 
@@ -149,12 +151,12 @@ def ioc_string(value, field: str) -> str:
         raise ValidationError(field, 'an IOC string must be a string')
     if not value:
         raise ValidationError(field, 'an IOC string must not be empty')
-    if len(value.encode('utf-8')) > IOC_STRING_MAX:
-        raise ValidationError(field, 'IOC string is longer than %d bytes' % IOC_STRING_MAX)
     bad = sorted({char for char in value if not ' ' <= char <= '~' or char == '"'})
     if bad:
         raise ValidationError(field, 'IOC string holds characters the kernel cannot take: %s'
                               % ', '.join(repr(char) for char in bad))
+    if len(value) > IOC_STRING_MAX:   # printable ASCII by now: a character is a byte
+        raise ValidationError(field, 'IOC string is longer than %d bytes' % IOC_STRING_MAX)
     if value.startswith(','):
         raise ValidationError(field, 'an IOC string cannot start with a comma (the kernel parser needs a '
                                      'character before the first comma)')

@@ -138,6 +138,8 @@ def open_socket_at(path: str, label: str) -> socket.socket:
 
 
 IFLA_LINK_NETNSID = 37
+# The fixed part a message of each type carries after its header: an errno, an ifinfomsg.
+_BODY_SIZE = {NLMSG_ERROR: 4, RTM_NEWLINK: _IFINFO.size}
 
 
 def dump_links(sock: socket.socket, sequence: int = 1, netnsid: bool = False) -> list:
@@ -153,8 +155,8 @@ def dump_links(sock: socket.socket, sequence: int = 1, netnsid: bool = False) ->
         offset = 0
         while offset + _HEADER.size <= len(data):
             length, kind, _flags, seq, _port = _HEADER.unpack_from(data, offset)
-            if length < _HEADER.size:
-                raise RtnlError(_errno.EPROTO, 'malformed netlink message')
+            if length < _HEADER.size + _BODY_SIZE.get(kind, 0) or offset + length > len(data):
+                raise RtnlError(_errno.EPROTO, 'malformed netlink message (type %d, %d bytes)' % (kind, length))
             if seq == sequence:
                 if kind == NLMSG_DONE:
                     return links

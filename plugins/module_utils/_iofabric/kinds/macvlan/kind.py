@@ -80,10 +80,12 @@ class MacvlanKind(Kind):
         return Live(have, view)
 
     def machine_id(self) -> str:
+        """What seeds the stable MACs: /etc/machine-id (32 hex digits), else the host name. A file that is
+        not ASCII is no machine id (systemd would not take it either)."""
         try:
             with open(self.sysroot.path('/etc', 'machine-id'), encoding='ascii') as handle:
                 return handle.read().strip() or socket.gethostname()
-        except OSError:
+        except (OSError, UnicodeDecodeError):
             return socket.gethostname()
 
     # -- plan ------------------------------------------------------------------------
