@@ -6,7 +6,7 @@ import tarfile
 
 import pytest
 
-from tests.integration.test_tarball_issue18 import built_collection
+from tests.lib.tarball import built_collection
 from tests.lib.ansible_run import VENV_BIN
 
 NOT_SHIPPED = ('fabricsim/', 'bench/', 'tests/output/', '.venv/', 'build/', '.git/', 'scripts/', '.ci/')

@@ -12,7 +12,7 @@ import subprocess
 import pytest
 import yaml
 
-from tests.integration.test_tarball_issue18 import built_collection
+from tests.lib.tarball import built_collection
 from tests.lib.ansible_run import REPO, VENV_BIN
 
 PYTHON_REQUIREMENTS = ['pyroute2>=0.9.1', 'jsonschema>=4.10.3']

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 import yaml
 
-from tests.integration.test_tarball_issue18 import built_collection
+from tests.lib.tarball import built_collection
 from tests.lib.ansible_run import CALLBACKS, VENV_BIN
 
 SYSTEM_PYTHON = '/usr/bin/python3'   # Debian's, with python3-pyroute2 0.7.2 (scripts/debian-packages.txt)

@@ -3,12 +3,11 @@
 checkout. Ansible is pointed at that path only (no scan of sys.path), and the reconciler's engine is imported
 from it, so a file left out of the tarball or a packaging mistake fails here.
 
-The build and install happen once per test session (built_collection, shared with test_collection_*.py).
+The build and install happen once per test session (tests/lib/tarball.py, shared with test_collection_*.py).
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
@@ -18,7 +17,8 @@ import sys
 import pytest
 import yaml
 
-from tests.lib.ansible_run import REPO, VENV_BIN, PlaybookRunner
+from tests.lib.ansible_run import VENV_BIN, PlaybookRunner
+from tests.lib.tarball import built_collection, installed_env
 
 S1 = 'EVIC in Chassis 0x00066a00db00001e, Slot 1, Ioc 1'
 LATE = 'EVIC in Chassis 0x00066a00db00001f, Slot 2, Ioc 1'
@@ -26,35 +26,6 @@ GOOD = {'type': 'qlgc', 'name': 'veth1', 'primary': {'ioc_string': S1, 'port': 1
 PORT_TYPO = {'type': 'qlgc', 'name': 'veth9', 'primary': {'ioc_string': S1, 'hca': 'mlx4_0', 'port': 3, 'instance': 1}}
 MODULES = ('vnic_interface', 'fcoe_interface', 'sdi_device', 'eoib_gc', 'fabric_info', 'drift_report')
 RESOURCE_MODULES = ('vnic_interface', 'fcoe_interface', 'sdi_device', 'eoib_gc')
-
-
-def built_collection(tmp_path_factory) -> tuple:
-    """(tarball, collections path it is installed in), built and installed once per session (per xdist worker):
-    the first caller builds under a lock, the others reuse it."""
-    with open(os.path.join(REPO, 'galaxy.yml'), encoding='utf-8') as handle:
-        version = yaml.safe_load(handle)['version']
-    base = tmp_path_factory.getbasetemp() / 'iofabric-tarball'
-    base.mkdir(exist_ok=True)
-    tarball, collections = base / ('iofabric-core-%s.tar.gz' % version), base / 'collections'
-    with open(base / '.lock', 'w', encoding='ascii') as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (collections / 'ansible_collections' / 'iofabric' / 'core' / 'MANIFEST.json').exists():
-            # --force on install: the test environment's collections path already holds iofabric.core (the
-            # checkout), and without it ansible-galaxy installs nothing ('already installed').
-            for argv in (['collection', 'build', '--force', '--output-path', str(base), REPO],
-                         ['collection', 'install', '--force', '-p', str(collections), str(tarball)]):
-                proc = subprocess.run([os.path.join(VENV_BIN, 'ansible-galaxy')] + argv, capture_output=True, text=True,
-                                      check=False, timeout=300)
-                assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    return str(tarball), str(collections)
-
-
-def installed_env(collections: str, **extra) -> dict:
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections, ANSIBLE_COLLECTIONS_SCAN_SYS_PATH='false',
-               ANSIBLE_NOCOLOR='1', ANSIBLE_LOCALHOST_WARNING='0', ANSIBLE_INVENTORY_UNPARSED_WARNING='0')
-    env.pop('PYTHONPATH', None)
-    env.update(extra)
-    return env
 
 
 @pytest.fixture(scope='module')
@@ -307,10 +278,7 @@ def test_18_8_a_host_with_nothing_declared_is_nothing_declared(sim, user):
     assert info['status'] == 'nothing_declared'
 
 
-@pytest.mark.xfail(strict=True, reason='issue 18.8 still open: the macvlan kind names an unnamed VNIC by its internal id '
-                                       '(auto:<lower>#<n>) in the message; the fix is in kinds/macvlan or the pipeline, '
-                                       'outside this test\'s owner')
 def test_18_8_no_internal_id_leaks_into_the_message(sim, user):
     run = user.run([vnic([{'type': 'macvlan', 'lower': 'eth99'}])], sim=sim)
     message = run.task('vnics')['msg']
-    assert 'eth99' in message and 'auto:' not in message, message
+    assert 'unnamed macvlan #1 on eth99' in message and 'auto:' not in message, message

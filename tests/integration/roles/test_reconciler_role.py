@@ -64,6 +64,8 @@ def test_the_units_say_what_was_asked(tmp_path, playbook):
             '"--kinds" "qlgc,eoib" "--lock-timeout" "10"\n') in service
     assert 'SuccessExitStatus=1 2 3 4 5 6 7 16 17 18 19 20 21 22 23\n' in service
     assert 'MemoryMax=512M\n' in service and 'TasksMax=64\n' in service
+    # A line without a priority prefix is a C library's (libxml's I/O warning): a warning, not info.
+    assert 'SyslogLevel=warning\n' in service
 
 
 def test_the_metrics_directory_reaches_both_units(tmp_path, playbook):
@@ -75,6 +77,7 @@ def test_the_metrics_directory_reaches_both_units(tmp_path, playbook):
         text = (root / 'etc/systemd/system' / unit).read_text()
         assert '"--metrics-dir" "/var/lib/prometheus/node-exporter"' in text, unit
         assert 'MemoryMax=256M\n' in text and 'TasksMax=32\n' in text, unit
+        assert 'SyslogLevel=warning\n' in text, unit
 
 
 def test_watch_on_then_off_then_absent_keeps_the_store(tmp_path, playbook):

@@ -113,6 +113,10 @@ class Kind(ABC):
         """state=overridden removes live objects not declared, among those in scope (live: this run's Live)."""
         return True
 
+    def label(self, object_id: str) -> str:
+        """How messages name an object: its id, unless the kind made the id up (the user never wrote it)."""
+        return object_id
+
     def record(self, document, want: dict, deletes: list, state: str) -> None:
         for object_id in deletes:
             if object_id not in want:   # an object deleted and declared again keeps its observations

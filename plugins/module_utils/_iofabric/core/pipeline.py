@@ -117,6 +117,12 @@ def _apply(kind, plan, document) -> None:
             plan.failures.append(Failure(action.object, '%s failed: %s' % (action.op, exc), exc.details()))
 
 
+def _labelled(kind: Kind, row: dict) -> dict:
+    """A failure row, with how messages name its object when that is not its id (an unnamed macvlan)."""
+    label = kind.label(row['object'])
+    return row if label == row['object'] else dict(row, label=label)
+
+
 def _finish(kind, store, outcome: Outcome) -> dict:
     have, after, plan, checked = outcome.have, outcome.after, outcome.plan, outcome.checked
     diffs = []
@@ -135,7 +141,7 @@ def _finish(kind, store, outcome: Outcome) -> dict:
         'diff': diffs,
         'actions': [action.as_dict() for action in plan.actions],
         'pending': [item.as_dict() for item in outcome.pending],
-        'failures': [item.as_dict() for item in outcome.failures],
+        'failures': [_labelled(kind, item.as_dict()) for item in outcome.failures],
         'objects': object_rows(kind.store_kind, outcome),
     }
     if outcome.facts is not None:

@@ -95,5 +95,5 @@ def run_engine(module: basic.AnsibleModule, call, what: str, fail_on_failures: b
     failures = result.get('failures') or []
     if failures and fail_on_failures:
         module.fail_json(msg='%d %s failed: %s' % (len(failures), what, '; '.join(
-            '%s: %s' % (item['object'], item['error']) for item in failures)), **result)
+            '%s: %s' % (item.get('label') or item['object'], item['error']) for item in failures)), **result)
     module.exit_json(**result)

@@ -108,7 +108,7 @@ def pending_since(sysroot: str, data: dict, lock_timeout: float) -> dict:
     found: dict = {}
     if not wanted:
         return found
-    store = StateStore(Sysroot(sysroot), owner='iofabric-reconcile metrics (pid %d)' % os.getpid(),
+    store = StateStore(Sysroot(sysroot), owner='iofabric-reconcile metrics',
                        lock_timeout=lock_timeout)
     try:
         with store.locked(exclusive=False):

@@ -79,6 +79,9 @@ class MacvlanKind(Kind):
             have[object_id] = shape(link, view.links)
         return Live(have, view)
 
+    def label(self, object_id: str) -> str:
+        return mspec.label(object_id)
+
     def machine_id(self) -> str:
         """What seeds the stable MACs: /etc/machine-id (32 hex digits), else the host name. A file that is
         not ASCII is no machine id (systemd would not take it either)."""

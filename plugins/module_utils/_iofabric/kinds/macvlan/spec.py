@@ -59,6 +59,19 @@ def assign_ids(specs: list) -> list:
     return result
 
 
+def label(object_id: str) -> str:
+    """An unnamed VNIC as the user declared it (its lower link, its MAC or its place among the unnamed ones on
+    that link), not by the id made up for it."""
+    if not object_id.startswith('auto:'):
+        return object_id
+    rest = object_id[len('auto:'):]
+    if '#' in rest:
+        lower, ordinal = rest.rsplit('#', 1)
+        return 'unnamed macvlan %s on %s' % (('#%d' % (int(ordinal) + 1)) if ordinal.isdigit() else ordinal, lower)
+    lower, mac = rest.split(':', 1)
+    return 'unnamed macvlan %s on %s' % (mac, lower)
+
+
 def tag_for(object_id: str) -> str:
     """The altname that marks a link as this declaration's, whatever it is renamed to."""
     return TAG_PREFIX + hashlib.sha1(object_id.encode('utf-8')).hexdigest()[:12]
