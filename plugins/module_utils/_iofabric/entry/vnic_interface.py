@@ -81,7 +81,8 @@ def run_vnic(params: dict, check_mode: bool) -> dict:
     options = QlgcOptions(config_file=params.get('config_file') or QlgcOptions.config_file,
                           persist=params.get('persist', True),
                           connect_timeout=v.seconds(params.get('connect_timeout', 10.0), 'connect_timeout', 3600),
-                          allow_disruption=_allow_disruption(params.get('allow_disruption', True)))
+                          allow_disruption=_allow_disruption(params.get('allow_disruption', True)),
+                          warn_late_iocs=True)
     qlgc = QlgcKind(host.sysroot, Runner(host.sysroot) if host.sysroot else None, options)
     if state == 'parsed':
         return run(qlgc, Request(state, running_config=params.get('running_config')))

@@ -61,6 +61,9 @@ class QlgcOptions:
     connect_timeout: float = 10.0
     poll_interval: float = 0.05
     allow_disruption: bool | None = None   # None: each VNIC's recorded choice (a reconciler pass), default true
+    # A task's default output shows no pending list, so a late IOC is a warning there; a reconciler pass logs it
+    # as pending every pass already, and warns only of a likely typo (a near match).
+    warn_late_iocs: bool = False
 
 
 class QlgcKind(Kind):
@@ -125,11 +128,10 @@ class QlgcKind(Kind):
         for note in planner.notes:
             plan.warnings.append(note)
         failed = {failure.object for failure in plan.failures}
-        # A late IOC is a warning in a task's output (its default output shows no pending list); a reconciler pass
-        # logs it as pending each pass already, so only a likely typo (a near match) is a warning there too.
         plan.warnings.extend(late_warning(self.fields.get(name, name), name, which, target)
                              for (name, which), target in sorted(targets.items())
-                             if target.status == LATE and name not in failed and (target.near or self.for_a_task))
+                             if target.status == LATE and name not in failed
+                             and (target.near or self.options.warn_late_iocs))
         self.add_extra('config_refresh', planner.notes)
         rewritten: dict = {}
         for action in plan.actions:
@@ -152,12 +154,6 @@ class QlgcKind(Kind):
                                                       sorted(set(deletes) | set(forgotten)), document, given.state,
                                                       view.vnics)
         return plan
-
-    @property
-    def for_a_task(self) -> bool:
-        """Whether a module task runs the kind: a task gives allow_disruption; a reconciler pass and fabric_info
-        (the registry's QlgcOptions()) leave it None, to use each VNIC's recorded choice."""
-        return self.options.allow_disruption is not None
 
     def disruption_allowed(self, name: str, document) -> bool:
         """The task's allow_disruption; in a reconciler pass, the one recorded by the VNIC's last task."""
