@@ -112,7 +112,7 @@ def test_plan_orders_the_creates_waits_for_the_late_ioc_and_changes_nothing(sim)
 
 def test_a_task_warns_of_a_late_ioc_naming_the_field_and_what_it_waits_for(sim):
     with StateStore(Sysroot(sim.root)).locked() as store:
-        _live, plan = planned(kind_for(sim, allow_disruption=True), store.load('qlgc'), [VETH1, VETH2])
+        _live, plan = planned(kind_for(sim, allow_disruption=True, warn_late_iocs=True), store.load('qlgc'), [VETH1, VETH2])
     assert plan.warnings == ['config[1].primary: veth2 primary path: IOC "%s" is not visible on mlx4_0:1 yet; it stays '
                              'pending (created idle) and connects when that IOC appears' % LATE]
 
