@@ -73,12 +73,14 @@ def reconcile(name: str, ctx: Context, document) -> dict | None:
     if name == 'eoib':
         return _reconcile_eoib(ctx, document)
     kind = build_kind(name, ctx, document)
-    request = declared_request(name, declared, ctx, kind)
+    # The pipeline validates first, before it reads or changes anything: a refused declaration is
+    # isolated then, without validating every declaration a second time beforehand (a tenth of a
+    # no-op pass over 1,024 VNICs). A ValidationError from a later phase (a plan that refuses the
+    # whole set) is raised again by the isolated run, as before.
     try:
-        kind.validate(request.config, request.state, request.item_fields())
+        return run(kind, declared_request(name, declared, ctx, kind), ctx.store)
     except ValidationError:
         return _run_isolated(name, ctx, document, declared)
-    return run(build_kind(name, ctx, document), request, ctx.store)
 
 
 def _reconcile_eoib(ctx: Context, document) -> dict:
