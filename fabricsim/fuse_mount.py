@@ -25,6 +25,12 @@ looked up again, none can be stale. The kernel reads the epoch before it sends a
 answer that races a change is stale on arrival. Without that notification (an older kernel),
 failed lookups are not cached (negative_timeout 0), as before.
 
+OFF unless FABRICSIM_NEGATIVE_CACHE=1 (measured 2026-12-03, bench/analysis.md): an epoch drops
+every positive dentry too, so the first pass after any change looks every path up again (15,000
+LOOKUPs at 1,024 VNICs): a no-op pass gains ~1,000 round trips, a pass after a repair or an
+event loses ~15,000. Exact and cheap needs FUSE_NOTIFY_INVAL_ENTRY for the failed name under its
+parent's node id, which the high-level API does not expose (libfuse's low-level API does).
+
 Deadlock rule: while a write is in flight the kernel holds that file's page locked, and
 invalidating a locked page waits for it. So the synchronous batches only ever hold
 read-only attributes, directories and links (files nobody can be writing successfully);
@@ -358,7 +364,7 @@ def disable_readahead(mountpoint: str) -> None:
 
 def mount(fabric, top: str, mountpoint: str, open_checks: bool = False) -> ModelFS:
     """Mount in a background thread and return once the kernel has initialised it."""
-    negative_cache = kernel_has_epoch()
+    negative_cache = kernel_has_epoch() and os.environ.get('FABRICSIM_NEGATIVE_CACHE') == '1'
     operations = ModelFS(fabric, top, open_checks, negative_cache)
     # raw_fi: open() gets the fuse_file_info (its flags, and keep_cache to set); read and write ignore fh.
     options = dict(foreground=True, nothreads=False, allow_other=True, fsname='fabricsim-' + top,
