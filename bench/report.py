@@ -115,8 +115,8 @@ def reconcile_section(case: dict) -> list:
     if imports:
         lines.append('| The imports of a pass under 40 ms | %.0f ms | %s |' % (
             imports['total_ms'], _verdict(imports['total_ms'] / 1000, 0.040)))
-    lines += ['| At most one ib_qlgc_vnic_query per HCA port | %s per pass for 16 ports | met |' % (
-                  case['sizes'][biggest]['tool_runs'].get('qlgc', {}).get('ib_qlgc_vnic_query', 0)),
+    queries = case['sizes'][biggest]['tool_runs'].get('qlgc', {}).get('ib_qlgc_vnic_query', 0)
+    lines += ['| At most one ib_qlgc_vnic_query per HCA port | %s per pass for 16 ports | met |' % queries,
               '| One DCB query per DCB-gated interface | %s dcbtool runs per interface per pass: one query sequence '
               '(DCB state, PFC and App:FCoE configuration and operation, the order fcoemon uses) | met |' % (
                   fcoe.get('dcbtool_runs_per_interface', 'n/a')), '']
