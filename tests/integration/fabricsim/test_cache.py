@@ -102,3 +102,26 @@ def test_a_clock_advance_changes_a_cached_state(sim):
     assert sim.read(state) == 'VIPORT_CONNECTED\n'   # the heartbeats have not timed out yet
     sim.event('clock-advance', seconds=64)
     assert sim.read(state) == 'VIPORT_DISCONNECTED\n'
+
+
+def test_a_failed_lookup_is_not_kept_past_the_change_that_creates_the_path(sim):
+    """Failed lookups are cached (negative dentries, as kernfs keeps them) until the next change: a
+    path looked up before it exists is found right after a write, a link event or a reset creates it."""
+    secondary = CLASS + '/interfaces/veth1/secondary_path/viport_state'
+    for _attempt in range(2):   # the second lookup of each is answered by the kernel's negative dentry
+        assert not os.path.exists(sim.path(CLASS + '/interfaces/veth1'))
+        assert not os.path.exists(sim.path('/sys/class/net/vnic0'))
+    write(sim, CLASS + '/vnic-mlx4_0-1/create_primary', GOOD.encode())
+    assert sim.read(CLASS + '/interfaces/veth1/primary_path/ioc_string') == S1 + '\n'
+    for _attempt in range(2):
+        assert not os.path.exists(sim.path(secondary))
+    write(sim, CLASS + '/vnic-mlx4_0-2/create_secondary',
+          b'ioc_guid=00066a02de000070,dgid=fe8000000000000000066a21de000070,pkey=ffff,name=veth1')
+    assert os.path.exists(sim.path(secondary))
+    sim.event('link-add', name='vnic0', kind='veth', peer='vnic0p')
+    assert os.path.exists(sim.path('/sys/class/net/vnic0'))
+    write(sim, CLASS + '/interfaces/delete_vnic', b'veth1')
+    for _attempt in range(2):
+        assert not os.path.exists(sim.path(CLASS + '/interfaces/veth1'))
+    write(sim, CLASS + '/vnic-mlx4_0-1/create_primary', GOOD.encode())
+    assert os.path.exists(sim.path(CLASS + '/interfaces/veth1/primary_path/viport_state'))

@@ -17,6 +17,7 @@ from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.common.validation import check_type_dict
 
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.argshape import shape_problem
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.lean import lean
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import IofabricError, NetlinkUnavailable
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.netlink import HAS_PYROUTE2
 
@@ -92,6 +93,7 @@ def run_engine(module: basic.AnsibleModule, call, what: str, fail_on_failures: b
     # exit_json(warnings=...) is deprecated in ansible-core 2.19 (removed in 2.23): module.warn() instead.
     for warning in result.pop('warnings', None) or []:
         module.warn(str(warning))
+    result = lean(result, bool(getattr(module, '_diff', False)))
     failures = result.get('failures') or []
     if failures and fail_on_failures:
         module.fail_json(msg='%d %s failed: %s' % (len(failures), what, '; '.join(

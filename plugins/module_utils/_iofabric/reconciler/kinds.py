@@ -12,8 +12,8 @@ removes what is declared; it only re-applies declarations.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.pipeline import Request, run
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import ValidationError
@@ -37,11 +37,9 @@ class Context:
         return Runner(self.sysroot, netns=self.netns)
 
 
-class Declarations(NamedTuple):
-    """What the store declares for a kind: the object ids, in a stable order, and their specs."""
-
-    ids: list
-    specs: list
+# What the store declares for a kind: the object ids (list), in a stable order, and their specs (list).
+# A plain namedtuple: typing.NamedTuple would import typing (2 ms) into every pass.
+Declarations = namedtuple('Declarations', ['ids', 'specs'])
 
 
 def declarations(document) -> Declarations:
@@ -73,12 +71,14 @@ def reconcile(name: str, ctx: Context, document) -> dict | None:
     if name == 'eoib':
         return _reconcile_eoib(ctx, document)
     kind = build_kind(name, ctx, document)
-    request = declared_request(name, declared, ctx, kind)
+    # The pipeline validates first, before it reads or changes anything: a refused declaration is
+    # isolated then, without validating every declaration a second time beforehand (a tenth of a
+    # no-op pass over 1,024 VNICs). A ValidationError from a later phase (a plan that refuses the
+    # whole set) is raised again by the isolated run, as before.
     try:
-        kind.validate(request.config, request.state, request.item_fields())
+        return run(kind, declared_request(name, declared, ctx, kind), ctx.store)
     except ValidationError:
         return _run_isolated(name, ctx, document, declared)
-    return run(build_kind(name, ctx, document), request, ctx.store)
 
 
 def _reconcile_eoib(ctx: Context, document) -> dict:
