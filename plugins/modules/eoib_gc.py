@@ -213,7 +213,9 @@ before:
     - {parent: eth4, vnic: vnic1, mac: "00:25:8b:27:14:78", children: ["52:54:00:00:00:01", "52:54:00:00:00:02"]}
 after:
   description: Each parent after the run (the prediction in check mode).
-  returned: always
+  returned: >-
+    unless the run changed nothing and --diff is off: then it
+    would only repeat I(before) and is left out
   type: list
   elements: dict
 diff:

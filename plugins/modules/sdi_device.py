@@ -177,7 +177,9 @@ before:
   elements: dict
 after:
   description: The attached devices after the task (the prediction in check mode).
-  returned: for merged, replaced, overridden and deleted
+  returned: >-
+    for merged, replaced, overridden and deleted, unless the run changed nothing and --diff is off: then it
+    would only repeat I(before) and is left out
   type: list
   elements: dict
 diff:
