@@ -53,8 +53,8 @@ class Target:
     allowed: tuple                 # the errors the parser documents
     covers: tuple                  # '<file under plugins/>:<function>' this target exercises
     check: object = None           # value, text -> None; asserts the documented value
-    known_bugs: tuple = ()         # (exception type, text in its message, report): bugs in files the fuzz helper
-    #                                does not own, reported to their owners; test_known_bugs_reproduce keeps them honest
+    known_bugs: tuple = ()         # (exception type, text in its message, report): a bug reported to its owner and
+    #                                not fixed yet; its input counts apart (fuzz.json's known_bug_inputs)
     tool: bool = False             # tool output: decoded by host/runner with 'replace', so never a lone surrogate
 
     def text_of(self, text: str) -> str:
@@ -274,16 +274,6 @@ def _qlgc_path(text: str):
     return read_path(os.path.join(ROOT, directory.lstrip('/')))
 
 
-# Reported, in files this suite's owner (the fuzz helper) does not own; each is reproduced by test_known_bugs_reproduce.
-LLDPAD_IEEE_BUGS = ((ValueError, 'invalid literal for int()',
-                     'host/dcb/reader.py lldpad_ieee: int(enabled) leaks ValueError on an enabled= value that is not '
-                     'decimal (DcbReader.read catches only IofabricError)'),)
-APP_BUGS = ((ValueError, 'with base 0',
-             "host/dcb/dcbtool.py fcoe_priorities_from_app: int('035078', 0) leaks ValueError (a decimal protocol "
-             'with a leading zero); and a priority of 10 digits makes 1 << N allocate gigabytes'),)
-LLDPAD_IEEE_BUGS += APP_BUGS
-
-
 # -- binary (netlink) ------------------------------------------------------------------------
 class _Socket:
     """What the kernel sends on a dump: the given bytes, then NLMSG_DONE."""
@@ -365,10 +355,10 @@ def text_targets(sim: dict, fixtures) -> dict:
         'lldptool': Target(parse_lldptool_config, sim['lldptool'], (ParseError,), (mu + 'host/dcb/dcbtool.py:parse_lldptool_config',), tool=True),
         'lldptool IEEE PFC and APP': Target(_lldpad_ieee, ['\n--\n'.join(sim['lldptool'])], (ParseError,),
                                             (mu + 'host/dcb/reader.py:DcbReader.lldpad_ieee',),
-                                            known_bugs=LLDPAD_IEEE_BUGS, tool=True),
+                                            tool=True),
         'lldptool APP entries': Target(_app_entries, ['0:(3,1,0x8906) local hw (set)\n1:(4,2,3260) local hw (set)'], (ParseError,),
                                        (mu + 'host/dcb/dcbtool.py:fcoe_priorities_from_app',),
-                                       known_bugs=APP_BUGS, tool=True),
+                                       tool=True),
         'mlx4_vnic vnic<N>-info': Target(parse_info, sim['info'], (ParseError,), (mu + 'kinds/eoib/live.py:parse_info',
                                                                                   mu + 'kinds/eoib/live.py:read_parents')),
         'mlx4_vnic vnic-<if>-cmd': Target(parse_cmd, sim['cmd'], (ParseError,), (mu + 'kinds/eoib/live.py:parse_cmd',)),

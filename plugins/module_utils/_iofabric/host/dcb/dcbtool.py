@@ -103,7 +103,12 @@ def fcoe_priorities_from_app(entries: list) -> int:
     bitmap = 0
     for entry in entries:
         # lldptool prints the protocol in hex for selector 1 (ethertype), in decimal otherwise.
-        match = re.match(r'\d+:\((\d+),(\d+),(0x[0-9a-fA-F]+|\d+)\)', entry)
-        if match and int(match.group(2)) == 1 and int(match.group(3), 0) == FCOE_ETHERTYPE:
+        # Priorities are 0-7 (one bit each of a byte); a number in hex only with its 0x, decimal otherwise
+        # (int(x, 0) would refuse a decimal with a leading zero).
+        match = re.match(r'[0-9]+:\(([0-7]),([0-9]+),(0x[0-9a-fA-F]+|[0-9]+)\)', entry)
+        if match is None or int(match.group(2)) != 1:
+            continue
+        protocol = match.group(3)
+        if int(protocol, 16 if protocol.startswith('0x') else 10) == FCOE_ETHERTYPE:
             bitmap |= 1 << int(match.group(1))
     return bitmap

@@ -113,7 +113,11 @@ class DcbReader:
     def lldpad_ieee(self, ifname: str) -> DcbState:
         pfc = parse_lldptool_config(self.runner.run('lldptool', ['-t', '-i', ifname, '-V', 'PFC', '-c', 'enabled']).stdout)
         app = parse_lldptool_config(self.runner.run('lldptool', ['-t', '-i', ifname, '-V', 'APP', '-c', 'app']).stdout)
-        enabled = int(pfc.get('enabled') or 0)
+        text = pfc.get('enabled') or '0'
+        # lldptool prints the PFC priorities as a decimal bitmask of one byte (enabled=8 for priority 3).
+        if not (isinstance(text, str) and text.isascii() and text.isdigit() and int(text) <= 0xff):
+            return unreadable(IEEE, 'lldptool printed PFC enabled=%r, not a priority bitmask (0-255)' % (text,))
+        enabled = int(text)
         fcoe = fcoe_priorities_from_app(app.get('APP', []))
         return DcbState(IEEE, dcb_on=True, pfc=Feature(enable=enabled != 0, oper=True, priorities=enabled),
                         app=Feature(enable=fcoe != 0, oper=True, priorities=fcoe))
