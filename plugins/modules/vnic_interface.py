@@ -340,8 +340,8 @@ pending:
 failures:
   description:
     - VNICs that could not be brought to their declared state, each with the error (C(object), C(error)).
-    - A macvlan VNIC declared without a name also has C(label), which is how messages name it
-      (C(unnamed macvlan #1 on eth1)); its C(object) is the id the collection keys it by.
+    - "A macvlan VNIC declared without a name also has C(label), which is how messages name it
+      (for example C(unnamed macvlan #1 on eth1)); its C(object) is the id the collection keys it by."
   returned: for merged, replaced, overridden and deleted
   type: list
   elements: dict
