@@ -25,6 +25,8 @@ import build_image  # noqa: E402
 SSH_USER = 'admin'
 ROOT_WWN = '0x5000c50015ea71ac'
 BOOT_TIMEOUT = 420
+TIMING_CALLBACK = os.path.join(REPO, 'tests', 'vm', 'callback')
+ZIPCACHE_DIR = '/var/cache/iofabric-zipcache'
 # The fabric NICs: PCI slot -> (QEMU model, MAC). Predictable names follow the slot: ens4, ens5, ens6.
 FABRIC_NICS = {4: ('virtio-net-pci', '52:54:00:10:00:04'), 5: ('virtio-net-pci', '52:54:00:10:00:05'),
                6: ('e1000', '52:54:00:10:00:06')}
@@ -236,6 +238,8 @@ def run_play(vm: VM, tmp_path, tasks: list, become: bool = True, timeout: float 
     stamp = '%d' % (time.monotonic_ns() % 10 ** 12)
     inventory = vm.inventory(os.path.join(str(tmp_path), 'inventory-%s.json' % stamp))
     play = {'name': name, 'hosts': 'fabric', 'gather_facts': False, 'become': become,
+            # The guest keeps the bytecode of the module payloads it compiled (tests/vm/guest/iofabric_zipcache.py).
+            'environment': {'IOFABRIC_ZIPCACHE': ZIPCACHE_DIR},
             'vars': dict(play_vars or {}), 'tasks': tasks}
     path = os.path.join(str(tmp_path), 'play-%s.yml' % stamp)
     with open(path, 'w', encoding='utf-8') as handle:
@@ -245,7 +249,10 @@ def run_play(vm: VM, tmp_path, tasks: list, become: bool = True, timeout: float 
     env.update({'ANSIBLE_PIPELINING': '1', 'ANSIBLE_HOST_KEY_CHECKING': '0', 'ANSIBLE_TIMEOUT': '60',
                 # The session's one SSH connection (VM.control_path), opened by VM.ssh() at boot.
                 'ANSIBLE_SSH_ARGS': '-o ControlMaster=auto -o ControlPersist=900',
-                'ANSIBLE_SSH_CONTROL_PATH': vm.control_path})
+                'ANSIBLE_SSH_CONTROL_PATH': vm.control_path,
+                # Each task's duration, when the lane asks for them (scripts/vm/lane.sh: build/vm-task-times.jsonl).
+                'ANSIBLE_CALLBACK_PLUGINS': env['ANSIBLE_CALLBACK_PLUGINS'] + os.pathsep + TIMING_CALLBACK,
+                'ANSIBLE_CALLBACKS_ENABLED': env['ANSIBLE_CALLBACKS_ENABLED'] + ',vm_timing'})
     argv = [os.path.join(VENV_BIN, 'ansible-playbook'), '-i', inventory, path] + (['--check'] if check else [])
     try:
         proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=timeout, check=False,
