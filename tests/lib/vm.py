@@ -134,6 +134,9 @@ class VM:
         if self.proc is None:
             return
         self.close_ssh()
+        cpu = self.cpu_seconds()
+        if cpu is not None:
+            self.figures['qemu_cpu_s'] = cpu
         if self.proc.poll() is None:
             self.proc.kill()  # the overlay is throw-away: no clean shutdown needed
         try:
@@ -143,6 +146,16 @@ class VM:
             for path in (self.qmp_path,):
                 if os.path.exists(path):
                     os.unlink(path)
+
+    def cpu_seconds(self) -> float | None:
+        """CPU seconds QEMU has used (user + system): the emulated work, which host load does not inflate as it does
+        wall time (the lane's figures record both)."""
+        try:
+            with open('/proc/%d/stat' % self.proc.pid, encoding='ascii') as handle:
+                fields = handle.read().rsplit(')', 1)[1].split()
+        except (OSError, IndexError):
+            return None
+        return round((int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK'), 1)
 
     # -- diagnostics -----------------------------------------------------------------------------------------
     def qemu_stderr(self) -> str:
