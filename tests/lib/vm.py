@@ -26,7 +26,6 @@ SSH_USER = 'admin'
 ROOT_WWN = '0x5000c50015ea71ac'
 BOOT_TIMEOUT = 420
 TIMING_CALLBACK = os.path.join(REPO, 'tests', 'vm', 'callback')
-ZIPCACHE_DIR = '/var/cache/iofabric-zipcache'
 # The fabric NICs: PCI slot -> (QEMU model, MAC). Predictable names follow the slot: ens4, ens5, ens6.
 FABRIC_NICS = {4: ('virtio-net-pci', '52:54:00:10:00:04'), 5: ('virtio-net-pci', '52:54:00:10:00:05'),
                6: ('e1000', '52:54:00:10:00:06')}
@@ -251,8 +250,6 @@ def run_play(vm: VM, tmp_path, tasks: list, become: bool = True, timeout: float 
     stamp = '%d' % (time.monotonic_ns() % 10 ** 12)
     inventory = vm.inventory(os.path.join(str(tmp_path), 'inventory-%s.json' % stamp))
     play = {'name': name, 'hosts': 'fabric', 'gather_facts': False, 'become': become,
-            # The guest keeps the bytecode of the module payloads it compiled (tests/vm/guest/iofabric_zipcache.py).
-            'environment': {'IOFABRIC_ZIPCACHE': ZIPCACHE_DIR},
             'vars': dict(play_vars or {}), 'tasks': tasks}
     path = os.path.join(str(tmp_path), 'play-%s.yml' % stamp)
     with open(path, 'w', encoding='utf-8') as handle:

@@ -13,17 +13,6 @@ import pytest
 from tests.lib.vm import VM
 
 RESET = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'guest_reset.sh')
-ZIPCACHE_HOOK = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'guest', 'iofabric_zipcache.py')
-GUEST_SITE = '/usr/local/lib/python3.11/dist-packages'
-
-
-def install_zipcache(machine: VM) -> None:
-    """The payload bytecode cache (tests/vm/guest/iofabric_zipcache.py), loaded by the guest's Python at start
-    and active only where IOFABRIC_ZIPCACHE is set: in the module processes of tests.lib.vm.run_play's plays."""
-    with open(ZIPCACHE_HOOK, encoding='utf-8') as handle:
-        source = handle.read()
-    machine.ssh(['sh', '-eu', '-c', 'cat > "$1/iofabric_zipcache.py" && echo "import iofabric_zipcache" > "$1/iofabric_zipcache.pth"',
-                 'install', GUEST_SITE], stdin=source)
 
 
 @pytest.fixture(scope='session')
@@ -34,7 +23,6 @@ def vm():
     start = time.monotonic()
     try:
         machine.start()
-        install_zipcache(machine)
         yield machine
     finally:
         machine.stop()
