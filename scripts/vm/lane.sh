@@ -7,7 +7,9 @@ mkdir -p build
 start=$SECONDS
 python scripts/vm/build_image.py >/dev/null || exit 1
 echo "vm: image ready in $((SECONDS - start)) s ($(python scripts/vm/build_image.py --print-dir))"
-IOFABRIC_VM_FIGURES="$PWD/build/vm-figures.json" python -m pytest tests/vm -q "$@"
+rm -f build/vm-task-times.jsonl
+IOFABRIC_VM_FIGURES="$PWD/build/vm-figures.json" IOFABRIC_VM_TASK_TIMES="$PWD/build/vm-task-times.jsonl" \
+    python -m pytest tests/vm -q --durations=0 "$@"
 rc=$?
 echo "vm: lane took $((SECONDS - start)) s; figures: $(tr -d '\n ' < build/vm-figures.json 2>/dev/null)"
 exit "$rc"

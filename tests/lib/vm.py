@@ -25,6 +25,7 @@ import build_image  # noqa: E402
 SSH_USER = 'admin'
 ROOT_WWN = '0x5000c50015ea71ac'
 BOOT_TIMEOUT = 420
+TIMING_CALLBACK = os.path.join(REPO, 'tests', 'vm', 'callback')
 # The fabric NICs: PCI slot -> (QEMU model, MAC). Predictable names follow the slot: ens4, ens5, ens6.
 FABRIC_NICS = {4: ('virtio-net-pci', '52:54:00:10:00:04'), 5: ('virtio-net-pci', '52:54:00:10:00:05'),
                6: ('e1000', '52:54:00:10:00:06')}
@@ -132,6 +133,9 @@ class VM:
         if self.proc is None:
             return
         self.close_ssh()
+        cpu = self.cpu_seconds()
+        if cpu is not None:
+            self.figures['qemu_cpu_s'] = cpu
         if self.proc.poll() is None:
             self.proc.kill()  # the overlay is throw-away: no clean shutdown needed
         try:
@@ -141,6 +145,16 @@ class VM:
             for path in (self.qmp_path,):
                 if os.path.exists(path):
                     os.unlink(path)
+
+    def cpu_seconds(self) -> float | None:
+        """CPU seconds QEMU has used (user + system): the emulated work, which host load does not inflate as it does
+        wall time (the lane's figures record both)."""
+        try:
+            with open('/proc/%d/stat' % self.proc.pid, encoding='ascii') as handle:
+                fields = handle.read().rsplit(')', 1)[1].split()
+        except (OSError, IndexError):
+            return None
+        return round((int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK'), 1)
 
     # -- diagnostics -----------------------------------------------------------------------------------------
     def qemu_stderr(self) -> str:
@@ -245,7 +259,10 @@ def run_play(vm: VM, tmp_path, tasks: list, become: bool = True, timeout: float 
     env.update({'ANSIBLE_PIPELINING': '1', 'ANSIBLE_HOST_KEY_CHECKING': '0', 'ANSIBLE_TIMEOUT': '60',
                 # The session's one SSH connection (VM.control_path), opened by VM.ssh() at boot.
                 'ANSIBLE_SSH_ARGS': '-o ControlMaster=auto -o ControlPersist=900',
-                'ANSIBLE_SSH_CONTROL_PATH': vm.control_path})
+                'ANSIBLE_SSH_CONTROL_PATH': vm.control_path,
+                # Each task's duration, when the lane asks for them (scripts/vm/lane.sh: build/vm-task-times.jsonl).
+                'ANSIBLE_CALLBACK_PLUGINS': env['ANSIBLE_CALLBACK_PLUGINS'] + os.pathsep + TIMING_CALLBACK,
+                'ANSIBLE_CALLBACKS_ENABLED': env['ANSIBLE_CALLBACKS_ENABLED'] + ',vm_timing'})
     argv = [os.path.join(VENV_BIN, 'ansible-playbook'), '-i', inventory, path] + (['--check'] if check else [])
     try:
         proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=timeout, check=False,
