@@ -19,8 +19,8 @@ def spec(**extra):
 
 
 def fabric(ioc):
-    return PortIndex([QueryPort(0, 'mlx4_0', 1, '0002c903000010f5', 'Active', [VisibleIoc(ioc[0], ioc[1], 0xffff, S1)])],
-                     [('mlx4_0', 1)])
+    iocs = [] if ioc is None else [VisibleIoc(ioc[0], ioc[1], 0xffff, S1)]
+    return PortIndex([QueryPort(0, 'mlx4_0', 1, '0002c903000010f5', 'Active', iocs)], [('mlx4_0', 1)])
 
 
 def live_vnic(identity, connected):
@@ -60,3 +60,105 @@ def test_a_declared_secondary_path_missing_from_the_live_vnic_is_created():
     targets = {('veth1', which): resolve(want[which], fabric(OLD)) for which in ('primary', 'secondary')}
     plan = QlgcPlanner({'veth1': want}, {'veth1': live_vnic(OLD, True)}, [], targets, {}).build()
     assert [(a.op, a.reason) for a in plan.actions] == [('create-secondary', 'declared secondary path is missing')]
+
+
+ZERO = ('0' * 16, '0' * 32)
+
+
+def path_on(identity, connected, ibdev='mlx4_0', port=1, pkey=0xffff, ioc_string=S1):
+    return LivePath(viport_state='VIPORT_CONNECTED' if connected else 'VIPORT_DISCONNECTED',
+                    link_state='LINK_IDLING' if connected else 'LINK_RETRYWAIT', heartbeat=100,
+                    ioc_guid=identity[0], dgid=identity[1], pkey=pkey, ibdev=ibdev, port=port, ioc_string=ioc_string)
+
+
+def test_a_late_ioc_that_appears_names_what_was_declared_and_where_it_is():
+    plan = plan_for(spec(), live_vnic(ZERO, False), NEW)
+    assert [a.op for a in plan.actions] == ['update-primary']
+    assert plan.actions[0].reason == 'primary path: late IOC appeared ("%s" at GUID %s DGID %s), connecting' % (S1, *NEW)
+    by_guid = spec(primary={'ioc_guid': NEW[0], 'port': 1})
+    plan = plan_for(by_guid, live_vnic(ZERO, False), NEW)
+    assert plan.actions[0].reason == 'primary path: late IOC appeared (GUID %s at GUID %s DGID %s), connecting' % (
+        NEW[0], *NEW)
+
+
+def test_an_update_records_the_old_and_new_identity_with_its_p_key():
+    plan = plan_for(spec(), live_vnic(OLD, False), NEW)
+    assert plan.actions[0].detail['old'] == {'ioc_guid': OLD[0], 'dgid': OLD[1], 'pkey': 'ffff'}
+    assert plan.actions[0].detail['new'] == {'ioc_guid': NEW[0], 'dgid': NEW[1], 'pkey': 'ffff'}
+    live = live_vnic(ZERO, False)
+    live.paths['primary'].pkey = None   # an idle path the driver shows without a P_Key
+    plan = plan_for(spec(), live, NEW)
+    assert plan.actions[0].detail['old'] == {'ioc_guid': ZERO[0], 'dgid': ZERO[1], 'pkey': '0000'}
+
+
+def test_a_p_key_change_alone_is_named():
+    live = live_vnic(NEW, False)
+    live.paths['primary'].pkey = 0x8001
+    plan = plan_for(spec(), live, NEW)
+    assert [a.op for a in plan.actions] == ['update-primary']
+    assert plan.actions[0].reason == 'primary path: hot swap of IOC "%s": P_Key 8001 -> ffff' % S1
+    live.paths['primary'].pkey = 0xffff
+    assert plan_for(spec(), live, NEW).actions == []
+
+
+def test_a_connected_path_whose_only_known_part_is_the_declared_guid_is_left_alone():
+    # A declared GUID whose IOC is not visible resolves to that GUID and a zero DGID: never a path to write.
+    want = spec(primary={'ioc_guid': NEW[0], 'port': 1})
+    for connected in (True, False):
+        plan = plan_for(want, live_vnic(OLD, connected), None)
+        assert plan.actions == [] and [p.waiting_for for p in plan.pending] == ['ioc']
+
+
+def test_a_declared_guid_and_dgid_not_visible_yet_are_written_to_a_disconnected_path():
+    want = spec(primary={'ioc_guid': NEW[0], 'dgid': NEW[1], 'port': 1})
+    plan = plan_for(want, live_vnic(OLD, False), None)
+    assert [a.op for a in plan.actions] == ['update-primary'] and [p.waiting_for for p in plan.pending] == ['ioc']
+
+
+def two_port_fabric(ioc):
+    iocs = [VisibleIoc(ioc[0], ioc[1], 0xffff, S1)]
+    return PortIndex([QueryPort(0, 'mlx4_0', 1, '0002c903000010f5', 'Active', iocs),
+                      QueryPort(0, 'mlx4_0', 2, '0002c903000010f6', 'Active', iocs)], [('mlx4_0', 1), ('mlx4_0', 2)])
+
+
+def test_a_path_moved_to_another_local_port_is_recreated_and_says_which():
+    want = spec(primary={'ioc_string': S1, 'port': 2})
+    targets = {('veth1', 'primary'): resolve(want['primary'], two_port_fabric(OLD))}
+    plan = QlgcPlanner({'veth1': want}, {'veth1': live_vnic(OLD, False)}, [], targets, {}).build()
+    assert [a.op for a in plan.actions] == ['delete', 'create-primary']
+    assert plan.actions[0].reason == 'recreate: primary local port mlx4_0:1 -> mlx4_0:2'
+
+
+def test_a_recorded_instance_that_changed_recreates_and_one_that_did_not_changes_nothing():
+    want = spec(primary={'ioc_string': S1, 'port': 1, 'instance': 2})
+    plan = plan_for(want, live_vnic(OLD, False), OLD, {'veth1': {'instance': {'primary': 1}}})
+    assert [a.op for a in plan.actions] == ['delete', 'create-primary']
+    assert plan.actions[0].reason == 'recreate: primary instance 1 -> 2'
+    assert plan_for(want, live_vnic(OLD, False), OLD, {'veth1': {'instance': {'primary': 2}}}).actions == []
+    assert plan_for(want, live_vnic(OLD, False), OLD, {'veth1': {}}).actions == []
+
+
+def test_a_live_vnic_without_a_primary_path_is_recreated():
+    live = LiveVnic('veth1', 'VNIC_REGISTERED', True, True, 'secondary_path', {'secondary': path_on(OLD, False)})
+    plan = plan_for(spec(), live, OLD)
+    assert [(a.op, a.reason) for a in plan.actions] == [
+        ('delete', 'recreate: the live VNIC has no primary path'),
+        ('create-primary', 'recreate: the live VNIC has no primary path')]
+
+
+def test_a_secondary_path_no_longer_declared_recreates_without_it():
+    live = live_vnic(OLD, False)
+    live.paths['secondary'] = path_on(OLD, False)
+    plan = plan_for(spec(), live, OLD)
+    assert [(a.op, a.reason) for a in plan.actions] == [
+        ('delete', 'recreate: the secondary path is no longer declared'),
+        ('create-primary', 'recreate: the secondary path is no longer declared')]
+
+
+def test_a_local_port_that_is_down_waits_for_the_port():
+    want = spec()
+    index = PortIndex([QueryPort(0, 'mlx4_0', 1, '0002c903000010f5', 'Down', [])], [('mlx4_0', 1)])
+    target = resolve(want['primary'], index)
+    plan = QlgcPlanner({'veth1': want}, {'veth1': live_vnic(OLD, False)}, [], {('veth1', 'primary'): target}, {}).build()
+    assert plan.actions == [] and [(p.waiting_for, p.reason) for p in plan.pending] == [
+        ('port', 'primary path: local port mlx4_0:1 is Down')]
