@@ -100,15 +100,24 @@ def source_digest(module: str) -> str:
         return hashlib.sha256(handle.read()).hexdigest()
 
 
-def reopen(module: str, session: str, survivors: bool) -> None:
+def equivalent(module: str, operator: str, line: str, equivalents: list) -> bool:
+    return any(e['module'] == module and re.fullmatch(e['operator'], operator) and re.fullmatch(e['line'], line)
+               for e in equivalents)
+
+
+def reopen(module: str, session: str, survivors: bool, equivalents: list) -> None:
     """Go on with the module's last session: its pending mutants, and its survivors too if asked."""
     digest = os.path.join(OUT, module + '.sha256')
     if not os.path.exists(session) or not os.path.exists(digest) or open(digest).read() != source_digest(module):
         sys.exit('mutation: --survivors/--resume need a session of %s built on its current source; run it whole' % module)
     if survivors:
         with sqlite3.connect(session) as db:
-            survivors_ids = [row[0] for row in db.execute("SELECT job_id FROM work_results WHERE test_outcome = 'SURVIVED'")]
-            db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
+            # Only the survivors not listed as equivalent: no test can kill those, re-running them costs minutes.
+            rows = db.execute("SELECT r.job_id, s.operator_name, r.diff FROM work_results r JOIN mutation_specs s "
+                              "ON r.job_id = s.job_id WHERE r.test_outcome = 'SURVIVED'").fetchall()
+            survivors_ids = [job for job, operator, diff in rows
+                             if not equivalent(module, operator, mutated_line(diff or ''), equivalents)]
+            db.executemany("DELETE FROM work_results WHERE job_id = ?", [(job,) for job in survivors_ids])
             # Mutants an interrupted session never ran are held back by a placeholder result, released after the run.
             db.execute("CREATE TEMP TABLE survivors (job_id VARCHAR PRIMARY KEY)")
             db.executemany("INSERT INTO survivors VALUES (?)", [(job,) for job in survivors_ids])
@@ -137,7 +146,7 @@ def execute(command: list, cwd: str, env: dict, budget: float | None) -> None:
         sys.exit('mutation: cosmic-ray exec exited with %d' % code)
 
 
-def run_session(module: str, tree: str, target: dict, defaults: dict, survivors_only: bool = False,
+def run_session(module: str, tree: str, target: dict, defaults: dict, equivalents: list, survivors_only: bool = False,
                 resume: bool = False, budget: float | None = None) -> str:
     tests = sorted({os.path.relpath(path, tree) for pattern in target['tests'] for path in glob.glob(os.path.join(tree, pattern))})
     if not tests:
@@ -155,7 +164,7 @@ def run_session(module: str, tree: str, target: dict, defaults: dict, survivors_
     env = environment(tree)
     cosmic = os.path.join(BIN, 'cosmic-ray')
     if survivors_only or resume:
-        reopen(module, session, survivors_only)
+        reopen(module, session, survivors_only, equivalents)
     else:
         if os.path.exists(session):
             os.unlink(session)
@@ -212,8 +221,7 @@ def tally(module: str, tree: str, session: str, equivalents: list) -> dict:
             counts['killed'] += 1
         elif outcome == 'incompetent' or result['worker_outcome'] in ('exception', 'abnormal'):
             counts['incompetent'] += 1
-        elif any(e['module'] == module and re.fullmatch(e['operator'], where['operator']) and re.fullmatch(e['line'], line)
-                 for e in equivalents):
+        elif equivalent(module, where['operator'], line, equivalents):
             counts['equivalent'] += 1
         else:
             counts['survived'] += 1
@@ -252,7 +260,7 @@ def main(argv: list) -> int:
             copy_tree(tree)
             check_isolation(module, tree)
             started = time.monotonic()
-            session = run_session(module, tree, config['targets'][module], config['defaults'], survivors_only, resume,
+            session = run_session(module, tree, config['targets'][module], config['defaults'], equivalents, survivors_only, resume,
                                   budget)
             if not session:
                 unmeasured.append(module)
