@@ -273,3 +273,30 @@ def test_a_loop_whose_backing_file_cannot_be_found_fails_closed(tree):
     assert [str(item) for item in items] == [
         'unseen: could not tell where the backing file of loop0 (/images/gone.img) lives: No such file or directory']
     assert blocking(items, force=True) == items
+
+
+FSID = '0b4a3c5e-1f2d-4e6a-9b8c-7d6e5f4a3b2c'
+
+
+def test_a_partition_in_a_btrfs_mounted_from_another_disk_is_found_with_its_swap_file(tree):
+    # fs/btrfs/sysfs.c lists every member; the mount names only the device given to mount(8).
+    os.makedirs(tree.path('/sys/fs/btrfs/%s/devices/sdb1' % FSID))
+    os.makedirs(tree.path('/sys/fs/btrfs/%s/devices/sdc' % FSID))
+    tree.put('/srv/swapfile', '')
+    st = os.stat(tree.path('/srv/swapfile'))
+    tree.mount('%d:%d' % (os.major(st.st_dev), os.minor(st.st_dev)), '/dev/sdc', '/srv', 'btrfs')
+    tree.put('/proc/swaps', SWAPS_HEADER + '/srv/swapfile\tfile\t1048572\t0\t-3\n')
+    items = tree.items()
+    assert [str(item) for item in items] == [
+        'btrfs: sdb1 is a member of btrfs %s (devices sdb1, sdc) mounted on /srv' % FSID,
+        'protected: active swap file /srv/swapfile on btrfs %s mounted on /srv' % FSID]
+    assert [str(item) for item in blocking(items, force=True)] == [str(items[1])]
+
+
+def test_a_btrfs_member_mounted_nowhere_this_host_sees_fails_closed(tree):
+    os.makedirs(tree.path('/sys/fs/btrfs/%s/devices/sdb' % FSID))
+    os.makedirs(tree.path('/sys/fs/btrfs/%s/devices/sdd' % FSID))
+    items = tree.items()
+    assert [str(item) for item in items] == [
+        'unseen: sdb is a member of btrfs %s (devices sdb, sdd), mounted where this host cannot see' % FSID]
+    assert blocking(items, force=True) == items
