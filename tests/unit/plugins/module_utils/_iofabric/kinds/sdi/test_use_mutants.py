@@ -21,6 +21,7 @@ from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.sdi.
     blocking,
     describe,
     evidence,
+    parse_mountinfo,
     read_host_use,
 )
 
@@ -300,3 +301,28 @@ def test_a_btrfs_member_mounted_nowhere_this_host_sees_fails_closed(tree):
     assert [str(item) for item in items] == [
         'unseen: sdb is a member of btrfs %s (devices sdb, sdd), mounted where this host cannot see' % FSID]
     assert blocking(items, force=True) == items
+
+
+def test_a_btrfs_mounted_through_a_by_uuid_link_is_found_by_what_the_link_names(tree):
+    os.makedirs(tree.path('/sys/fs/btrfs/%s/devices/sdb1' % FSID))
+    os.makedirs(tree.path('/sys/fs/btrfs/%s/devices/sdc' % FSID))
+    tree.node('/dev/sdc', 8, 32)
+    os.makedirs(tree.path('/dev/disk/by-uuid'))
+    os.symlink('../../sdc', tree.path('/dev/disk/by-uuid/%s' % FSID))
+    tree.mount('0:56', '/dev/disk/by-uuid/%s' % FSID, '/srv', 'btrfs')
+    assert tree.found() == ['btrfs: sdb1 is a member of btrfs %s (devices sdb1, sdc) mounted on /srv' % FSID]
+
+
+def test_a_swaps_file_that_cannot_be_read_fails_closed(tree):
+    os.unlink(tree.path('/proc/swaps'))
+    os.makedirs(tree.path('/proc/swaps'))   # read(2) fails with EISDIR
+    items = tree.items()
+    assert [str(item) for item in items] == ['unseen: could not read /proc/swaps: read of %s failed: Is a directory (EISDIR)'
+                                             % tree.path('/proc/swaps')]
+    assert blocking(items, force=True) == items
+
+
+def test_a_mount_whose_id_is_not_a_number_is_never_taken_for_a_real_mount():
+    # fdinfo's mnt_id is never negative: an unreadable id must not match a real mount (and its nodev flag).
+    line = 'x1 35 0:40 / /srv/sim rw,nosuid,nodev,relatime - fuse fabricsim-sys rw\n'
+    assert parse_mountinfo(line)[0].mount_id < 0
