@@ -326,3 +326,23 @@ def test_a_mount_whose_id_is_not_a_number_is_never_taken_for_a_real_mount():
     # fdinfo's mnt_id is never negative: an unreadable id must not match a real mount (and its nodev flag).
     line = 'x1 35 0:40 / /srv/sim rw,nosuid,nodev,relatime - fuse fabricsim-sys rw\n'
     assert parse_mountinfo(line)[0].mount_id < 0
+
+
+def test_a_swap_file_on_another_btrfs_is_no_use_of_this_one(tree):
+    os.makedirs(tree.path('/sys/fs/btrfs/%s/devices/sdb1' % FSID))
+    other = 'f0e1d2c3-b4a5-4968-8776-655443322110'
+    os.makedirs(tree.path('/sys/fs/btrfs/%s/devices/sdd' % other))
+    tree.put('/home/swapfile', '')
+    st = os.stat(tree.path('/home/swapfile'))
+    tree.mount('0:56', '/dev/sdb1', '/srv', 'btrfs')
+    tree.mount('%d:%d' % (os.major(st.st_dev), os.minor(st.st_dev)), '/dev/sdd', '/home', 'btrfs')
+    tree.put('/proc/swaps', SWAPS_HEADER + '/home/swapfile\tfile\t1048572\t0\t-3\n')
+    assert tree.found() == ['mount: sdb1 is mounted on /srv',
+                            'btrfs: sdb1 is a member of btrfs %s (devices sdb1) mounted on /srv' % FSID]
+
+
+def test_a_swap_name_that_is_no_absolute_path_fails_closed(tree):
+    tree.put('/proc/swaps', SWAPS_HEADER + 'swapfile\tfile\t1048572\t0\t-3\n')
+    items = tree.items()
+    assert [str(item) for item in items] == ["unseen: could not stat swapfile (active swap): 'swapfile' is not an absolute path"]
+    assert blocking(items, force=True) == items
