@@ -162,3 +162,58 @@ def test_a_local_port_that_is_down_waits_for_the_port():
     plan = QlgcPlanner({'veth1': want}, {'veth1': live_vnic(OLD, False)}, [], {('veth1', 'primary'): target}, {}).build()
     assert plan.actions == [] and [(p.waiting_for, p.reason) for p in plan.pending] == [
         ('port', 'primary path: local port mlx4_0:1 is Down')]
+
+
+def test_a_create_names_the_file_it_writes_and_what_it_writes():
+    plan = plan_for(spec(heartbeat=300), None, OLD)
+    action = plan.actions[0]
+    assert (action.op, action.reason) == ('create-primary', 'declared, not present')
+    assert {key: action.detail[key] for key in ('path', 'file', 'ibdev', 'port', 'op_kind')} == {
+        'path': 'primary', 'file': 'vnic-mlx4_0-1/create_primary', 'ibdev': 'mlx4_0', 'port': 1, 'op_kind': 'create'}
+    for part in ('name=veth1', 'ioc_guid=%s' % OLD[0], 'dgid=%s' % OLD[1], 'heartbeat=300'):
+        assert part in action.detail['string']
+
+
+def test_a_create_for_a_late_ioc_says_it_is_created_idle_and_why():
+    plan = plan_for(spec(), None, None)
+    assert plan.actions[0].reason == ('declared, not present; IOC "%s" is not visible on mlx4_0:1 yet, created idle '
+                                      'until it appears' % S1)
+    assert [(p.waiting_for, p.reason) for p in plan.pending] == [
+        ('ioc', 'primary path: IOC "%s" is not visible on mlx4_0:1 yet' % S1)]
+
+
+def test_a_refused_disruptive_recreate_says_what_and_why():
+    plan = QlgcPlanner({'veth1': spec(rx_csum=False)}, {'veth1': live_vnic(OLD, True)}, [],
+                       {('veth1', 'primary'): resolve(spec()['primary'], fabric(OLD))}, {},
+                       disruption_allowed=lambda name: False).build()
+    assert plan.actions == [] and [(p.waiting_for, p.reason) for p in plan.pending] == [
+        ('disruption', 'veth1 needs a recreate (rx_csum True -> False), which drops its traffic (primary connected); '
+                       'allow_disruption is false')]
+
+
+def test_a_disruptive_recreate_shows_before_and_after():
+    plan = plan_for(spec(rx_csum=False), live_vnic(OLD, True), OLD)
+    assert plan.warnings == ['veth1 is deleted and created again, dropping its traffic until it reconnects '
+                             '(primary connected): rx_csum True -> False']
+    assert plan.diffs == [{'before_header': 'veth1 (live)', 'after_header': 'veth1 (recreated: traffic drops)',
+                           'before': 'primary path: VIPORT_CONNECTED, GUID %s DGID %s\n' % OLD,
+                           'after': 'deleted and created again; its traffic drops until it reconnects\n'
+                                    '- rx_csum True -> False\n'}]
+    assert plan.actions[0].detail['disruptive'] is True
+
+
+def test_a_stale_explicit_identity_asks_for_a_configuration_refresh_naming_the_new_one():
+    want = spec(primary={'ioc_string': S1, 'ioc_guid': OLD[0], 'dgid': OLD[1], 'port': 1})
+    planner = QlgcPlanner({'veth1': want}, {'veth1': live_vnic(OLD, False)}, [],
+                          {('veth1', 'primary'): resolve(want['primary'], fabric(NEW))}, {})
+    plan = planner.build()
+    assert plan.actions[0].reason == 'primary path: hot swap (explicit GUID/DGID stale): GUID %s -> %s, DGID %s -> %s' % (
+        OLD[0], NEW[0], OLD[1], NEW[1])
+    assert planner.notes == ['veth1: configured IOC GUID/DGID for the primary path no longer answer; IOC string "%s" now '
+                             'has GUID %s DGID %s: refresh the configuration' % (S1, NEW[0], NEW[1])]
+
+
+def test_a_vnic_whose_local_port_is_unknown_fails_with_the_reason():
+    want = spec(primary={'ioc_string': S1, 'port': 7})
+    plan = plan_for(want, live_vnic(OLD, False), OLD)
+    assert plan.actions == [] and [(f.object, f.error) for f in plan.failures] == [('veth1', 'no local port HCA 0 port 7')]
