@@ -346,3 +346,18 @@ def test_a_swap_name_that_is_no_absolute_path_fails_closed(tree):
     items = tree.items()
     assert [str(item) for item in items] == ["unseen: could not stat swapfile (active swap): 'swapfile' is not an absolute path"]
     assert blocking(items, force=True) == items
+
+
+def test_truncated_mountinfo_lines_are_skipped_and_the_rest_read():
+    text = ('36 35 98:0 / - ext3 /dev/root rw\n'        # too few fields before the separator
+            '37 35 98:1 / /a rw,relatime - ext3\n'        # no source after it
+            '38 35 98:2 / /b rw,relatime shared:2 ext3 /dev/b rw\n'   # no separator at all
+            '39 35 98:3 / /c rw,relatime - ext4 /dev/c\n')   # no super options: still a mount of /dev/c
+    assert [(m.dev, m.source, m.target) for m in parse_mountinfo(text)] == [((98, 3), '/dev/c', '/c')]
+
+
+def test_a_swap_partition_whose_node_is_gone_fails_closed(tree):
+    tree.put('/proc/swaps', SWAPS_HEADER + '/dev/sdz1\tpartition\t8388604\t0\t-2\n')
+    items = tree.items()
+    assert [str(item) for item in items] == ['unseen: could not stat /dev/sdz1 (active swap): No such file or directory']
+    assert blocking(items, force=True) == items
