@@ -361,3 +361,9 @@ def test_a_swap_partition_whose_node_is_gone_fails_closed(tree):
     items = tree.items()
     assert [str(item) for item in items] == ['unseen: could not stat /dev/sdz1 (active swap): No such file or directory']
     assert blocking(items, force=True) == items
+
+
+def test_every_escape_the_kernel_writes_in_mountinfo_is_read_back():
+    # seq_file's mangle of " \t\n\\" (fs/proc_namespace.c): octal \040, \011, \012, \134.
+    line = '40 35 8:17 / /srv/a\\134b\\011c\\012d\\040e rw,relatime - xfs /dev/sdb1 rw\n'
+    assert parse_mountinfo(line)[0].target == '/srv/a\\b\tc\nd e'
