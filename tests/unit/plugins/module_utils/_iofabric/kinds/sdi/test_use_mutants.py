@@ -267,12 +267,12 @@ def test_blocking_with_force_keeps_only_what_force_cannot_override():
 
 def test_a_loop_whose_backing_file_cannot_be_found_fails_closed(tree):
     # Under a sysroot nobody asks the loop driver: a backing file that is not there cannot be placed.
-    tree.block('loop0', '7:0')
-    tree.put('/sys/block/loop0/loop/backing_file', '/images/gone.img\n')
-    tree.block('loop1', '7:1')   # unbound: no loop/backing_file
+    tree.block('loop0', '7:0')   # unbound: no loop/backing_file; the loops after it are still read
+    tree.block('loop1', '7:1')
+    tree.put('/sys/block/loop1/loop/backing_file', '/images/gone.img\n')
     items = tree.items()
     assert [str(item) for item in items] == [
-        'unseen: could not tell where the backing file of loop0 (/images/gone.img) lives: No such file or directory']
+        'unseen: could not tell where the backing file of loop1 (/images/gone.img) lives: No such file or directory']
     assert blocking(items, force=True) == items
 
 
@@ -367,3 +367,8 @@ def test_every_escape_the_kernel_writes_in_mountinfo_is_read_back():
     # seq_file's mangle of " \t\n\\" (fs/proc_namespace.c): octal \040, \011, \012, \134.
     line = '40 35 8:17 / /srv/a\\134b\\011c\\012d\\040e rw,relatime - xfs /dev/sdb1 rw\n'
     assert parse_mountinfo(line)[0].target == '/srv/a\\b\tc\nd e'
+
+
+def test_a_device_number_that_is_not_two_numbers_is_no_number():
+    line = '41 35 x:y / /d rw,relatime - xfs /dev/d rw\n'
+    assert parse_mountinfo(line)[0].dev is None
