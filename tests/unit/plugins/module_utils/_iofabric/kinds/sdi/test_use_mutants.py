@@ -372,3 +372,10 @@ def test_every_escape_the_kernel_writes_in_mountinfo_is_read_back():
 def test_a_device_number_that_is_not_two_numbers_is_no_number():
     line = '41 35 x:y / /d rw,relatime - xfs /dev/d rw\n'
     assert parse_mountinfo(line)[0].dev is None
+
+
+def test_an_opened_node_that_cannot_be_stated_fails_closed_naming_the_pid(tree):
+    tree.opener(4246, 'dd', {3: '/dev/sdq'})   # the node is gone from this root
+    items = tree.items()
+    assert [str(item) for item in items] == ['unseen: could not stat /dev/sdq (opened by pid 4246): No such file or directory']
+    assert blocking(items, force=True) == items
