@@ -100,9 +100,11 @@ def source_digest(module: str) -> str:
         return hashlib.sha256(handle.read()).hexdigest()
 
 
-def equivalent(module: str, operator: str, line: str, equivalents: list) -> bool:
+def equivalent(module: str, operator: str, line: str, equivalents: list, diff: str = '') -> bool:
+    """An entry matches the operator and the mutated line whole, and its optional `context` anywhere in the
+    diff (for a line whose text alone is not enough, such as a bare `break`)."""
     return any(e['module'] == module and re.fullmatch(e['operator'], operator) and re.fullmatch(e['line'], line)
-               for e in equivalents)
+               and (not e.get('context') or re.search(e['context'], diff)) for e in equivalents)
 
 
 def reopen(module: str, session: str, survivors: bool, equivalents: list) -> None:
@@ -116,7 +118,7 @@ def reopen(module: str, session: str, survivors: bool, equivalents: list) -> Non
             rows = db.execute("SELECT r.job_id, s.operator_name, r.diff FROM work_results r JOIN mutation_specs s "
                               "ON r.job_id = s.job_id WHERE r.test_outcome = 'SURVIVED'").fetchall()
             survivors_ids = [job for job, operator, diff in rows
-                             if not equivalent(module, operator, mutated_line(diff or ''), equivalents)]
+                             if not equivalent(module, operator, mutated_line(diff or ''), equivalents, diff or '')]
             db.executemany("DELETE FROM work_results WHERE job_id = ?", [(job,) for job in survivors_ids])
             # Mutants an interrupted session never ran are held back by a placeholder result, released after the run.
             db.execute("CREATE TEMP TABLE survivors (job_id VARCHAR PRIMARY KEY)")
@@ -221,7 +223,7 @@ def tally(module: str, tree: str, session: str, equivalents: list) -> dict:
             counts['killed'] += 1
         elif outcome == 'incompetent' or result['worker_outcome'] in ('exception', 'abnormal'):
             counts['incompetent'] += 1
-        elif equivalent(module, where['operator'], line, equivalents):
+        elif equivalent(module, where['operator'], line, equivalents, result.get('diff') or ''):
             counts['equivalent'] += 1
         else:
             counts['survived'] += 1

@@ -217,3 +217,64 @@ def test_a_vnic_whose_local_port_is_unknown_fails_with_the_reason():
     want = spec(primary={'ioc_string': S1, 'port': 7})
     plan = plan_for(want, live_vnic(OLD, False), OLD)
     assert plan.actions == [] and [(f.object, f.error) for f in plan.failures] == [('veth1', 'no local port HCA 0 port 7')]
+
+
+def test_a_declared_identity_with_guid_1_is_complete_and_written():
+    want = spec(primary={'ioc_guid': '0000000000000001', 'dgid': NEW[1], 'port': 1})
+    plan = plan_for(want, live_vnic(OLD, False), None)
+    assert [a.op for a in plan.actions] == ['update-primary']
+    assert plan.actions[0].detail['new'] == {'ioc_guid': '0000000000000001', 'dgid': NEW[1], 'pkey': 'ffff'}
+
+
+def test_a_path_moved_to_a_lower_local_port_is_recreated_too():
+    live = live_vnic(OLD, False)
+    live.paths['primary'].port = 2
+    plan = plan_for(spec(), live, OLD)
+    assert plan.actions[0].reason == 'recreate: primary local port mlx4_0:2 -> mlx4_0:1'
+
+
+def test_with_both_ports_unknown_the_failure_names_the_primarys():
+    want = spec(primary={'ioc_string': S1, 'port': 7}, secondary={'ioc_string': S1, 'port': 8})
+    targets = {('veth1', which): resolve(want[which], fabric(OLD)) for which in ('primary', 'secondary')}
+    plan = QlgcPlanner({'veth1': want}, {}, [], targets, {}).build()
+    assert [(f.object, f.error) for f in plan.failures] == [('veth1', 'no local port HCA 0 port 7')]
+
+
+def two_path_live(secondary_identity, primary_connected=True, secondary_connected=True):
+    live = live_vnic(OLD, primary_connected)
+    live.paths['secondary'] = path_on(secondary_identity, secondary_connected)
+    return live
+
+
+def test_a_secondary_repair_never_takes_down_the_connected_primary():
+    want = spec(secondary={'ioc_string': S1, 'port': 1})
+    targets = {('veth1', which): resolve(want[which], fabric(OLD)) for which in ('primary', 'secondary')}
+    plan = QlgcPlanner({'veth1': want}, {'veth1': two_path_live(NEW)}, [], targets, {}).build()
+    assert plan.actions == [] and [p.waiting_for for p in plan.pending] == ['disconnect']
+    assert 'a recreate would take down the primary path, which is connected' in plan.pending[0].reason
+
+
+def test_each_ambiguous_path_is_settled_on_its_own():
+    # Both paths on an ambiguous string: the primary on neither candidate (pending), the secondary on one (kept).
+    want = spec(secondary={'ioc_string': S1, 'port': 1})
+    iocs = [VisibleIoc(*OLD, 0xffff, S1), VisibleIoc(*NEW, 0xffff, S1)]
+    index = PortIndex([QueryPort(0, 'mlx4_0', 1, '0002c903000010f5', 'Active', iocs)], [('mlx4_0', 1)])
+    targets = {('veth1', which): resolve(want[which], index) for which in ('primary', 'secondary')}
+    live = two_path_live(NEW)
+    live.paths['primary'].ioc_guid = '00066a09de000070'
+    plan = QlgcPlanner({'veth1': want}, {'veth1': live}, [], targets, {}).build()
+    assert [p.waiting_for for p in plan.pending] == ['ambiguous']
+    assert [w for w in plan.warnings if w.startswith('veth1 secondary path:') and 'stays on GUID %s' % NEW[0] in w] != []
+
+
+def test_identities_are_compared_by_value_as_read_from_sysfs():
+    # A GUID read from sysfs is another string object than the one the query gave: a DGID-only swap stays one.
+    live = live_vnic(('%016x' % int(OLD[0], 16), OLD[1]), False)
+    plan = plan_for(spec(), live, (OLD[0], NEW[1]))
+    assert plan.actions[0].reason == 'primary path: hot swap of IOC "%s": DGID %s -> %s' % (S1, OLD[1], NEW[1])
+
+
+def test_a_recorded_instance_that_went_down_recreates_too():
+    want = spec(primary={'ioc_string': S1, 'port': 1, 'instance': 1})
+    plan = plan_for(want, live_vnic(OLD, False), OLD, {'veth1': {'instance': {'primary': 2}}})
+    assert plan.actions[0].reason == 'recreate: primary instance 2 -> 1'
