@@ -10,6 +10,8 @@ from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.resou
 S1 = 'EVIC in Chassis 0x00066a00db00001e, Slot 1, Ioc 1'
 OLD = ('00066a01de000070', 'fe8000000000000000066a11de000070')
 NEW = ('00066a01df000070', 'fe8000000000000000066a11de000170')
+OTHER = ('00066a01e0000070', 'fe8000000000000000066a11de000270')
+S2 = 'EVIC in Chassis 0x00066a00db00001e, Slot 1, Ioc 2'
 
 
 def spec(**extra):
@@ -278,3 +280,37 @@ def test_a_recorded_instance_that_went_down_recreates_too():
     want = spec(primary={'ioc_string': S1, 'port': 1, 'instance': 1})
     plan = plan_for(want, live_vnic(OLD, False), OLD, {'veth1': {'instance': {'primary': 2}}})
     assert plan.actions[0].reason == 'recreate: primary instance 2 -> 1'
+
+
+def test_a_hot_swap_to_a_lower_guid_and_dgid_is_seen():
+    plan = plan_for(spec(), live_vnic(NEW, False), OLD)
+    assert plan.actions[0].reason == 'primary path: hot swap of IOC "%s": GUID %s -> %s, DGID %s -> %s' % (
+        S1, NEW[0], OLD[0], NEW[1], OLD[1])
+
+
+def test_a_dgid_read_from_sysfs_is_compared_by_value():
+    live = live_vnic((OLD[0], '%032x' % int(OLD[1], 16)), False)
+    plan = plan_for(spec(), live, (NEW[0], OLD[1]))
+    assert plan.actions[0].reason == 'primary path: hot swap of IOC "%s": GUID %s -> %s' % (S1, OLD[0], NEW[0])
+
+
+def test_a_declared_p_key_0001_is_written():
+    want = spec(primary={'ioc_guid': NEW[0], 'dgid': NEW[1], 'port': 1, 'pkey': '0001'})
+    plan = plan_for(want, live_vnic(OLD, False), None)
+    assert [a.op for a in plan.actions] == ['update-primary'] and plan.actions[0].detail['new']['pkey'] == '0001'
+
+
+def test_a_secondary_alone_on_an_ambiguous_string_is_settled():
+    want = spec(secondary={'ioc_string': S2, 'port': 1})
+    iocs = [VisibleIoc(*OLD, 0xffff, S1), VisibleIoc(*NEW, 0xffff, S2), VisibleIoc(*OTHER, 0xffff, S2)]
+    index = PortIndex([QueryPort(0, 'mlx4_0', 1, '0002c903000010f5', 'Active', iocs)], [('mlx4_0', 1)])
+    targets = {('veth1', which): resolve(want[which], index) for which in ('primary', 'secondary')}
+    plan = QlgcPlanner({'veth1': want}, {'veth1': two_path_live(NEW)}, [], targets, {}).build()
+    assert plan.actions == [] and plan.pending == []
+    assert [w for w in plan.warnings if w.startswith('veth1 secondary path:') and 'stays on GUID %s' % NEW[0] in w] != []
+
+
+def test_an_identity_declared_by_guid_alone_that_differs_says_declared():
+    want = spec(primary={'ioc_guid': OLD[0], 'port': 1})
+    plan = plan_for(want, live_vnic((OLD[0], NEW[1]), False), OLD)
+    assert plan.actions[0].reason == 'primary path: declared IOC differs: DGID %s -> %s' % (NEW[1], OLD[1])
