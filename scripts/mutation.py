@@ -8,9 +8,13 @@ checks that before a session starts. A surviving mutant that matches an entry of
 tests/mutation/equivalent.toml (same module; operator and mutated line matching its regular expressions)
 is counted as equivalent, not as a survivor; docs/mutation.md says why each one is.
 
-Usage: scripts/mutation.py [--survivors] [MODULE ...]   (default: every target; e.g. _atomic _lock)
+Usage: scripts/mutation.py [--survivors] [--budget=SECONDS] [MODULE ...]   (default: every target)
   --survivors: re-test only the mutants that survived the module's last session, against today's tests
                (after adding tests that should kill them); refused if the module changed since that session.
+               Mutants of an interrupted session that never ran stay pending (held back, then released).
+  --budget=S:  stop each module's session after S seconds; what ran is counted, the rest stays pending
+               (cosmic-ray runs pending mutants in random order, so what ran is a uniform random sample;
+               --resume goes on with the rest).
   --resume:    go on with the module's interrupted session (only its pending mutants), same source required.
   --report:    run nothing; count the sessions as they stand (an interrupted one shows its pending mutants)
                with today's tests/mutation/equivalent.toml.
@@ -27,6 +31,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -40,6 +45,7 @@ BIN = os.path.join(REPO, '.venv', 'bin')
 PYTHON = os.path.join(BIN, 'python')
 MODULE_DIR = 'plugins/module_utils'
 BAR = 0.90
+HELD = 'held back: not run yet (--survivors of an interrupted session)'
 
 
 def module_file(module: str) -> str:
@@ -94,18 +100,56 @@ def source_digest(module: str) -> str:
         return hashlib.sha256(handle.read()).hexdigest()
 
 
-def reopen(module: str, session: str, survivors: bool) -> None:
+def equivalent(module: str, operator: str, line: str, equivalents: list, diff: str = '') -> bool:
+    """An entry matches the operator and the mutated line whole, and its optional `context` anywhere in the
+    diff (for a line whose text alone is not enough, such as a bare `break`)."""
+    return any(e['module'] == module and re.fullmatch(e['operator'], operator) and re.fullmatch(e['line'], line)
+               and (not e.get('context') or re.search(e['context'], diff)) for e in equivalents)
+
+
+def reopen(module: str, session: str, survivors: bool, equivalents: list) -> None:
     """Go on with the module's last session: its pending mutants, and its survivors too if asked."""
     digest = os.path.join(OUT, module + '.sha256')
     if not os.path.exists(session) or not os.path.exists(digest) or open(digest).read() != source_digest(module):
         sys.exit('mutation: --survivors/--resume need a session of %s built on its current source; run it whole' % module)
     if survivors:
         with sqlite3.connect(session) as db:
-            db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
+            # Only the survivors not listed as equivalent: no test can kill those, re-running them costs minutes.
+            rows = db.execute("SELECT r.job_id, s.operator_name, r.diff FROM work_results r JOIN mutation_specs s "
+                              "ON r.job_id = s.job_id WHERE r.test_outcome = 'SURVIVED'").fetchall()
+            survivors_ids = [job for job, operator, diff in rows
+                             if not equivalent(module, operator, mutated_line(diff or ''), equivalents, diff or '')]
+            db.executemany("DELETE FROM work_results WHERE job_id = ?", [(job,) for job in survivors_ids])
+            # Mutants an interrupted session never ran are held back by a placeholder result, released after the run.
+            db.execute("CREATE TEMP TABLE survivors (job_id VARCHAR PRIMARY KEY)")
+            db.executemany("INSERT INTO survivors VALUES (?)", [(job,) for job in survivors_ids])
+            db.execute("INSERT INTO work_results (job_id, worker_outcome, output) SELECT job_id, 'SKIPPED', ? FROM work_items "
+                       "WHERE job_id NOT IN (SELECT job_id FROM work_results) AND job_id NOT IN (SELECT job_id FROM survivors)",
+                       (HELD,))
 
 
-def run_session(module: str, tree: str, target: dict, defaults: dict, survivors_only: bool = False,
-                resume: bool = False) -> str:
+def release_held(session: str) -> None:
+    with sqlite3.connect(session) as db:
+        db.execute("DELETE FROM work_results WHERE worker_outcome = 'SKIPPED' AND output = ?", (HELD,))
+
+
+def execute(command: list, cwd: str, env: dict, budget: float | None) -> None:
+    """cosmic-ray exec, stopped (its whole process group: the pytest of the mutant in hand too) after budget seconds.
+    The mutant in hand gets no result and stays pending; the scratch copy it mutated is rebuilt by the next run."""
+    proc = subprocess.Popen(command, cwd=cwd, env=env, start_new_session=True)
+    try:
+        code = proc.wait(timeout=budget)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait()
+        print('mutation: budget of %d s spent; the mutants not run yet stay pending' % budget)
+        return
+    if code != 0:
+        sys.exit('mutation: cosmic-ray exec exited with %d' % code)
+
+
+def run_session(module: str, tree: str, target: dict, defaults: dict, equivalents: list, survivors_only: bool = False,
+                resume: bool = False, budget: float | None = None) -> str:
     tests = sorted({os.path.relpath(path, tree) for pattern in target['tests'] for path in glob.glob(os.path.join(tree, pattern))})
     if not tests:
         print('mutation: no unit tests exist for %s (%s): not measured' % (module, ', '.join(target['tests'])))
@@ -122,7 +166,7 @@ def run_session(module: str, tree: str, target: dict, defaults: dict, survivors_
     env = environment(tree)
     cosmic = os.path.join(BIN, 'cosmic-ray')
     if survivors_only or resume:
-        reopen(module, session, survivors_only)
+        reopen(module, session, survivors_only, equivalents)
     else:
         if os.path.exists(session):
             os.unlink(session)
@@ -130,10 +174,13 @@ def run_session(module: str, tree: str, target: dict, defaults: dict, survivors_
         subprocess.run([os.path.join(BIN, 'cr-filter-operators'), session, config], cwd=tree, env=env, check=True)
         with open(os.path.join(OUT, module + '.sha256'), 'w') as handle:
             handle.write(source_digest(module))
-    baseline = subprocess.run([cosmic, 'baseline', config], cwd=tree, env=env, check=False)
-    if baseline.returncode != 0:
-        sys.exit('mutation: the unit tests of %s fail on the unmutated code; fix them first' % module)
-    subprocess.run([cosmic, 'exec', config, session], cwd=tree, env=env, check=True)
+    try:
+        baseline = subprocess.run([cosmic, 'baseline', config], cwd=tree, env=env, check=False)
+        if baseline.returncode != 0:
+            sys.exit('mutation: the unit tests of %s fail on the unmutated code; fix them first' % module)
+        execute([cosmic, 'exec', config, session], tree, env, budget)
+    finally:
+        release_held(session)
     return session
 
 
@@ -160,6 +207,9 @@ def tally(module: str, tree: str, session: str, equivalents: list) -> dict:
         if result is None:
             counts['pending'] += 1
             continue
+        if result['worker_outcome'] == 'skipped' and result.get('output') == HELD:
+            counts['pending'] += 1
+            continue
         if result['worker_outcome'] == 'skipped':
             counts['skipped'] += 1
             continue
@@ -173,8 +223,7 @@ def tally(module: str, tree: str, session: str, equivalents: list) -> dict:
             counts['killed'] += 1
         elif outcome == 'incompetent' or result['worker_outcome'] in ('exception', 'abnormal'):
             counts['incompetent'] += 1
-        elif any(e['module'] == module and re.fullmatch(e['operator'], where['operator']) and re.fullmatch(e['line'], line)
-                 for e in equivalents):
+        elif equivalent(module, where['operator'], line, equivalents, result.get('diff') or ''):
             counts['equivalent'] += 1
         else:
             counts['survived'] += 1
@@ -189,7 +238,9 @@ def main(argv: list) -> int:
     survivors_only = '--survivors' in argv
     report_only = '--report' in argv
     resume = '--resume' in argv
-    argv = [arg for arg in argv if arg not in ('--survivors', '--report', '--resume')]
+    budgets = [float(arg.split('=', 1)[1]) for arg in argv if arg.startswith('--budget=')]
+    budget = budgets[-1] if budgets else None
+    argv = [arg for arg in argv if arg not in ('--survivors', '--report', '--resume') and not arg.startswith('--budget=')]
     config = load('targets.toml')
     equivalents = load('equivalent.toml').get('equivalent', [])
     modules = argv or list(config['targets'])
@@ -211,7 +262,8 @@ def main(argv: list) -> int:
             copy_tree(tree)
             check_isolation(module, tree)
             started = time.monotonic()
-            session = run_session(module, tree, config['targets'][module], config['defaults'], survivors_only, resume)
+            session = run_session(module, tree, config['targets'][module], config['defaults'], equivalents, survivors_only, resume,
+                                  budget)
             if not session:
                 unmeasured.append(module)
                 continue
@@ -227,16 +279,21 @@ def main(argv: list) -> int:
             summary[module] = load_json(os.path.join(OUT, module + '.json'))
     with open(summary_path, 'w') as handle:
         json.dump(summary, handle, indent=1, sort_keys=True)
-    print('%-16s %7s %7s %8s %10s %11s %7s %7s %7s' % ('module', 'killed', 'timeout', 'survived', 'equivalent',
+    print('%-36s %7s %7s %8s %10s %11s %7s %7s %7s' % ('module', 'killed', 'timeout', 'survived', 'equivalent',
                                                        'incompetent', 'pending', 'score', 'seconds'))
     below = []
     for module in summary:
         r = summary[module]
         score = '-' if r['score'] is None else '%.1f%%' % (100 * r['score'])
-        print('%-16s %7d %7d %8d %10d %11d %7d %7s %7d' % (module, r['killed'], r['timeout'], r['survived'], r['equivalent'],
+        print('%-36s %7d %7d %8d %10d %11d %7d %7s %7d' % (module, r['killed'], r['timeout'], r['survived'], r['equivalent'],
                                                            r['incompetent'], r['pending'], score, r['seconds']))
         if r['score'] is not None and r['score'] < BAR:
             below.append(module)
+        if r['pending']:
+            print('    partial: %d of %d mutants not run yet; the score is that of a uniform random sample (cosmic-ray runs '
+                  'pending mutants in random order); --resume %s goes on' % (r['pending'], sum(
+                      r[k] for k in ('killed', 'timeout', 'survived', 'equivalent', 'incompetent', 'skipped', 'pending')),
+                      module))
         for s in r['survivors']:
             print('    survived: %s:%d %s -> %s' % (module, s['line_no'], s['operator'], s['line']))
     if below:

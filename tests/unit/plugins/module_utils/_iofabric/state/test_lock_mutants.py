@@ -8,6 +8,7 @@ import re
 import stat
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -181,3 +182,59 @@ def test_a_lock_held_on_fd_0_is_released(tmp_path):
         os.dup2(saved, 0)
         os.close(saved)
     assert held_on == 0
+
+
+NOBODY = 65534
+OPEN_AS = r'''
+import os, sys
+sys.path[:0] = sys.argv[2].split(":")
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import StoreError
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state.lock import open_private
+try:
+    os.close(open_private(sys.argv[1], os.O_RDONLY))
+    print("opened")
+except StoreError as exc:
+    print("refused: %s" % exc)
+'''
+
+
+def open_as_nobody(path: str) -> str:
+    """open_private in a process running as uid/gid 65534, the way a non-root user would run iofabric."""
+    if os.geteuid() != 0:
+        pytest.skip('needs root to run a process as another user')
+    # The venv's interpreter may live where only root can enter (/root/.pyenv): the system's runs the stdlib-only module.
+    python = next((path for path in ('/usr/bin/python3.11', '/usr/bin/python3') if os.access(path, os.X_OK)), None)
+    if python is None:
+        pytest.skip('no system python3 another user can run')
+    paths = [p for p in sys.path if p and not p.startswith('/root')]
+    return subprocess.run([python, '-c', OPEN_AS, path, ':'.join(paths)], user=NOBODY,
+                          group=NOBODY, extra_groups=[], capture_output=True, text=True, timeout=60, check=True).stdout.strip()
+
+
+@pytest.fixture
+def shared_dir():
+    """A directory another user may enter (pytest's own tmp directories are private to root)."""
+    path = tempfile.mkdtemp(prefix='iofabric-lock-')
+    os.chmod(path, 0o755)
+    yield path
+    for name in os.listdir(path):
+        os.unlink(os.path.join(path, name))
+    os.rmdir(path)
+
+
+def test_a_state_file_owned_by_root_is_refused_to_another_user(shared_dir):
+    path = os.path.join(shared_dir, 'lock')
+    with open(path, 'w', encoding='ascii'):
+        pass
+    os.chmod(path, 0o644)
+    assert open_as_nobody(path) == ('refused: %s is owned by uid 0, not uid %d (root); refusing to trust the state store '
+                                    '(fix: chown %d %s)' % (path, NOBODY, NOBODY, path))
+
+
+def test_a_state_file_owned_by_the_user_running_it_is_accepted(shared_dir):
+    path = os.path.join(shared_dir, 'lock')
+    with open(path, 'w', encoding='ascii'):
+        pass
+    os.chmod(path, 0o644)
+    os.chown(path, NOBODY, NOBODY)
+    assert open_as_nobody(path) == 'opened'

@@ -274,3 +274,22 @@ def test_parse_mountinfo_unescapes_and_keeps_numbers():
 def test_parse_swaps_reads_the_kernel_format():
     text = 'Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/dev/dm-1                               partition\t8388604\t0\t-2\n'
     assert parse_swaps(text) == [('/dev/dm-1', 'partition')]
+
+
+def test_an_open_listed_after_a_socket_and_a_pipe_of_the_same_process_is_found(loops):
+    # Another process: fd 3 a socket, fd 4 a pipe (link texts that are no path), fd 5 the partition.
+    disk = loops.disk('sock', partition=True)
+    child = subprocess.Popen(['python3', '-c', 'import os, socket, sys, time\n'
+                              's = socket.socket(); r, w = os.pipe(); fd = os.open(sys.argv[1], os.O_RDONLY)\n'
+                              'print(s.fileno(), r, fd, flush=True); time.sleep(600)', '/dev/' + disk.partitions[0]],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, text=True)
+    try:
+        sock, pipe, fd = child.stdout.readline().split()
+        assert (sock, pipe, fd) == ('3', '4', '6')   # the order the test needs: both ahead of the disk's fd
+        with open('/proc/%d/comm' % child.pid, encoding='utf-8') as handle:
+            comm = handle.read().strip()
+        assert found(disk) == ['open: %s is open by pid %d (%s) fd 6 through /dev/%s'
+                               % (disk.partitions[0], child.pid, comm, disk.partitions[0])]
+    finally:
+        child.kill()
+        child.wait(timeout=30)

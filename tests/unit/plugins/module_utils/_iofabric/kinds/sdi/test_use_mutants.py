@@ -1,0 +1,381 @@
+"""The in-use evidence of SCSI removal, each kind of it on the disk and on a partition (issue 21; docs/mutation.md).
+
+test_use.py drives the host's real kernel with loop devices; what this kernel cannot make is built here as a
+sysfs/proc tree laid out as the kernel lays it out: device-mapper and md holders (this kernel has neither),
+I/O held in flight (inflight, block/genhd.c; device_busy, scsi_sysfs.c), another process's open descriptors
+(/proc/<pid>/fd links to device nodes made with mknod), and the files the kernel would never show broken.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysroot import Sysroot
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.sdi.live import LiveDevice
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.sdi.use import (
+    MAX_DEPTH,
+    Evidence,
+    blocking,
+    describe,
+    evidence,
+    parse_mountinfo,
+    read_host_use,
+)
+
+LUN = '1:0:3:0'
+SWAPS_HEADER = 'Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n'
+
+
+class Tree:
+    """sysfs and proc of one SCSI disk sdb (8:16) with a partition sdb1 (8:17), idle until a test adds a use."""
+
+    def __init__(self, root: str):
+        self.root = root
+        self.sysroot = Sysroot(root)
+        self.put('/proc/self/mountinfo', '22 1 8:2 / / rw,relatime shared:1 - ext4 /dev/sda2 rw\n')
+        self.put('/proc/swaps', SWAPS_HEADER)
+        self.put('/sys/class/scsi_device/%s/device/device_busy' % LUN, '0\n')
+        self.block('sdb', '8:16')
+        self.put('/sys/block/sdb/inflight', '       0        0\n')
+        self.block('sdb/sdb1', '8:17')
+        self.device = LiveDevice(LUN, disk='sdb', partitions=['sdb1'])
+
+    def path(self, system_path: str) -> str:
+        return os.path.join(self.root, system_path.lstrip('/'))
+
+    def put(self, system_path: str, text: str) -> None:
+        path = self.path(system_path)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, 'w', encoding='ascii') as handle:
+            handle.write(text)
+
+    def block(self, name: str, number: str) -> None:
+        """/sys/block/<name> (a partition: <disk>/<part>) with its dev and an empty holders/."""
+        self.put('/sys/block/%s/dev' % name, number + '\n')
+        os.makedirs(self.path('/sys/block/%s/holders' % name), exist_ok=True)
+
+    def holder(self, held: str, name: str, number: str, dm_name: str | None = None) -> None:
+        """name (dm-N, mdN) holds held: holders/<name> links to it (block/holder.c)."""
+        self.block(name, number)
+        if dm_name:
+            self.put('/sys/block/%s/dm/name' % name, dm_name + '\n')
+        os.symlink('../../%s' % name, self.path('/sys/block/%s/holders/%s' % (held, name)))
+
+    def mount(self, number: str, source: str, target: str, fstype: str = 'xfs') -> None:
+        with open(self.path('/proc/self/mountinfo'), 'a', encoding='ascii') as handle:
+            handle.write('90 22 %s / %s rw,relatime shared:9 - %s %s rw\n' % (number, target, fstype, source))
+
+    def node(self, system_path: str, major: int, minor: int) -> str:
+        path = self.path(system_path)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        os.mknod(path, stat.S_IFBLK | 0o600, os.makedev(major, minor))
+        return system_path
+
+    def opener(self, pid: int, comm: str, fds: dict) -> None:
+        """/proc/<pid>/fd/<n> -> link text, as the kernel shows a process's open files."""
+        self.put('/proc/%d/comm' % pid, comm + '\n')
+        os.makedirs(self.path('/proc/%d/fd' % pid))
+        for fd, target in fds.items():
+            os.symlink(target, self.path('/proc/%d/fd/%d' % (pid, fd)))
+
+    def found(self) -> list:
+        return [str(item) for item in evidence(self.sysroot, self.device, read_host_use(self.sysroot))]
+
+    def items(self) -> list:
+        return evidence(self.sysroot, self.device, read_host_use(self.sysroot))
+
+
+@pytest.fixture
+def tree(tmp_path):
+    return Tree(str(tmp_path))
+
+
+def test_an_idle_disk_and_partition_give_no_evidence(tree):
+    assert tree.found() == []
+
+
+def test_a_device_without_a_disk_gives_no_evidence(tree):
+    assert evidence(tree.sysroot, LiveDevice(LUN), read_host_use(tree.sysroot)) == []
+
+
+@pytest.mark.parametrize('target', ['/', '/boot', '/boot/efi', '/usr', '/var'])
+@pytest.mark.parametrize('member, number', [('sdb', '8:16'), ('sdb1', '8:17')])
+def test_each_system_mount_alone_is_protected_even_with_force(tree, target, member, number):
+    tree.mount(number, '/dev/' + member, target)
+    items = tree.items()
+    assert [str(item) for item in items] == ['protected: %s is mounted on %s' % (member, target)]
+    assert blocking(items, force=True) == items
+
+
+@pytest.mark.parametrize('target', ['/srv', '/boot2', '/var/lib/data', '/usr/local'])
+def test_a_mount_elsewhere_blocks_without_force_only(tree, target):
+    tree.mount('8:17', '/dev/sdb1', target)
+    items = tree.items()
+    assert [str(item) for item in items] == ['mount: sdb1 is mounted on %s' % target]
+    assert blocking(items, force=False) == items and blocking(items, force=True) == []
+
+
+def test_a_btrfs_mount_shows_an_anonymous_number_and_is_found_by_its_source(tree):
+    tree.mount('0:52', '/dev/sdb1', '/srv', 'btrfs')
+    assert tree.found() == ['mount: sdb1 is mounted on /srv']
+
+
+def test_a_mount_source_through_an_alias_node_is_found_by_the_nodes_numbers(tree):
+    # btrfs's 0:NN names no member and the source's name is none of the stack's: its node's st_rdev does.
+    tree.mount('0:53', tree.node('/dev/disk/by-label/data', 8, 17), '/data', 'btrfs')
+    tree.mount('0:54', tree.node('/dev/disk/by-label/other', 8, 33), '/other', 'btrfs')
+    tree.mount('0:55', '/dev/missing-node', '/gone', 'btrfs')
+    assert tree.found() == ['mount: sdb1 is mounted on /data']
+
+
+@pytest.mark.parametrize('held, subject', [('sdb', 'sdb'), ('sdb/sdb1', 'sdb1')])
+def test_a_device_mapper_holder_is_named_with_its_dm_name(tree, held, subject):
+    tree.holder(held, 'dm-0', '253:0', 'vg0-data')
+    items = tree.items()
+    assert [str(item) for item in items] == ['holder: %s -> dm-0 (vg0-data) holds it' % subject]
+    assert blocking(items, force=True) == []
+
+
+def test_only_the_top_of_a_holder_stack_is_reported_and_its_mount_is_attributed(tree):
+    tree.holder('sdb/sdb1', 'md0', '9:0')
+    tree.holder('md0', 'dm-1', '253:1', 'vg0-root')
+    tree.mount('253:1', '/dev/mapper/vg0-root', '/')
+    assert tree.found() == ['protected: sdb1 -> md0 -> dm-1 (vg0-root) mounted on /',
+                            'holder: sdb1 -> md0 -> dm-1 (vg0-root) holds it']
+
+
+def test_a_holder_that_vanished_fails_closed(tree):
+    os.symlink('../../dm-9', tree.path('/sys/block/sdb/sdb1/holders/dm-9'))
+    items = tree.items()
+    assert [str(item) for item in items] == ['unseen: sdb1 is held by dm-9, which has vanished or cannot be read']
+    assert blocking(items, force=True) == items
+
+
+def test_a_holder_whose_holders_cannot_be_listed_fails_closed(tree):
+    tree.holder('sdb', 'dm-0', '253:0')
+    os.rmdir(tree.path('/sys/block/dm-0/holders'))
+    tree.put('/sys/block/dm-0/holders', 'not a directory\n')
+    found = tree.found()
+    assert 'holder: sdb -> dm-0 holds it' in found
+    assert [line for line in found if line.startswith('unseen: could not list holders of dm-0')] != []
+
+
+def test_holders_nested_past_the_limit_fail_closed(tree):
+    held = 'sdb'
+    for level in range(MAX_DEPTH + 1):
+        tree.holder(held, 'dm-%d' % level, '253:%d' % level)
+        held = 'dm-%d' % level
+    found = tree.found()
+    assert ['unseen: holders of sdb -> %s nest deeper than %d levels' % (
+        ' -> '.join('dm-%d' % level for level in range(MAX_DEPTH)), MAX_DEPTH)] == [
+        line for line in found if line.startswith('unseen: ')]
+    assert len([line for line in found if line.startswith('holder: ')]) == 0   # the top is past the limit: unseen
+
+
+@pytest.mark.parametrize('held', ['sdb', 'sdb/sdb1'])
+def test_a_device_number_that_cannot_be_read_fails_closed(tree, held):
+    os.unlink(tree.path('/sys/block/%s/dev' % held))
+    name = os.path.basename(held)
+    assert tree.found() == ['unseen: the device number of %s (%s) could not be read' % (name, name)]
+
+
+@pytest.mark.parametrize('node, numbers, subject', [('/dev/sdb', (8, 16), 'sdb'), ('/dev/sdb1', (8, 17), 'sdb1'),
+                                                    ('/dev/oracleasm/disks/DATA1', (8, 17), 'sdb1')])
+def test_a_process_holding_the_disk_or_a_partition_open_is_named(tree, node, numbers, subject):
+    tree.node(node, *numbers)
+    os.mknod(tree.path('/dev/null'), stat.S_IFCHR | 0o666, os.makedev(1, 3))   # a character device: not a disk
+    tree.opener(4242, 'postgres', {0: '/dev/null', 3: node, 4: 'socket:[1234]', 5: '/var/log/pg.log'})
+    items = tree.items()
+    assert [str(item) for item in items] == ['open: %s is open by pid 4242 (postgres) fd 3 through %s' % (subject, node)]
+    assert blocking(items, force=True) == []
+
+
+def test_a_process_whose_open_files_cannot_be_listed_fails_closed_by_pid(tree):
+    tree.put('/proc/4243/comm', 'hidden\n')
+    tree.put('/proc/4243/fd', 'not a directory\n')
+    items = tree.items()
+    assert [str(item) for item in items] == ['unseen: could not list /proc/4243/fd: Not a directory']
+    assert blocking(items, force=True) == items
+
+
+def test_a_process_whose_open_files_cannot_be_read_is_reported_once(tree):
+    tree.opener(4244, 'agent', {})
+    for fd in (5, 6, 7):   # entries that are not links: readlink fails with EINVAL, as for a process we cannot read
+        tree.put('/proc/4244/fd/%d' % fd, '')
+    assert tree.found() == ['unseen: could not read the open files of pid 4244 (agent): Invalid argument']
+
+
+def test_a_process_that_exited_meanwhile_is_no_use(tree):
+    os.makedirs(tree.path('/proc/4245'))   # its fd/ already gone
+    assert tree.found() == []
+
+
+@pytest.mark.parametrize('busy, inflight, text', [
+    ('0', '       0        3', '0 command(s) at the HBA, 0 read(s) and 3 write(s) in flight'),
+    ('0', '       2        0', '0 command(s) at the HBA, 2 read(s) and 0 write(s) in flight'),
+    ('4', '       0        0', '4 command(s) at the HBA, 0 read(s) and 0 write(s) in flight'),
+    ('1', '       5        6', '1 command(s) at the HBA, 5 read(s) and 6 write(s) in flight')])
+def test_io_in_flight_by_either_counter_alone_blocks_without_force_only(tree, busy, inflight, text):
+    tree.put('/sys/class/scsi_device/%s/device/device_busy' % LUN, busy + '\n')
+    tree.put('/sys/block/sdb/inflight', inflight + '\n')
+    items = tree.items()
+    assert [str(item) for item in items] == ['io: ' + text]
+    assert blocking(items, force=False) == items and blocking(items, force=True) == []
+
+
+@pytest.mark.parametrize('path, text, problem', [
+    ('/sys/class/scsi_device/%s/device/device_busy' % LUN, 'busy\n', "device_busy of %s is 'busy', not a count" % LUN),
+    ('/sys/block/sdb/inflight', '       1\n', "inflight of sdb is '       1', not two counts")])
+def test_a_counter_that_is_not_a_count_fails_closed(tree, path, text, problem):
+    tree.put(path, text)
+    items = tree.items()
+    assert [str(item) for item in items] == ['unseen: ' + problem]
+    assert blocking(items, force=True) == items
+
+
+def test_swap_on_a_partition_is_protected_even_with_force(tree):
+    tree.put('/proc/swaps', SWAPS_HEADER + '%s\tpartition\t8388604\t0\t-2\n' % tree.node('/dev/sdb1', 8, 17))
+    items = tree.items()
+    assert [str(item) for item in items] == ['protected: sdb1 is active swap (/dev/sdb1)']
+    assert blocking(items, force=True) == items
+
+
+def test_a_swap_file_on_a_file_system_of_the_disk_is_protected(tree):
+    tree.put('/srv/swapfile', '')
+    st = os.stat(tree.path('/srv/swapfile'))
+    # The file system the swap file lives on is the partition's: mountinfo names it by the same st_dev.
+    tree.mount('%d:%d' % (os.major(st.st_dev), os.minor(st.st_dev)), '/dev/sdb1', '/srv', 'btrfs')
+    tree.put('/proc/swaps', SWAPS_HEADER + '/srv/swapfile\tfile\t1048572\t0\t-3\n')
+    assert tree.found() == ['mount: sdb1 is mounted on /srv', 'protected: active swap file /srv/swapfile on sdb1 mounted on /srv']
+
+
+def test_a_swap_elsewhere_is_no_use(tree):
+    tree.put('/proc/swaps', SWAPS_HEADER + '%s\tpartition\t8388604\t0\t-2\n' % tree.node('/dev/sdc1', 8, 33))
+    assert tree.found() == []
+
+
+def test_blocking_with_force_keeps_only_what_force_cannot_override():
+    kinds = ('protected', 'unseen', 'exclusive', 'swap', 'holder', 'mount', 'open', 'btrfs', 'io')
+    items = [Evidence(kind, 'x') for kind in kinds]
+    assert [item.kind for item in blocking(items, force=True)] == ['protected', 'unseen', 'exclusive', 'swap']
+    assert blocking(items, force=False) == items
+    assert describe(items[:2]) == 'protected: x; unseen: x'
+
+
+def test_a_loop_whose_backing_file_cannot_be_found_fails_closed(tree):
+    # Under a sysroot nobody asks the loop driver: a backing file that is not there cannot be placed.
+    tree.block('loop0', '7:0')   # unbound: no loop/backing_file; the loops after it are still read
+    tree.block('loop1', '7:1')
+    tree.put('/sys/block/loop1/loop/backing_file', '/images/gone.img\n')
+    items = tree.items()
+    assert [str(item) for item in items] == [
+        'unseen: could not tell where the backing file of loop1 (/images/gone.img) lives: No such file or directory']
+    assert blocking(items, force=True) == items
+
+
+FSID = '0b4a3c5e-1f2d-4e6a-9b8c-7d6e5f4a3b2c'
+
+
+def test_a_partition_in_a_btrfs_mounted_from_another_disk_is_found_with_its_swap_file(tree):
+    # fs/btrfs/sysfs.c lists every member; the mount names only the device given to mount(8).
+    os.makedirs(tree.path('/sys/fs/btrfs/%s/devices/sdb1' % FSID))
+    os.makedirs(tree.path('/sys/fs/btrfs/%s/devices/sdc' % FSID))
+    tree.put('/srv/swapfile', '')
+    st = os.stat(tree.path('/srv/swapfile'))
+    tree.mount('%d:%d' % (os.major(st.st_dev), os.minor(st.st_dev)), '/dev/sdc', '/srv', 'btrfs')
+    tree.put('/proc/swaps', SWAPS_HEADER + '/srv/swapfile\tfile\t1048572\t0\t-3\n')
+    items = tree.items()
+    assert [str(item) for item in items] == [
+        'btrfs: sdb1 is a member of btrfs %s (devices sdb1, sdc) mounted on /srv' % FSID,
+        'protected: active swap file /srv/swapfile on btrfs %s mounted on /srv' % FSID]
+    assert [str(item) for item in blocking(items, force=True)] == [str(items[1])]
+
+
+def test_a_btrfs_member_mounted_nowhere_this_host_sees_fails_closed(tree):
+    os.makedirs(tree.path('/sys/fs/btrfs/%s/devices/sdb' % FSID))
+    os.makedirs(tree.path('/sys/fs/btrfs/%s/devices/sdd' % FSID))
+    items = tree.items()
+    assert [str(item) for item in items] == [
+        'unseen: sdb is a member of btrfs %s (devices sdb, sdd), mounted where this host cannot see' % FSID]
+    assert blocking(items, force=True) == items
+
+
+def test_a_btrfs_mounted_through_a_by_uuid_link_is_found_by_what_the_link_names(tree):
+    os.makedirs(tree.path('/sys/fs/btrfs/%s/devices/sdb1' % FSID))
+    os.makedirs(tree.path('/sys/fs/btrfs/%s/devices/sdc' % FSID))
+    tree.node('/dev/sdc', 8, 32)
+    os.makedirs(tree.path('/dev/disk/by-uuid'))
+    os.symlink('../../sdc', tree.path('/dev/disk/by-uuid/%s' % FSID))
+    tree.mount('0:56', '/dev/disk/by-uuid/%s' % FSID, '/srv', 'btrfs')
+    assert tree.found() == ['btrfs: sdb1 is a member of btrfs %s (devices sdb1, sdc) mounted on /srv' % FSID]
+
+
+def test_a_swaps_file_that_cannot_be_read_fails_closed(tree):
+    os.unlink(tree.path('/proc/swaps'))
+    os.makedirs(tree.path('/proc/swaps'))   # read(2) fails with EISDIR
+    items = tree.items()
+    assert [str(item) for item in items] == ['unseen: could not read /proc/swaps: read of %s failed: Is a directory (EISDIR)'
+                                             % tree.path('/proc/swaps')]
+    assert blocking(items, force=True) == items
+
+
+def test_a_mount_whose_id_is_not_a_number_is_never_taken_for_a_real_mount():
+    # fdinfo's mnt_id is never negative: an unreadable id must not match a real mount (and its nodev flag).
+    line = 'x1 35 0:40 / /srv/sim rw,nosuid,nodev,relatime - fuse fabricsim-sys rw\n'
+    assert parse_mountinfo(line)[0].mount_id < 0
+
+
+def test_a_swap_file_on_another_btrfs_is_no_use_of_this_one(tree):
+    os.makedirs(tree.path('/sys/fs/btrfs/%s/devices/sdb1' % FSID))
+    other = 'f0e1d2c3-b4a5-4968-8776-655443322110'
+    os.makedirs(tree.path('/sys/fs/btrfs/%s/devices/sdd' % other))
+    tree.put('/home/swapfile', '')
+    st = os.stat(tree.path('/home/swapfile'))
+    tree.mount('0:56', '/dev/sdb1', '/srv', 'btrfs')
+    tree.mount('%d:%d' % (os.major(st.st_dev), os.minor(st.st_dev)), '/dev/sdd', '/home', 'btrfs')
+    tree.put('/proc/swaps', SWAPS_HEADER + '/home/swapfile\tfile\t1048572\t0\t-3\n')
+    assert tree.found() == ['mount: sdb1 is mounted on /srv',
+                            'btrfs: sdb1 is a member of btrfs %s (devices sdb1) mounted on /srv' % FSID]
+
+
+def test_a_swap_name_that_is_no_absolute_path_fails_closed(tree):
+    tree.put('/proc/swaps', SWAPS_HEADER + 'swapfile\tfile\t1048572\t0\t-3\n')
+    items = tree.items()
+    assert [str(item) for item in items] == ["unseen: could not stat swapfile (active swap): 'swapfile' is not an absolute path"]
+    assert blocking(items, force=True) == items
+
+
+def test_truncated_mountinfo_lines_are_skipped_and_the_rest_read():
+    text = ('36 35 98:0 / - ext3 /dev/root rw\n'        # too few fields before the separator
+            '37 35 98:1 / /a rw,relatime - ext3\n'        # no source after it
+            '38 35 98:2 / /b rw,relatime shared:2 ext3 /dev/b rw\n'   # no separator at all
+            '39 35 98:3 / /c rw,relatime - ext4 /dev/c\n')   # no super options: still a mount of /dev/c
+    assert [(m.dev, m.source, m.target) for m in parse_mountinfo(text)] == [((98, 3), '/dev/c', '/c')]
+
+
+def test_a_swap_partition_whose_node_is_gone_fails_closed(tree):
+    tree.put('/proc/swaps', SWAPS_HEADER + '/dev/sdz1\tpartition\t8388604\t0\t-2\n')
+    items = tree.items()
+    assert [str(item) for item in items] == ['unseen: could not stat /dev/sdz1 (active swap): No such file or directory']
+    assert blocking(items, force=True) == items
+
+
+def test_every_escape_the_kernel_writes_in_mountinfo_is_read_back():
+    # seq_file's mangle of " \t\n\\" (fs/proc_namespace.c): octal \040, \011, \012, \134.
+    line = '40 35 8:17 / /srv/a\\134b\\011c\\012d\\040e rw,relatime - xfs /dev/sdb1 rw\n'
+    assert parse_mountinfo(line)[0].target == '/srv/a\\b\tc\nd e'
+
+
+def test_a_device_number_that_is_not_two_numbers_is_no_number():
+    line = '41 35 x:y / /d rw,relatime - xfs /dev/d rw\n'
+    assert parse_mountinfo(line)[0].dev is None
+
+
+def test_an_opened_node_that_cannot_be_stated_fails_closed_naming_the_pid(tree):
+    tree.opener(4246, 'dd', {3: '/dev/sdq'})   # the node is gone from this root
+    items = tree.items()
+    assert [str(item) for item in items] == ['unseen: could not stat /dev/sdq (opened by pid 4246): No such file or directory']
+    assert blocking(items, force=True) == items
