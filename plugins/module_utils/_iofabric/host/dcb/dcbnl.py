@@ -119,7 +119,7 @@ def query(ifname: str, netns: str | None = None) -> KernelDcb:
             if exc.errno in (errno.EOPNOTSUPP, errno.EINVAL, errno.ENODEV):
                 return KernelDcb(capable=False)
             raise
-        result = KernelDcb(capable=True, dcb_on=bool(state.get(DCB_ATTR_STATE, b'\0')[0]))
+        result = KernelDcb(capable=True, dcb_on=state.get(DCB_ATTR_STATE, b'\0')[:1] not in (b'', b'\0'))
         ieee = _attrs(_request(sock, ifname, DCB_CMD_IEEE_GET, 2).get(DCB_ATTR_IEEE, b''))
         pfc = ieee.get(DCB_ATTR_IEEE_PFC, b'')
         if len(pfc) >= 2:

@@ -129,7 +129,10 @@ class Topology:
 
         join(parent, UPLINK, 'the EoIB parent')
         top = parent
-        while self._local(top.master) is not None and self._local(top.master).kind in AGGREGATES:
+        # The kernel refuses a master loop; a dump that showed one anyway would make this walk endless:
+        # it stops at a link already joined (its members are walked from the queue all the same).
+        while self._local(top.master) is not None and self._local(top.master).kind in AGGREGATES \
+                and top.master not in found.members:
             master = self._local(top.master)
             join(master, UPLINK, '%s of %s' % (master.kind, top.name))
             top = master

@@ -63,6 +63,15 @@ def test_a_team_is_an_uplink_like_a_bond():
         'br0': ('bridge', 'bridge of team0'), 'team0.7': ('host', 'vlan on team0')}
 
 
+def test_a_master_loop_in_a_dump_ends_the_walk_with_every_link_of_it_in_the_domain():
+    """The kernel refuses a master loop; a dump that showed one (a race, a broken reply) must not hang a run."""
+    looped = [link(1, 'eth4', master=2), link(2, 'bond0', 'bond', master=3), link(3, 'bond1', 'bond', master=2),
+              link(4, 'macvtap0', 'macvtap', lower=3, address='52:54:00:c0:00:04')]
+    found = roles(topo.Topology.from_dump(looped))
+    assert found['eth4'] == ('uplink', 'the EoIB parent') and found['bond0'] == ('uplink', 'bond of eth4')
+    assert found['bond1'] == ('uplink', 'bond of bond0') and found['macvtap0'] == ('macvtap', 'macvtap on bond1')
+
+
 def test_patch_links_are_followed_through_bridges_and_vlans():
     chain = [link(1, 'eth4', master=2), link(2, 'br0', 'bridge'),
              link(3, 'p0', 'veth', lower=4, master=2), link(4, 'p1', 'veth', lower=3, master=5),
