@@ -19,13 +19,17 @@ ALLOW = os.path.join(HERE, 'differential_allow.yml')
 SIM_ARGS = ['--scsi', '1:0:3:1', '--fcoe', 'eth1', 'eth2', 'eth3']
 
 
-def allow_list() -> dict:
+def allow_list(steady_only: bool = False) -> dict:
+    """{key: reason}. An entry marked `racy: true` differs in some runs only (a race fabricsim cannot close; its
+    reason says which): it is never reported as no longer differing. steady_only: the other entries."""
     with open(ALLOW, encoding='utf-8') as handle:
         entries = yaml.safe_load(handle) or []
     allowed = {}
     for entry in entries:
-        assert set(entry) == {'key', 'reason'} and entry['reason'].strip(), entry
-        allowed[entry['key']] = entry['reason']
+        assert set(entry) in ({'key', 'reason'}, {'key', 'reason', 'racy'}) and entry['reason'].strip(), entry
+        assert entry.get('racy', True) is True, entry   # racy: true, or no racy key at all
+        if not (steady_only and entry.get('racy')):
+            allowed[entry['key']] = entry['reason']
     return allowed
 
 
@@ -82,7 +86,7 @@ def test_fabricsim_matches_the_kernel_or_the_allow_list_says_why(kernel_observat
 
 def test_the_allow_list_has_no_entry_that_no_longer_differs(kernel_observations, sim_observations):
     found = differences(kernel_observations, sim_observations)
-    stale = sorted(key for key in allow_list() if key not in found)
+    stale = sorted(key for key in allow_list(steady_only=True) if key not in found)
     assert not stale, 'fabricsim now matches the kernel here: remove these from differential_allow.yml: %s' % stale
 
 
