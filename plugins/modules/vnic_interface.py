@@ -341,7 +341,8 @@ failures:
   description:
     - VNICs that could not be brought to their declared state, each with the error (C(object), C(error)).
     - "A macvlan VNIC declared without a name also has C(label), which is how messages name it
-      (for example C(unnamed macvlan #1 on eth1)); its C(object) is the id the collection keys it by."
+      (for example C(unnamed macvlan #1 on eth1)); its C(object) is the id the collection keys it by.
+      Its rows in RV(actions) and RV(pending) carry the same C(label)."
   returned: for merged, replaced, overridden and deleted
   type: list
   elements: dict

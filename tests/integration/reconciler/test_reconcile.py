@@ -149,3 +149,11 @@ def test_a_broken_declaration_is_reported_and_the_others_still_run(sim):
 def test_bad_arguments(sim, bad, message):
     proc = subprocess.run([RECONCILE] + bad, capture_output=True, text=True, check=False)
     assert proc.returncode in (2, ERROR) and message in proc.stdout + proc.stderr
+
+
+def test_log_lines_name_an_unnamed_macvlan_by_its_label_not_its_internal_id(sim):
+    declare_vnics(sim, [{'type': 'macvlan', 'lower': 'eth99'}])
+    report = run_pass(sim.root, sim.netns)
+    texts = [text for _priority, text in report.lines()]
+    assert any('unnamed macvlan #1 on eth99' in text for text in texts), texts
+    assert not any('auto:' in text for text in texts), texts

@@ -118,7 +118,8 @@ def _apply(kind, plan, document) -> None:
 
 
 def _labelled(kind: Kind, row: dict) -> dict:
-    """A failure row, with how messages name its object when that is not its id (an unnamed macvlan)."""
+    """An action, pending or failure row, with how messages name its object when that is not its id
+    (an unnamed macvlan)."""
     label = kind.label(row['object'])
     return row if label == row['object'] else dict(row, label=label)
 
@@ -139,8 +140,8 @@ def _finish(kind, store, outcome: Outcome) -> dict:
         'before': [strip_none(obj) for obj in have.values()],
         'after': [strip_none(obj) for obj in after.values()],
         'diff': diffs,
-        'actions': [action.as_dict() for action in plan.actions],
-        'pending': [item.as_dict() for item in outcome.pending],
+        'actions': [_labelled(kind, action.as_dict()) for action in plan.actions],
+        'pending': [_labelled(kind, item.as_dict()) for item in outcome.pending],
         'failures': [_labelled(kind, item.as_dict()) for item in outcome.failures],
         'objects': object_rows(kind.store_kind, outcome),
     }

@@ -66,14 +66,14 @@ class PassReport:
             if 'error' in result:
                 out.append((ERR, '%s error: %s' % (kind, result['error'])))
             for action in result.get('actions', []):
-                text = '%s %s %s %s: %s' % (kind, action['object'], action['action'], action['status'], action['reason'])
+                text = '%s %s %s %s: %s' % (kind, _name(action), action['action'], action['status'], action['reason'])
                 if action.get('error'):
                     text += ' (%s)' % action['error']
                 out.append((ERR if action['status'] == 'failed' else NOTICE, text))
             for item in result.get('pending', []):
-                out.append((INFO, '%s %s pending: %s' % (kind, item['object'], item['reason'])))
+                out.append((INFO, '%s %s pending: %s' % (kind, _name(item), item['reason'])))
             for item in result.get('failures', []):
-                out.append((ERR, '%s %s failed: %s' % (kind, item['object'], item['error'])))
+                out.append((ERR, '%s %s failed: %s' % (kind, _name(item), item['error'])))
             for warning in result.get('warnings', []):
                 out.append((WARNING, '%s warning: %s' % (kind, warning)))
         code = self.exit_code
@@ -89,6 +89,11 @@ class PassReport:
                  for kind, result in self.kinds.items()}
         return {'check': self.check, 'exit_code': self.exit_code, 'exit': describe(self.exit_code),
                 'busy': self.busy or None, 'seconds': round(self.seconds, 3), 'kinds': kinds}
+
+
+def _name(row: dict) -> str:
+    """How a log line names a row's object: its label when it has one (an unnamed macvlan's id is internal)."""
+    return row.get('label') or row['object']
 
 
 def describe(code: int) -> str:

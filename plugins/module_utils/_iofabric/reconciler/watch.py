@@ -37,8 +37,9 @@ except ImportError:  # pragma: no cover - without pyroute2 watch mode polls and 
 DEBOUNCE = 0.3  # seconds: a flap or a batch of changes makes one pass
 
 # RTMGRP_LINK also carries per-protocol link information that is no link change: a bridge port's STP
-# state as it moves to forwarding (PF_BRIDGE, br_ifinfo_notify), IPv6 router advertisement data
-# (AF_INET6, inet6_ifinfo_notify). Joining or leaving a bridge is also sent as a plain (AF_UNSPEC) one.
+# state as it moves to forwarding (PF_BRIDGE, br_ifinfo_notify). Joining or leaving a bridge is also sent as
+# a plain (AF_UNSPEC) one. IPv6 per-link news (AF_INET6, inet6_ifinfo_notify) goes to RTNLGRP_IPV6_IFINFO,
+# which this socket does not join; it is filtered too, should the subscription ever widen.
 PROTOCOL_FAMILIES = (socket.AF_BRIDGE, socket.AF_INET6)
 
 

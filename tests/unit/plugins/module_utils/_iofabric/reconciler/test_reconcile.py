@@ -44,3 +44,11 @@ def test_the_lock_holder_text_names_the_pid_once(tmp_path):
     assert report.exit_code == 0 and not report.kinds
     text = HostLock(str(tmp_path / 'var' / 'lib' / 'iofabric'), 'reader', 1).holder()
     assert re.fullmatch(r'iofabric-reconcile \(pid %d\) since \S+' % os.getpid(), text), text
+
+
+def test_a_row_with_a_label_is_named_by_it():
+    row = {'object': 'auto:eth1#0', 'label': 'unnamed macvlan #1 on eth1'}
+    report = PassReport(False, {'macvlan': {'actions': [dict(action('done', op='create'), **row)],
+                                            'pending': [dict(row, reason='lower link down')]}}, seconds=0.5)
+    assert report.lines()[:2] == [(5, 'macvlan unnamed macvlan #1 on eth1 create done: late IOC appeared'),
+                                  (6, 'macvlan unnamed macvlan #1 on eth1 pending: lower link down')]
