@@ -140,3 +140,41 @@ def test_the_installed_launcher_runs_a_pass(sim, playbook):
     assert proc.returncode == 0 and proc.stdout.startswith('check done in'), proc.stdout + proc.stderr
     engine = open(sim.path('/usr/local/lib/iofabric/engine.py'), encoding='utf-8').read()
     assert '"_iofabric/reconciler/reconcile.py":' in engine and '"_iofabric/kinds/qlgc/kind.py":' in engine
+
+
+# Runs the installed launcher as the unit does (its --help path imports the engine's CLI), then has an engine
+# module raise: the traceback must show the engine's source lines, read from engine.py only when printed.
+TRACEBACK_PROBE = '''
+import linecache, marshal, runpy, sys, traceback
+launcher, code_file = sys.argv[1], sys.argv[2]
+with open(code_file, 'rb') as handle:
+    _tag, code = marshal.load(handle)
+print('cache holds', 'bytes' if all(isinstance(item, bytes) for item in code.values()) else 'objects')
+sys.argv = [launcher, '--help']
+try:
+    runpy.run_path(launcher, run_name='__main__')
+except SystemExit:
+    pass
+print('engine lines cached before a traceback:', any('/lib/iofabric/engine/' in name for name in linecache.cache))
+import importlib
+validate = importlib.import_module('ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.validate')
+try:
+    validate.ifname(5, 'config[0].name')
+except Exception:
+    print(traceback.format_exc())
+'''
+
+
+def test_the_launcher_unmarshals_per_module_and_tracebacks_show_the_engine_source(tmp_path, playbook):
+    root = tmp_path / 'image'
+    assert playbook.run([role_task(root)]).rc == 0
+    launcher = str(root / LAUNCHER.lstrip('/'))
+    with open(launcher, encoding='utf-8') as handle:
+        interpreter = handle.readline()[2:].strip()
+    proc = subprocess.run([interpreter, '-c', TRACEBACK_PROBE, launcher, str(root / 'usr/local/lib/iofabric/engine.code')],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert 'cache holds bytes' in proc.stdout, proc.stdout
+    assert 'engine lines cached before a traceback: False' in proc.stdout, proc.stdout
+    assert '/usr/local/lib/iofabric/engine/_iofabric/core/validate.py", line' in proc.stdout, proc.stdout
+    assert "raise ValidationError(field, 'an interface name must be a string')" in proc.stdout, proc.stdout

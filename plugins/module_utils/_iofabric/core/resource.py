@@ -19,31 +19,42 @@ STATES = ACTION_STATES + ('gathered', 'rendered', 'parsed')
 
 def clone(value):
     """A copy of declaration data (dicts, lists and scalars, as JSON has them): what deepcopy does
-    for it, without deepcopy's bookkeeping, which dominated a run over a thousand objects."""
+    for it, without deepcopy's bookkeeping, which dominated a run over a thousand objects. Scalars
+    (most of the values) are taken as they are, without a call each."""
     if isinstance(value, dict):
-        return {key: clone(item) for key, item in value.items()}
+        return {key: clone(item) if isinstance(item, _CONTAINERS) else item for key, item in value.items()}
     if isinstance(value, list):
-        return [clone(item) for item in value]
+        return [clone(item) if isinstance(item, _CONTAINERS) else item for item in value]
     return value
 
 
+_CONTAINERS = (dict, list)
+
+
 def fill(spec: dict, base: dict) -> dict:
-    """Return spec with every None replaced by base's value, recursing into dicts."""
-    result = clone(spec)
+    """Return spec with every None replaced by base's value, recursing into dicts; a copy (each value
+    copied once: spec's keys in their order, then base's keys that spec lacks)."""
+    result = {}
+    for key, value in spec.items():
+        if value is None and key in base:
+            value = base[key]
+        elif isinstance(value, dict) and isinstance(base.get(key), dict):
+            result[key] = fill(value, base[key])
+            continue
+        result[key] = clone(value) if isinstance(value, _CONTAINERS) else value
     for key, value in base.items():
-        if key not in result or result[key] is None:
-            result[key] = clone(value)
-        elif isinstance(result[key], dict) and isinstance(value, dict):
-            result[key] = fill(result[key], value)
+        if key not in result:
+            result[key] = clone(value) if isinstance(value, _CONTAINERS) else value
     return result
 
 
 def strip_none(value):
     """Drop None values recursively (for results shown to users)."""
     if isinstance(value, dict):
-        return {key: strip_none(item) for key, item in value.items() if item is not None}
+        return {key: strip_none(item) if isinstance(item, _CONTAINERS) else item
+                for key, item in value.items() if item is not None}
     if isinstance(value, list):
-        return [strip_none(item) for item in value]
+        return [strip_none(item) if isinstance(item, _CONTAINERS) else item for item in value]
     return value
 
 
