@@ -157,8 +157,8 @@ def _reconcile_sdi(ctx: Context, document, declared: Declarations) -> dict:
     reported as pending, and the bus is left alone. Every present device goes through the kind's plan,
     which checks that it is the declared one (a wrong wwid is a failure, in a pass as in fabric_info)."""
     ids, specs = declared
-    from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.sdi.live import read_devices
-    present = read_devices(ctx.sysroot)
+    from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.sdi.live import present_addresses
+    present = present_addresses(ctx.sysroot)   # which are there; the kind reads the planned ones whole
     planned = [index for index, spec in enumerate(specs) if spec.get('readd') or spec['address'] in present]
     subset = Declarations([ids[i] for i in planned], [specs[i] for i in planned])
     result = run(build_kind('sdi', ctx, document), declared_request('sdi', subset, ctx), ctx.store) if subset.ids \
