@@ -178,3 +178,13 @@ def test_the_launcher_unmarshals_per_module_and_tracebacks_show_the_engine_sourc
     assert 'engine lines cached before a traceback: False' in proc.stdout, proc.stdout
     assert '/usr/local/lib/iofabric/engine/_iofabric/core/validate.py", line' in proc.stdout, proc.stdout
     assert "raise ValidationError(field, 'an interface name must be a string')" in proc.stdout, proc.stdout
+    # A cache of the older layout (code objects), then none at all: the launcher compiles the sources instead.
+    code_file = root / 'usr/local/lib/iofabric/engine.code'
+    old_layout = subprocess.run([interpreter, '-c', 'import marshal, sys\nwith open(sys.argv[1], "rb") as f: tag, code = '
+                                 'marshal.load(f)\nwith open(sys.argv[1], "wb") as f: marshal.dump((tag, {k: marshal.loads(v) '
+                                 'for k, v in code.items()}), f)', str(code_file)], check=False)
+    assert old_layout.returncode == 0
+    for _state in ('old layout', 'absent'):
+        proc = subprocess.run([launcher, '--help'], capture_output=True, text=True, check=False)
+        assert proc.returncode == 0 and proc.stdout.startswith('usage: iofabric-reconcile'), proc.stdout + proc.stderr
+        code_file.unlink(missing_ok=True)
