@@ -10,7 +10,6 @@ string, nor be read as an option by a tool (no value that reaches argv may begin
 
 from __future__ import annotations
 
-import ipaddress
 import re
 
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import ValidationError
@@ -57,6 +56,7 @@ def gid(value, field: str) -> str:
     """A 128-bit GID/DGID: 32 hex digits; ``0x`` and IPv6-style colon forms accepted."""
     text = _text(value, field)
     if ':' in text:
+        import ipaddress   # here: only the colon form needs it, and most runs give none
         try:
             number = int(ipaddress.IPv6Address(text))
         except ValueError:
