@@ -22,9 +22,10 @@ def environment(forks: int = 5) -> dict:
     return env
 
 
-def write(name: str, tasks: list, hosts: str = 'localhost', defaults: dict | None = None) -> str:
+def write(name: str, tasks: list, hosts: str = 'localhost', defaults: dict | None = None,
+          interpreter: str = '{{ ansible_playbook_python }}') -> str:
     play = {'name': name, 'hosts': hosts, 'gather_facts': False, 'connection': 'local',
-            'vars': {'ansible_python_interpreter': '{{ ansible_playbook_python }}'}, 'tasks': tasks}
+            'vars': {'ansible_python_interpreter': interpreter}, 'tasks': tasks}
     if defaults:
         play['module_defaults'] = {'group/iofabric.core.fabric': defaults}
     path = os.path.join(BUILD, 'plays', name + '.yml')
