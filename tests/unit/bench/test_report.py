@@ -1,0 +1,28 @@
+"""bench/report.py's fleet section: the ratio against ping, and the verdict on the 1.5x target."""
+
+from bench.report import fleet_section
+
+
+def stats(median):
+    return {'median': median, 'min': median, 'max': median, 'n': 1, 'unit': 's'}
+
+
+def case(first, rerun):
+    return {'hosts': 16, 'forks': 16, 'cores': 2, 'plays': {
+        name: {'controller_per_host': stats(controller), 'module_per_host': stats(0.5), 'wall': stats(5.0)}
+        for name, controller in (('ping', 0.100), ('first', first), ('rerun', rerun))}}
+
+
+def test_the_worse_of_first_run_and_re_run_is_held_against_the_target():
+    lines = fleet_section(case(0.140, 0.160))
+    assert '| declaration, first run | 140 ms | 500 ms | 1.40x | 5.00 s |' in lines
+    assert '| Controller CPU per host for one declaration task within 1.5x of a `ping` task | 1.60x | missed by 7% |' in lines
+
+
+def test_within_the_target_is_met():
+    assert '| Controller CPU per host for one declaration task within 1.5x of a `ping` task | 1.20x | met |' in \
+        fleet_section(case(0.120, 0.110))
+
+
+def test_a_result_of_the_earlier_wall_time_case_is_not_shown_as_this_one():
+    assert fleet_section({'forks': 16, 'cores': 2, 'hosts': {'1': {}}})[2].startswith('Not measured by this run')
