@@ -159,3 +159,16 @@ def test_a_name_too_long_for_the_request_is_refused_before_sending(fabric, netns
     state = reader.read('x' * 16)
     assert state.readable is False and 'longer than 15 bytes' in state.reason and reader.queries == 0
     assert fabric.drivers['dcb'].clif_requests == 0
+
+
+@pytest.mark.parametrize('mode, value, reason', [
+    ('garbage', 0, 'DCB query failed: dcbtool output line 1: unexpected line'),
+    ('rc', 1, 'DCB query failed: dcbtool output: no Status line'),
+])
+def test_dcbtool_faults_on_the_fallback_path(fabric, mode, value, reason):
+    # The socket cannot be used (a namespace that cannot be entered): dcbtool runs, and its faults are reported.
+    fabric.faults.add(kind='tool', target='dcbtool', mode=mode, value=value)
+    tools = SimTools(fabric)
+    state = DcbReader(tools, 'no-such-namespace-%s' % uuid.uuid4().hex[:6]).read('eth2')
+    assert state.readable is False and state.reason.startswith(reason), state.reason
+    assert tools.runs == {'dcbtool': 1}
