@@ -66,6 +66,11 @@ class Daemon:
     def _new_fabric(self, scenario: dict) -> Fabric:
         clock = RealClock()
         fabric = Fabric(scenario, clock, netns=self.netns, root=self.root)
+        if 'dcb' in fabric.drivers:
+            # lldpad started or stopped by a trigger (a FUSE write): bind or unbind from a thread of its own, since
+            # the lock is held here; an event through dispatch also syncs before it returns (event()).
+            fabric.drivers['dcb'].lldpad_listeners.append(
+                lambda running: threading.Thread(target=self._sync_lldpad, name='lldpad-sync', daemon=True).start())
         clock.start(fabric.run_completions)
         return fabric
 
@@ -104,7 +109,7 @@ class Daemon:
             self.monitor.stop()
         if getattr(self, 'server', None) is not None:
             self.server.shutdown()
-        self.lldpad.unbind()
+        self.lldpad.sync(False)
         if self.fabric is not None:
             self.fabric.clock.stop()
         for top in ('sys', 'proc'):
@@ -121,7 +126,7 @@ class Daemon:
         scenario = load(self.scenario_name)
         old = self.fabric
         old.clock.stop()
-        self.lldpad.unbind()     # its socket lives in the namespace that is about to be replaced
+        self.lldpad.sync(False)  # its socket lives in the namespace that is about to be replaced
         self.netns.create(scenario.get('netns', {}).get('links', []))
         fabric = self._new_fabric(scenario)
         for mount in self.mounts.values():

@@ -56,6 +56,7 @@ class LldpadSocket:
         self.sock: socket.socket | None = None
         self.thread: threading.Thread | None = None
         self._wake_r = self._wake_w = -1
+        self._syncing = threading.Lock()
 
     @property
     def bound(self) -> bool:
@@ -63,10 +64,11 @@ class LldpadSocket:
 
     def sync(self, running: bool) -> None:
         """Bound while lldpad runs, unbound while it does not. Call without holding the fabric's lock."""
-        if running and not self.bound:
-            self.bind()
-        elif not running and self.bound:
-            self.unbind()
+        with self._syncing:
+            if running and not self.bound:
+                self.bind()
+            elif not running and self.bound:
+                self.unbind()
 
     def bind(self) -> None:
         sock = socket_in(self.netns, socket.AF_UNIX, socket.SOCK_DGRAM)

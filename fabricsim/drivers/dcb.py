@@ -75,6 +75,7 @@ class DcbDriver:
         self.ports = {name: port_from_config(conf or {}) for name, conf in (config.get('interfaces') or {}).items()}
         self.netdevs = fabric.drivers['netdevs']
         self.clif_requests = 0   # datagrams lldpad's socket was sent (the daemon serves it while lldpad runs)
+        self.lldpad_listeners: list = []   # called with the new state when lldpad starts or stops (under the lock)
 
     def port(self, ifname: str) -> DcbPort | None:
         """DCB state for a netdev lldpad can drive: it must exist and have DCB (dcbnl) ops."""
@@ -112,6 +113,8 @@ class DcbDriver:
 
     def _lldpad(self, running: bool) -> dict:
         self.lldpad = running
+        for listener in self.lldpad_listeners:
+            listener(running)
         return {'lldpad': 'running' if running else 'stopped'}
 
     def ev_mode(self, args: dict) -> dict:

@@ -1,6 +1,8 @@
 """fabricsim's lldpad serves its client socket in the simulator's namespace, as the real daemon, and agrees with
 its dcbtool: the real dcbtool-free client (host/dcb/clif.py) and the stand-in dcbtool read the same model."""
 
+import time
+
 import pytest
 
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.dcb import clif
@@ -49,3 +51,19 @@ def test_socket_faults(sim):
     with pytest.raises(clif.ParseError):
         query(sim, CMD_GET_CONFIG, FEATURE_DCB)
     assert query(sim, CMD_GET_CONFIG, FEATURE_DCB).status == 0
+
+
+def test_lldpad_stopped_by_a_trigger_unbinds_too(sim):
+    # A trigger runs lldpad-stop the moment a write succeeds (from the filesystem, not an event request).
+    sim.fault(kind='trigger', target='/sys/bus/fcoe/ctlr_create', mode='lldpad-stop', count=1)
+    with open(sim.path('/sys/bus/fcoe/ctlr_create'), 'wb', buffering=0) as handle:
+        handle.write(b'eth1')
+    deadline = time.monotonic() + 10
+    while True:   # the socket goes from a thread of its own, without the write waiting for it
+        try:
+            clif.Client(sim.netns).open()
+        except clif.LldpadNotRunning:
+            break
+        assert time.monotonic() < deadline, 'still bound'
+        time.sleep(0.05)
+    assert sim.state()['drivers']['dcb']['lldpad'] == 'stopped'
