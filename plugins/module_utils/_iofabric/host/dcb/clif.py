@@ -170,6 +170,8 @@ class Client:
             sock = netns_socket(self.netns, socket.AF_UNIX, socket.SOCK_DGRAM, 0)
         except OSError as exc:
             raise ClifUnusable('no socket for lldpad in %s: %s' % (self.netns or 'this namespace', exc)) from None
+        # A send blocks while lldpad's receive queue is full (a hung lldpad that stopped reading): bounded too.
+        sock.settimeout(self.timeout)
         try:
             sock.bind(b'')                      # autobind: the kernel picks an abstract name, as for fcoemon
             sock.connect(LLDPAD_ADDRESS)
@@ -206,6 +208,10 @@ class Client:
         except ConnectionRefusedError:
             self.close()
             raise LldpadNotRunning('lldpad went away (connection refused)') from None
+        except TimeoutError:
+            self.close()
+            raise LldpadTimeout('lldpad did not take %s within %.1f s (its queue is full)'
+                                % (sent.decode('ascii'), self.timeout)) from None
         except OSError as exc:
             self.close()
             raise ClifUnusable('lldpad socket: %s' % exc) from None

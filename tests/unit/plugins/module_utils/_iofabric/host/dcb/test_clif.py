@@ -232,3 +232,19 @@ def test_the_real_lldpad_answers_not_capable_for_a_veth(scratch_netns):
     finally:
         lldpad.terminate()
         lldpad.wait(10)
+
+
+def test_a_hung_lldpad_whose_queue_is_full_times_out_on_send_too(scratch_netns):
+    # A hung lldpad stops reading: once its receive queue is full a send would block for ever.
+    subprocess.run(['ip', 'netns', 'exec', scratch_netns, 'sysctl', '-qw', 'net.unix.max_dgram_qlen=1'], check=True)
+    hung = socket_in(scratch_netns, socket.AF_UNIX, socket.SOCK_DGRAM)
+    hung.bind(ADDRESS)
+    try:
+        messages = []
+        for _attempt in range(4):
+            with pytest.raises(clif.LldpadTimeout) as info:
+                clif.Client(scratch_netns, timeout=0.2).query(CMD_GET_CONFIG, FEATURE_DCB, 0, 'eth2')
+            messages.append(str(info.value))
+        assert any('its queue is full' in message for message in messages), messages
+    finally:
+        hung.close()
