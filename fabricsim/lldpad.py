@@ -106,8 +106,8 @@ class LldpadSocket:
             if reply is None or not sender:
                 continue        # a hung lldpad says nothing; an unbound client cannot be answered
             try:
-                # Never blocks on a client that stopped reading (guess: the real lldpad's reply would block it;
-                # a simulator that hangs for one client would fail every other test, so the reply is dropped).
+                # Never blocks on a client that stopped reading: the reply is dropped (a guess; the reference does
+                # not say what lldpad does then, and a simulator stuck on one client would stall every other).
                 sock.sendto(reply, socket.MSG_DONTWAIT, sender)
             except OSError:
                 pass            # the client went away (timed out and closed): lldpad drops the reply too
