@@ -12,6 +12,7 @@ from fabricsim import control, fuse_mount, toolshim
 from fabricsim.clock import RealClock
 from fabricsim.drivers.netdevs import is_yes
 from fabricsim.fabric import Fabric
+from fabricsim.lldpad import LldpadSocket
 from fabricsim.faults import errno_value
 from fabricsim.netmonitor import NetMonitor
 from fabricsim.netns import Netns, name_for
@@ -31,6 +32,7 @@ class Daemon:
         self.stopping = threading.Event()
         self.mounts: dict = {}
         self.fabric: Fabric | None = None
+        self.lldpad = LldpadSocket(self.netns.name, self._lldpad_answer)
 
     def path(self, *parts: str) -> str:
         return os.path.join(self.root, *parts)
@@ -51,6 +53,7 @@ class Daemon:
         self._start_fabric()
         toolshim.install(self.root, sorted(self.fabric.tools), control.socket_path(self.root))
         toolshim.link_host_tools(self.root, scenario.get('host_tools', []))
+        self._sync_lldpad()
         self.server = control.ControlServer(self.root, self.dispatch)
         self.server.start()
         with open(self.path(RUN_DIR, 'pid'), 'w', encoding='utf-8') as handle:
@@ -63,6 +66,11 @@ class Daemon:
     def _new_fabric(self, scenario: dict) -> Fabric:
         clock = RealClock()
         fabric = Fabric(scenario, clock, netns=self.netns, root=self.root)
+        if 'dcb' in fabric.drivers:
+            # lldpad started or stopped by a trigger (a FUSE write): bind or unbind from a thread of its own, since
+            # the lock is held here; an event through dispatch also syncs before it returns (event()).
+            fabric.drivers['dcb'].lldpad_listeners.append(
+                lambda running: threading.Thread(target=self._sync_lldpad, name='lldpad-sync', daemon=True).start())
         clock.start(fabric.run_completions)
         return fabric
 
@@ -70,6 +78,20 @@ class Daemon:
         """Drivers' boot hooks need the namespace's links in the model and the monitor running."""
         self.fabric.sync_links = lambda: self.monitor.sync(notify=False)
         self.fabric.start()
+
+    def _lldpad_answer(self, request: bytes) -> bytes | None:
+        fabric = self.fabric
+        driver = fabric.drivers.get('dcb')
+        if driver is None:
+            return None
+        with fabric.lock:
+            return driver.clif(request)
+
+    def _sync_lldpad(self) -> None:
+        """lldpad's socket bound in the namespace exactly while the scenario's lldpad runs (outside the lock:
+        unbinding waits for the serving thread, which may be waiting for the lock)."""
+        driver = self.fabric.drivers.get('dcb') if self.fabric is not None else None
+        self.lldpad.sync(bool(driver and driver.lldpad))
 
     def _write_files(self, scenario: dict) -> None:
         for system_path, content in (scenario.get('files') or {}).items():
@@ -87,6 +109,7 @@ class Daemon:
             self.monitor.stop()
         if getattr(self, 'server', None) is not None:
             self.server.shutdown()
+        self.lldpad.sync(False)
         if self.fabric is not None:
             self.fabric.clock.stop()
         for top in ('sys', 'proc'):
@@ -103,6 +126,7 @@ class Daemon:
         scenario = load(self.scenario_name)
         old = self.fabric
         old.clock.stop()
+        self.lldpad.sync(False)  # its socket lives in the namespace that is about to be replaced
         self.netns.create(scenario.get('netns', {}).get('links', []))
         fabric = self._new_fabric(scenario)
         for mount in self.mounts.values():
@@ -117,6 +141,7 @@ class Daemon:
         self._start_fabric()
         for mount in self.mounts.values():
             mount.invalidate_all()
+        self._sync_lldpad()
         return {'reset': self.scenario_name}
 
     # -- control requests ------------------------------------------------------------
@@ -155,7 +180,10 @@ class Daemon:
             result = self.netns.link(LINK_EVENTS[kind], name, **args)
             self.monitor.sync()  # the change is in the model before the event returns
             return result
-        return self.fabric.event(kind, args)
+        try:
+            return self.fabric.event(kind, args)
+        finally:
+            self._sync_lldpad()   # lldpad-start / lldpad-stop bind and unbind its socket before the event returns
 
     def fault(self, message: dict) -> dict:
         fabric = self.fabric

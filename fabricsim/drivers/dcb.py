@@ -1,6 +1,7 @@
 """DCB as lldpad sees it, per interface, and the dcbtool / lldptool clients that ask lldpad.
 
-Facts: ../shared/reference/fcoe_dcb.md §4. An interface lldpad has no DCB state for
+Facts: ../shared/reference/fcoe_dcb.md §4. lldpad's own socket is served by dcbclif (the daemon binds
+it in the namespace while lldpad runs). An interface lldpad has no DCB state for
 (veth, say, or a netdev that does not exist) answers "Device not capable" (status 8);
 with lldpad stopped the tools cannot connect (exit 255); in IEEE-DCBX mode the CEE
 "Get Oper/Peer" commands answer status 9.
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from fabricsim.drivers import dcbtext
+from fabricsim.drivers import dcbclif, dcbtext
 
 
 @dataclass
@@ -73,6 +74,8 @@ class DcbDriver:
         self.mode = config.get('mode', 'cee')
         self.ports = {name: port_from_config(conf or {}) for name, conf in (config.get('interfaces') or {}).items()}
         self.netdevs = fabric.drivers['netdevs']
+        self.clif_requests = 0   # datagrams lldpad's socket was sent (the daemon serves it while lldpad runs)
+        self.lldpad_listeners: list = []   # called with the new state when lldpad starts or stops (under the lock)
 
     def port(self, ifname: str) -> DcbPort | None:
         """DCB state for a netdev lldpad can drive: it must exist and have DCB (dcbnl) ops."""
@@ -110,6 +113,8 @@ class DcbDriver:
 
     def _lldpad(self, running: bool) -> dict:
         self.lldpad = running
+        for listener in self.lldpad_listeners:
+            listener(running)
         return {'lldpad': 'running' if running else 'stopped'}
 
     def ev_mode(self, args: dict) -> dict:
@@ -123,6 +128,10 @@ class DcbDriver:
         return {'dcbtool': lambda argv: dcbtext.dcbtool(self, argv),
                 'lldptool': lambda argv: dcbtext.lldptool(self, argv)}
 
+    def clif(self, request: bytes) -> bytes | None:
+        """lldpad's answer on its client socket (None: no answer); the caller holds the fabric's lock."""
+        return dcbclif.answer(self, request)
+
     @staticmethod
     def _port_state(port: DcbPort | None) -> dict | None:
         if port is None:
@@ -130,5 +139,5 @@ class DcbDriver:
         return {'dcb': port.dcb_on, 'pfc': vars(port.pfc), 'app': vars(port.app), 'num_tcs': port.num_tcs}
 
     def state(self) -> dict:
-        return {'lldpad': 'running' if self.lldpad else 'stopped', 'mode': self.mode,
+        return {'lldpad': 'running' if self.lldpad else 'stopped', 'mode': self.mode, 'clif_requests': self.clif_requests,
                 'interfaces': {name: self._port_state(port) for name, port in sorted(self.ports.items())}}

@@ -86,21 +86,26 @@ def _body(driver, port, ifname: str, command: str, feature: str) -> str:
     if feature not in ('pfc', 'app:fcoe', 'app:0'):
         return ''  # guess: the other features are not modelled; their headers still print
     data = port.pfc if feature == 'pfc' else port.app
-    link = driver.link_up(ifname)
     if command == 'gc':
         text = 'Enable:    \t%s\nAdvertise: \t%s\nWilling:   \t%s\n' % (
             _tf(data.enable), _tf(data.advertise), _tf(data.willing))
         if feature == 'pfc':
             return text + _pfcup(data.data) + "num TC's:  \t%d\n" % port.num_tcs
         return text + _appcfg(data.data)
-    oper = data.oper and link and port.dcb_on  # guess: a down link or DCB off is not operational
+    oper, syncd = oper_state(driver, port, data, ifname)
     if command == 'go':
         text = 'Oper Version:\t0\nMax Version:\t0\nErrors:     \t%s\nOper Mode: \t%s\nSyncd:     \t%s\n' % (
-            _errors(data.error), _tf(oper), _tf(data.syncd and oper))
+            _errors(data.error), _tf(oper), _tf(syncd))
     else:
         text = 'Enable:    \t%s\nWilling:   \t%s\nOper Version:\t0\nMax Version:\t0\nError:     \t%s\n' \
                'DCBX Subtype:\t2\n' % (_tf(data.enable), _tf(data.willing), _tf(bool(data.error)))
     return text + (_pfcup(data.data) if feature == 'pfc' else _appcfg(data.data))
+
+
+def oper_state(driver, port, data, ifname: str) -> tuple:
+    """(oper mode, syncd) of a feature, for dcbtool's text and lldpad's socket alike."""
+    oper = data.oper and driver.link_up(ifname) and port.dcb_on  # guess: a down link or DCB off is not operational
+    return oper, data.syncd and oper
 
 
 def _set(driver, port, ifname: str, feature: str, settings: list) -> tuple:

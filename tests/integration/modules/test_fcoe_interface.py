@@ -27,7 +27,8 @@ def test_pending_until_dcb_is_ready_then_created(sim, playbook):
     assert [(p['object'], p['reason'], p['waiting_for']) for p in result['pending']] == [
         ('eth2', 'PFC is not operational on eth2', 'dcb')]
     assert over(sim) == {'eth1'}
-    assert result['dcb']['eth1']['source'] == 'lldpad (CEE)' and result['tool_runs']['dcbtool'] >= 10
+    # lldpad is asked over its socket: no dcbtool process.
+    assert result['dcb']['eth1']['source'] == 'lldpad (CEE)' and 'dcbtool' not in result['tool_runs']
     assert sim.read('/etc/fcoe/cfg-eth2').count('MODE="vn2vn"') == 1
     assert sim.store('fcoe')['observations']['eth2']['retries'] >= 1
     sim.event('dcb-set', iface='eth2', **{'pfc.oper': 'true'})
@@ -140,7 +141,7 @@ def test_dcb_not_synchronised_is_retried_not_created(sim, playbook):
 
 def test_a_failing_dcb_query_is_a_failed_step(sim, playbook):
     assert playbook.run([task([{'interface': 'eth1'}])], sim=sim).rc == 0
-    sim.fault(kind='tool', target='dcbtool', mode='garbage')
+    sim.fault(kind='tool', target='lldpad', mode='garbage')    # lldpad's socket answers garbage
     run = playbook.run([task([{'interface': 'eth1'}], dcb_timeout=0)], sim=sim)
     assert run.rc == 0, run.stdout
     pending = run.task('fcoe')['pending']
@@ -247,9 +248,32 @@ def test_real_lldpad_on_veth_reports_not_dcb_capable(sim_pool, playbook):
         result = run.task('fcoe')
         assert result['pending'][0]['reason'] == 'eth1 is not DCB-capable (lldpad: Device not capable)'
         assert result['dcb']['eth1']['source'] == 'lldpad (CEE)' and hosts(sim) == []
+        # The real lldpad answered status 8 on its socket: no dcbtool (nor any other tool) ran.
+        assert 'dcbtool' not in result['tool_runs'] and 'lldptool' not in result['tool_runs']
     finally:
         lldpad.terminate()
         lldpad.wait(10)
     run = playbook.run([task([{'interface': 'eth1'}])], sim=sim)  # lldpad gone: the kernel's dcbnl answers
     assert run.task('fcoe')['dcb']['eth1']['source'] == 'kernel dcbnl'
     assert 'not DCB-capable' in run.task('fcoe')['pending'][0]['reason'] and hosts(sim) == []
+
+
+def test_a_cee_rerun_asks_lldpad_on_its_socket_forks_no_dcbtool_and_reads_what_dcbtool_reads(sim, playbook):
+    from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.dcb.reader import DcbReader
+    from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.runner import Runner
+    from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysroot import Sysroot
+    sim.event('dcb-set', iface='eth2', **{'app.willing': 'false', 'pfc.error': '0x01'})   # not all defaults
+    config = [{'interface': 'eth1'}, {'interface': 'eth2'}]
+    assert playbook.run([task(config)], sim=sim).rc == 0
+    before = sim.state()['drivers']['dcb']['clif_requests']
+    again = playbook.run([task(config)], sim=sim)
+    result = again.task('fcoe')
+    assert again.rc == 0 and again.recap['changed'] == 0, again.stdout
+    assert 'dcbtool' not in result['tool_runs'] and 'lldptool' not in result['tool_runs'], result['tool_runs']
+    assert sim.state()['drivers']['dcb']['clif_requests'] - before == 10   # fcoemon's five requests per interface
+    # The same state through dcbtool (the fallback), run as a process by the engine's runner:
+    tools = Runner(Sysroot(sim.root), netns=sim.netns)
+    for name in ('eth1', 'eth2'):
+        via_dcbtool = DcbReader(tools, sim.netns, socket_first=False).read(name).as_dict()
+        assert dict(result['dcb'][name], device=None) == dict(via_dcbtool, device=None), name
+    assert tools.runs == {'dcbtool': 10}

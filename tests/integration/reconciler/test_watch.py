@@ -139,7 +139,7 @@ def test_a_failed_dcb_step_on_an_interface_in_service_is_not_ready(sim):
     assert run_fcoe(fcoe_params(sim, [{'interface': 'eth1'}]), False)['pending'] == []
     watcher = Watcher(sim.root, sim.netns, None, None)
     assert watcher.watches['fcoe'].in_service_not_ready() is None
-    fault = sim.fault(kind='tool', target='dcbtool', mode='garbage')
+    fault = sim.fault(kind='tool', target='lldpad', mode='garbage')
     assert watcher.watches['fcoe'].in_service_not_ready() == 'eth1'
     sim.request({'op': 'fault', 'action': 'clear', 'id': fault['id']})
     assert watcher.watches['fcoe'].in_service_not_ready() is None
@@ -172,13 +172,13 @@ def test_watch_destroys_when_the_retries_run_out(sim):
 
 
 def test_watch_retries_a_failing_dcb_query_to_the_end(sim):
-    """dcbtool printing garbage on an interface in service: a failed step each time, retried by the watch's timer;
+    """lldpad answering garbage on its socket for an interface in service: a failed step each time, retried by the watch's timer;
     still failing after the tenth retry, the interface is destroyed."""
     assert run_fcoe(fcoe_params(sim, [{'interface': 'eth1'}]), False)['pending'] == []
     watch = Watch(sim)
     try:
         watch.wait_for('pass done')
-        sim.fault(kind='tool', target='dcbtool', mode='garbage')
+        sim.fault(kind='tool', target='lldpad', mode='garbage')
         line = watch.wait_for('fcoe eth1 destroy done')
         assert 'DCB state of eth1 is unknown' in line and 'still after 10 retries' in line, line
         reasons = [entry for entry in watch.log if entry.startswith('pass (')]

@@ -1,5 +1,5 @@
 """Faults, injected on purpose with fabricsim, per kind: errno on sysfs writes, tools that hang, fail or
-print garbage, lldpad down, libvirt and xenstore unreachable, completions that never arrive, a port or
+print garbage, lldpad's socket hung, failing or answering garbage, lldpad down, libvirt and xenstore unreachable, completions that never arrive, a port or
 DCB going down in the middle of an apply, a name the kernel already has.
 
 For every case: the failure (or the wait) is reported against the object it hit, with the cause;
@@ -109,9 +109,11 @@ for err in ERRNOS:
     CASES.append(Case('fcoe-create-%s' % err, 'fcoe_interface', {'config': FCOE},
                       write_fault('/sys/bus/fcoe/ctlr_create', err, count=1),
                       failed=('eth1',), proceeds=('eth2',), cause='(%s)' % err))
-for mode, value in (('timeout', 5.0), ('rc', 1), ('garbage', 0)):
-    CASES.append(Case('fcoe-dcbtool-%s' % mode, 'fcoe_interface', {'config': FCOE}, tool_fault('dcbtool', mode, value),
-                      pending=('eth1', 'eth2'), cause='DCB query failed'))
+# lldpad's client socket (what the FCoE kind asks, no dcbtool process): hung (no reply), an error status, garbage.
+for mode, value, cause in (('timeout', 0, 'DCB query failed: lldpad did not answer'), ('rc', 1, 'lldpad: Failed'),
+                           ('garbage', 0, 'DCB query failed: lldpad reply')):
+    CASES.append(Case('fcoe-lldpad-%s' % mode, 'fcoe_interface', {'config': FCOE}, tool_fault('lldpad', mode, value),
+                      pending=('eth1', 'eth2'), cause=cause))
 CASES += [
     Case('fcoe-lldpad-down', 'fcoe_interface', {'config': FCOE}, setup=[('event', 'lldpad-stop', {})],
          pending=('eth1', 'eth2'), cause='DCB', after=[('lldpad-start', {})]),

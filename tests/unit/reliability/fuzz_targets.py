@@ -410,3 +410,45 @@ def text_targets(sim: dict, fixtures) -> dict:
         '/etc/machine-id': Target(_machine_id, ['0123456789abcdef0123456789abcdef\n'], (), (mu + 'kinds/macvlan/kind.py:MacvlanKind.machine_id',),
                                   check=lambda value, text: isinstance(value, str) and value),
     }
+
+
+# -- lldpad's client socket (host/dcb/clif.py): a reply datagram, read against each of fcoemon's five requests ----------
+def _lldpad_clif_reply(text: str) -> list:
+    from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.dcb import clif
+    data = text.encode('utf-8', 'surrogateescape')
+    values = []
+    for command, feature in ((clif.CMD_GET_CONFIG, clif.FEATURE_DCB), (clif.CMD_GET_CONFIG, clif.FEATURE_PFC),
+                             (clif.CMD_GET_CONFIG, clif.FEATURE_APP), (clif.CMD_GET_OPER, clif.FEATURE_PFC),
+                             (clif.CMD_GET_OPER, clif.FEATURE_APP)):
+        try:
+            reply = clif.parse_reply(clif.request(command, feature, clif.SUBTYPE_FCOE, 'eth2'), data)
+            if reply.status != 0:
+                values.append(reply.status)
+            elif feature == clif.FEATURE_DCB:
+                values.append(clif.dcb_state(reply))
+            elif command == clif.CMD_GET_CONFIG:
+                values.append(clif.config(reply))
+            else:
+                values.append(clif.oper(reply, feature))
+        except ParseError:          # the documented refusal, for a reply that is not this request's
+            values.append(None)
+    return values
+
+
+def _lldpad_clif_check(value, text: str) -> None:
+    assert len(value) == 5 and sum(item is not None for item in value) <= 5
+    for item in value:
+        assert item is None or isinstance(item, (bool, int, tuple)) or 0 <= item.priorities <= 0xff
+
+
+CLIF_REPLIES = ['R00C301010004eth21', 'R00C301030004eth2111000100008', 'R00C301050004eth21110208',
+                'R00C303030004eth20000001100010000x', 'R00C303050004eth2000000110208', 'R08C301010004eth2',
+                'R09C303030004eth2', 'E5204eth2030011']
+_text_targets_without_clif = text_targets
+
+
+def text_targets(sim: dict, fixtures) -> dict:  # noqa: F811 - the registry above, plus the clif reply (append-only file)
+    targets = _text_targets_without_clif(sim, fixtures)
+    targets['lldpad clif reply'] = Target(_lldpad_clif_reply, list(CLIF_REPLIES), (ParseError,),
+                                          ('module_utils/_iofabric/host/dcb/clif.py:parse_reply',), check=_lldpad_clif_check)
+    return targets

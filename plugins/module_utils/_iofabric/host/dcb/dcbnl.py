@@ -47,11 +47,13 @@ class KernelDcb:
     fcoe_priorities: int = 0  # bitmap of priorities the APP table gives FCoE
 
 
-def netns_socket(netns: str | None) -> socket.socket:
-    """An rtnetlink socket in ``netns``; setns(2) applies to the calling thread only, so a short-lived thread
-    enters the namespace, opens the socket (which stays in that namespace) and exits."""
+def netns_socket(netns: str | None, family: int = socket.AF_NETLINK, kind: int = socket.SOCK_RAW,
+                 proto: int = NETLINK_ROUTE) -> socket.socket:
+    """A socket (rtnetlink unless told) in ``netns``; setns(2) applies to the calling thread only, so a short-lived
+    thread enters the namespace, opens the socket (which stays in that namespace, with its abstract UNIX socket
+    names too) and exits."""
     if not netns:
-        return socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_ROUTE)
+        return socket.socket(family, kind, proto)
     result: dict = {}
 
     def enter() -> None:
@@ -65,7 +67,7 @@ def netns_socket(netns: str | None) -> socket.socket:
                     raise OSError(ctypes.get_errno(), 'setns')
             finally:
                 os.close(fd)
-            result['socket'] = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_ROUTE)
+            result['socket'] = socket.socket(family, kind, proto)
         except OSError as exc:
             result['error'] = exc
     thread = threading.Thread(target=enter)

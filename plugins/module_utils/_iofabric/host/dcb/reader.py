@@ -4,11 +4,15 @@
 """Read an interface's DCB state the way fcoemon does, with a fallback to the kernel.
 
 PRIVATE to the collection. Source order:
-1. lldpad through dcbtool, CEE query sequence (fcoemon's): DCB state, PFC config, App:FCoE
-   config, PFC oper, App:FCoE oper. In IEEE-DCBX mode the oper queries answer status 9;
-   then lldptool gives the IEEE PFC bitmap and the APP table.
-2. When lldpad is not running or dcbtool is not installed: the kernel's dcbnl over
-   rtnetlink (capability, DCB state, IEEE PFC and APP).
+1. lldpad over its client socket (host/dcb/clif.py), as fcoemon asks it, CEE query sequence:
+   DCB state, PFC config, App:FCoE config, PFC oper, App:FCoE oper; no process is started.
+   In IEEE-DCBX mode the oper queries answer status 9; then lldptool gives the IEEE PFC
+   bitmap and the APP table.
+2. When the socket cannot be used for another reason than lldpad not running (EPERM, a
+   socket error): the same sequence through dcbtool, as before the socket.
+3. When lldpad is not running (nothing listens on its socket, or dcbtool cannot connect),
+   or neither the socket nor dcbtool can be used: the kernel's dcbnl over rtnetlink
+   (capability, DCB state, IEEE PFC and APP).
 Nothing here raises for a device or tool problem: the state says why it is not usable.
 """
 
@@ -16,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.dcb import dcbnl as _dcbnl
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.dcb import clif as _clif, dcbnl as _dcbnl
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.dcb.dcbtool import (
     fcoe_priorities_from_app,
     lldpad_down,
@@ -67,11 +71,27 @@ def unreadable(source: str, reason: str) -> DcbState:
 
 
 class DcbReader:
-    def __init__(self, runner, netns: str | None = None):
+    """Reads DCB state; ``queries`` counts the requests sent on lldpad's socket (no process each)."""
+
+    def __init__(self, runner, netns: str | None = None, socket_first: bool = True):
         self.runner = runner
         self.netns = netns
+        self.socket_first = socket_first   # False: dcbtool only, as before the socket (comparisons, fallback tests)
+        self.queries = 0
 
     def read(self, ifname: str) -> DcbState:
+        if self.socket_first:
+            try:
+                return self.lldpad_socket(ifname)
+            except _clif.LldpadNotRunning:
+                return self.kernel(ifname, 'lldpad is not running')
+            except _clif.ClifUnusable:
+                pass   # dcbtool may still reach lldpad (it opens the socket its own way)
+            except IofabricError as exc:
+                return unreadable(CEE, 'DCB query failed: %s' % exc)
+        return self.dcbtool_path(ifname)
+
+    def dcbtool_path(self, ifname: str) -> DcbState:
         if ifname.startswith('-'):   # a name the kernel allows (a VLAN's real device) that dcbtool would take for an option
             return unreadable(CEE, 'not queried: %r would reach dcbtool as an option' % ifname)
         if self.runner.sysroot.tool('dcbtool') is None:
@@ -82,6 +102,53 @@ class DcbReader:
             return self.kernel(ifname, 'lldpad is not running')
         except IofabricError as exc:
             return unreadable(CEE, 'DCB query failed: %s' % exc)
+
+    def _timeout(self) -> float:
+        """lldpad's own reply timeout, or the tool timeout when that is shorter (IOFABRIC_TOOL_TIMEOUT)."""
+        tool_timeout = getattr(self.runner, 'timeout', None)
+        return min(_clif.RESPONSE_TIMEOUT, tool_timeout) if tool_timeout else _clif.RESPONSE_TIMEOUT
+
+    def lldpad_socket(self, ifname: str) -> DcbState:
+        """fcoemon's CEE sequence on lldpad's socket; the same states and reasons as the dcbtool path."""
+        _clif.checked_ifname(ifname)
+        with _clif.Client(self.netns, self._timeout()) as client:
+            try:
+                replies = self._cee_sequence(client, ifname)
+            finally:
+                self.queries += client.queries
+        if isinstance(replies, DcbState):
+            return replies
+        if replies is None:                    # GET_OPER not applicable: lldpad is in IEEE-DCBX mode
+            if self.runner.sysroot.tool('lldptool') is None:
+                # lldpad in IEEE-DCBX mode programs the kernel's dcbnl: the same PFC and APP, read there.
+                return self.kernel(ifname, 'lldpad is in IEEE-DCBX mode and lldptool is not installed')
+            return self.lldpad_ieee(ifname)
+        result, pfc_cfg, app_cfg, pfc_oper, app_oper = replies
+        for reply in (pfc_cfg, app_cfg, pfc_oper, app_oper):
+            if reply.status != 0:
+                return unreadable(CEE, 'lldpad: %s' % reply.status_text)
+        result.pfc = _socket_feature(pfc_cfg, pfc_oper, _clif.FEATURE_PFC)
+        result.app = _socket_feature(app_cfg, app_oper, _clif.FEATURE_APP)
+        return result
+
+    @staticmethod
+    def _cee_sequence(client, ifname: str):
+        """The five requests, stopping where fcoemon stops: a final DcbState, None for IEEE mode, or the replies."""
+        def ask(command: int, feature: int) -> _clif.ClifReply:
+            return client.query(command, feature, _clif.SUBTYPE_FCOE, ifname)
+        state = ask(_clif.CMD_GET_CONFIG, _clif.FEATURE_DCB)
+        if state.status == _clif.STATUS_NOT_CAPABLE:
+            return DcbState(CEE, capable=False, reason='%s is not DCB-capable (lldpad: Device not capable)' % ifname)
+        if state.status != 0:
+            return unreadable(CEE, 'lldpad: %s' % state.status_text)
+        result = DcbState(CEE, dcb_on=_clif.dcb_state(state))
+        if not result.dcb_on:
+            return result
+        pfc_cfg, app_cfg = ask(_clif.CMD_GET_CONFIG, _clif.FEATURE_PFC), ask(_clif.CMD_GET_CONFIG, _clif.FEATURE_APP)
+        pfc_oper = ask(_clif.CMD_GET_OPER, _clif.FEATURE_PFC)
+        if pfc_oper.status == _clif.STATUS_NOT_APPLICABLE:
+            return None
+        return result, pfc_cfg, app_cfg, pfc_oper, ask(_clif.CMD_GET_OPER, _clif.FEATURE_APP)
 
     def _dcbtool(self, *args: str):
         run = self.runner.run('dcbtool', list(args), check=False)
@@ -143,3 +210,10 @@ def _feature(config, oper) -> Feature:
     return Feature(enable=config.flag('Enable'), advertise=config.flag('Advertise'), willing=config.flag('Willing'),
                    oper=oper.flag('Oper Mode'), syncd=oper.flag('Syncd'), error=oper.errors(),
                    priorities=oper.bitmap())
+
+
+def _socket_feature(config_reply, oper_reply, feature: int) -> Feature:
+    enable, advertise, willing = _clif.config(config_reply)
+    oper = _clif.oper(oper_reply, feature)
+    return Feature(enable=enable, advertise=advertise, willing=willing, oper=oper.mode, syncd=oper.syncd,
+                   error=oper.error, priorities=oper.priorities)
