@@ -216,8 +216,9 @@ def fleet_section(case: dict) -> list:
              % (case['hosts'], case['cores']), '|---|---|---|---|---|']
     for name, label in (('ping', '`ping`'), ('first', 'declaration, first run'), ('rerun', 'declaration, re-run')):
         row = plays[name]
-        lines.append('| %s | %s | %s | %.2fx | %s |' % (label, _ms(row['controller_per_host']), _ms(row['module_per_host']),
-                                                       row['controller_per_host']['median'] / ping, _s(row['wall'])))
+        lines.append('| %s | %s | %s | %.2fx | %s |' % (
+            label, _ms(row['controller_per_host']), _ms(row['module_per_host']),
+            row['controller_per_host']['median'] / ping, _s(row['wall'])))
     ratio = max(plays[name]['controller_per_host']['median'] for name in ('first', 'rerun')) / ping
     module = plays['rerun']['module_per_host']['median']
     return lines + ['', '| Target | Measured | |', '|---|---|---|',
