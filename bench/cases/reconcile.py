@@ -138,12 +138,12 @@ def measure_dcb_queries() -> dict:
         params = {name: option.get('default') for name, option in spec.items()}
         params.update(sysroot=host.root, netns=host.netns, config=[{'interface': 'eth1'}, {'interface': 'eth2'}])
         run_fcoe(params, False)
-        before = host.tool_runs()
+        before, requests = host.tool_runs(), host.clif_requests()
         done = run([host.path('/usr/local/sbin/iofabric-reconcile'), '--sysroot', host.root, '--netns', host.netns,
                     '--kinds', 'fcoe'])
-        after = host.tool_runs()
-        dcbtool = after.get('dcbtool', 0) - before.get('dcbtool', 0)
-        return {'interfaces': 2, 'dcbtool_runs': dcbtool, 'dcbtool_runs_per_interface': dcbtool / 2,
-                'exit_code': done.rc}
+        after, requests = host.tool_runs(), host.clif_requests() - requests
+        forks = sum(after.get(tool, 0) - before.get(tool, 0) for tool in ('dcbtool', 'lldptool'))
+        return {'interfaces': 2, 'lldpad_requests': requests, 'lldpad_requests_per_interface': requests / 2,
+                'dcb_tool_runs': forks, 'exit_code': done.rc}
     finally:
         host.down()

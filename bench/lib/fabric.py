@@ -39,5 +39,9 @@ class SimHost:
     def tool_runs(self) -> dict:
         return dict(control.request(self.root, {'op': 'state'})['state']['tool_runs'])
 
+    def clif_requests(self) -> int:
+        """Requests the simulated lldpad answered on its client socket so far."""
+        return int(control.request(self.root, {'op': 'state'})['state']['drivers']['dcb']['clif_requests'])
+
     def path(self, system_path: str) -> str:
         return os.path.join(self.root, system_path.lstrip('/'))

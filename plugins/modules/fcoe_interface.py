@@ -19,7 +19,7 @@ description:
     are still unmet after 10 retries. Otherwise it is reported as pending with the exact condition that
     is not met. A link that goes down does not destroy an existing interface.
   - The retry discipline is fcoemon's C(dcbd query sequence). A failed step - a DCB query that fails
-    (C(dcbtool) errors or prints garbage, lldpad restarting), PFC or App:FCoE not synchronised with the
+    (lldpad does not answer within 2 s, answers garbage or an error, lldpad restarting), PFC or App:FCoE not synchronised with the
     peer (C(Syncd false)), or a condition still unmet - starts the retry timer. Retry n comes 0.2 s x n
     after retry n-1, so the tenth is due 11 s after the first failed step; if the conditions are still
     unmet at the tenth, the interface is destroyed (and then waits, pending, until its DCB state changes).
@@ -37,9 +37,9 @@ description:
     whose network interface went away later (a driver unloaded) is pending, not an error.
   - FCoE instances are identified by the network interface they run over, never by their SCSI host name, as
     the kernel gives a new instance the lowest free host number.
-  - Link state and the real device under a VLAN come from rtnetlink. DCB comes from lldpad through
-    C(dcbtool) (the CEE query sequence fcoemon uses; C(lldptool) in IEEE-DCBX mode), and from the kernel's
-    dcbnl when lldpad is not running or not installed.
+  - Link state and the real device under a VLAN come from rtnetlink. DCB comes from lldpad over its client
+    socket (the CEE query sequence fcoemon uses, one datagram each, no process; C(dcbtool) when the socket
+    cannot be used, C(lldptool) in IEEE-DCBX mode), and from the kernel's dcbnl when lldpad is not running.
   - Creates through C(/sys/bus/fcoe) (create, set the mode, enable), or the legacy
     C(/sys/module/libfcoe/parameters) when the bus is absent. An interface counts as created when an
     fc_host whose symbolic name ends in C(over <interface>) exactly appears (fcoe-utils compares a prefix,
@@ -267,6 +267,13 @@ tool_runs:
   description: How many times each external tool ran during the task.
   returned: always
   type: dict
+lldpad_queries:
+  description:
+    - How many requests went to lldpad over its client socket during the task (one datagram each, no process
+      started; five per interface read, in fcoemon's order). They are not in RV(tool_runs).
+  returned: when DCB was read
+  type: int
+  sample: 10
 '''
 
 from ansible.module_utils.basic import missing_required_lib

@@ -271,6 +271,7 @@ def test_a_cee_rerun_asks_lldpad_on_its_socket_forks_no_dcbtool_and_reads_what_d
     assert again.rc == 0 and again.recap['changed'] == 0, again.stdout
     assert 'dcbtool' not in result['tool_runs'] and 'lldptool' not in result['tool_runs'], result['tool_runs']
     assert sim.state()['drivers']['dcb']['clif_requests'] - before == 10   # fcoemon's five requests per interface
+    assert result['lldpad_queries'] == 10
     # The same state through dcbtool (the fallback), run as a process by the engine's runner:
     tools = Runner(Sysroot(sim.root), netns=sim.netns)
     for name in ('eth1', 'eth2'):

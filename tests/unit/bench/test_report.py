@@ -26,3 +26,10 @@ def test_within_the_target_is_met():
 
 def test_a_result_of_the_earlier_wall_time_case_is_not_shown_as_this_one():
     assert fleet_section({'forks': 16, 'cores': 2, 'hosts': {'1': {}}})[2].startswith('Not measured by this run')
+
+
+def test_the_dcb_row_holds_five_socket_requests_and_no_process_per_interface():
+    from bench.report import _dcb_row
+    assert _dcb_row({'lldpad_requests_per_interface': 5.0, 'dcb_tool_runs': 0}).endswith('| met |')
+    assert _dcb_row({'lldpad_requests_per_interface': 5.0, 'dcb_tool_runs': 10}).endswith('| missed |')
+    assert _dcb_row({'dcbtool_runs_per_interface': 5.0}).startswith('| One DCB query per DCB-gated interface | 5.0 dcbtool')

@@ -203,6 +203,7 @@ class FcoeKind(Kind):
         dcb = None
         if link is not None and spec['dcb_required'] and link.running and real.running:
             dcb = self.dcb.read(real.name)
+            self.extras['lldpad_queries'] = self.dcb.queries   # no process each: tool_runs does not show them
         return Inputs(interface, enabled=spec['enabled'], dcb_required=spec['dcb_required'],
                       netif_exists=link is not None, link_up=bool(link and link.running and real.running),
                       real=real.name if real else interface, instance=interface in view.instances,

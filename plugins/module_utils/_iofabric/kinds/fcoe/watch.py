@@ -30,7 +30,7 @@ RETRY_DUE = 'FCoE retry due'
 
 def dcb_ready_for_fcoe(name: str, state) -> bool:
     """Whether the FCoE kind's own rules (decide.py) keep an existing instance on this DCB state
-    without a retry. A query that fails (dcbtool errors or garbage, lldpad restarting) or a feature not
+    without a retry. A query that fails (lldpad silent, an error or garbage in its answer, lldpad restarting) or a feature not
     synchronised is a failed step of fcoemon's sequence: a pass must start the retry timer for it."""
     if state is None:
         return False
