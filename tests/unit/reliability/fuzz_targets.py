@@ -349,6 +349,9 @@ def text_targets(sim: dict, fixtures) -> dict:
         'fcoe fc_host symbolic_name': Target(interface_of, ['fcoe v0.1 over eth2.101', 'fcoe v0.1 over eth2 : npiv'], (),
                                              (mu + 'kinds/fcoe/live.py:interface_of', mu + 'kinds/fcoe/live.py:read_instances'),
                                              check=lambda value, text: value is None or value == text.split()[-1]),
+        'lldpad clif reply': Target(_lldpad_clif_reply, list(CLIF_REPLIES), (ParseError,),
+                                    (mu + 'host/dcb/clif.py:parse_reply', mu + 'host/dcb/clif.py:dcb_state',
+                                     mu + 'host/dcb/clif.py:config', mu + 'host/dcb/clif.py:oper'), check=_lldpad_clif_check),
         'dcbtool': Target(parse_dcbtool, sim['dcbtool'], (ParseError,), (mu + 'host/dcb/dcbtool.py:parse_dcbtool',), tool=True),
         'dcbtool reply fields': Target(_dcbtool_reply, [sim['dcbtool'][1] + sim['dcbtool'][3], sim['dcbtool'][2] + sim['dcbtool'][4]], (ParseError,),
                                        (mu + 'host/dcb/reader.py:_feature', mu + 'host/dcb/reader.py:DcbReader.lldpad'), tool=True),
@@ -412,43 +415,29 @@ def text_targets(sim: dict, fixtures) -> dict:
     }
 
 
-# -- lldpad's client socket (host/dcb/clif.py): a reply datagram, read against each of fcoemon's five requests ----------
-def _lldpad_clif_reply(text: str) -> list:
+# -- lldpad's client socket (host/dcb/clif.py): a reply datagram, read against the request it echoes ----------------------
+def _lldpad_clif_reply(text: str):
+    """Read as the reader reads it: against the one of fcoemon's five requests whose header the reply echoes (the DCB
+    state request when it echoes none); a reply that is not that request's raises ParseError, counted as refused."""
     from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.dcb import clif
     data = text.encode('utf-8', 'surrogateescape')
-    values = []
-    for command, feature in ((clif.CMD_GET_CONFIG, clif.FEATURE_DCB), (clif.CMD_GET_CONFIG, clif.FEATURE_PFC),
-                             (clif.CMD_GET_CONFIG, clif.FEATURE_APP), (clif.CMD_GET_OPER, clif.FEATURE_PFC),
-                             (clif.CMD_GET_OPER, clif.FEATURE_APP)):
-        try:
-            reply = clif.parse_reply(clif.request(command, feature, clif.SUBTYPE_FCOE, 'eth2'), data)
-            if reply.status != 0:
-                values.append(reply.status)
-            elif feature == clif.FEATURE_DCB:
-                values.append(clif.dcb_state(reply))
-            elif command == clif.CMD_GET_CONFIG:
-                values.append(clif.config(reply))
-            else:
-                values.append(clif.oper(reply, feature))
-        except ParseError:          # the documented refusal, for a reply that is not this request's
-            values.append(None)
-    return values
+    asked = [(command, feature, clif.request(command, feature, clif.SUBTYPE_FCOE, 'eth2'))
+             for command, feature in ((clif.CMD_GET_CONFIG, clif.FEATURE_DCB), (clif.CMD_GET_CONFIG, clif.FEATURE_PFC),
+                                      (clif.CMD_GET_CONFIG, clif.FEATURE_APP), (clif.CMD_GET_OPER, clif.FEATURE_PFC),
+                                      (clif.CMD_GET_OPER, clif.FEATURE_APP))]
+    command, feature, sent = next((item for item in asked if data[3:].startswith(item[2])), asked[0])
+    reply = clif.parse_reply(sent, data)
+    if reply.status != 0:
+        return reply.status
+    if feature == clif.FEATURE_DCB:
+        return clif.dcb_state(reply)
+    return clif.config(reply) if command == clif.CMD_GET_CONFIG else clif.oper(reply, feature)
 
 
 def _lldpad_clif_check(value, text: str) -> None:
-    assert len(value) == 5 and sum(item is not None for item in value) <= 5
-    for item in value:
-        assert item is None or isinstance(item, (bool, int, tuple)) or 0 <= item.priorities <= 0xff
+    assert isinstance(value, (bool, int, tuple)) or 0 <= value.priorities <= 0xff, value
 
 
 CLIF_REPLIES = ['R00C301010004eth21', 'R00C301030004eth2111000100008', 'R00C301050004eth21110208',
                 'R00C303030004eth20000001100010000x', 'R00C303050004eth2000000110208', 'R08C301010004eth2',
-                'R09C303030004eth2', 'E5204eth2030011']
-_text_targets_without_clif = text_targets
-
-
-def text_targets(sim: dict, fixtures) -> dict:  # noqa: F811 - the registry above, plus the clif reply (append-only file)
-    targets = _text_targets_without_clif(sim, fixtures)
-    targets['lldpad clif reply'] = Target(_lldpad_clif_reply, list(CLIF_REPLIES), (ParseError,),
-                                          ('module_utils/_iofabric/host/dcb/clif.py:parse_reply',), check=_lldpad_clif_check)
-    return targets
+                'R09C303030004eth2']
