@@ -33,3 +33,21 @@ def test_the_dcb_row_holds_five_socket_requests_and_no_process_per_interface():
     assert _dcb_row({'lldpad_requests_per_interface': 5.0, 'dcb_tool_runs': 0}).endswith('| met |')
     assert _dcb_row({'lldpad_requests_per_interface': 5.0, 'dcb_tool_runs': 10}).endswith('| missed |')
     assert _dcb_row({'dcbtool_runs_per_interface': 5.0}).startswith('| One DCB query per DCB-gated interface | 5.0 dcbtool')
+
+
+def test_issue_19s_batch_targets_are_held_against_the_floor():
+    from bench.report import lean_targets
+    batch = {'first': stats(6.0), 'rerun': stats(3.5)}
+    cases = {'converge:qlgc': {'unit': 'qlgc VNICs', 'batch': {'1024': batch}},
+             'converge:sdi': {'unit': 'LUNs', 'batch': {'1024': {'first': stats(7.0), 'rerun': stats(3.0)}}}}
+    rows = lean_targets(cases, 2.0)
+    assert rows == ['| 1024 qlgc VNICs: first run within 3x the floor (issue 19) | 3.0x | met |',
+                    '| 1024 LUNs: first run within 3x the floor (issue 19) | 3.5x | missed by 17% |',
+                    '| 1024 unchanged qlgc VNICs: re-run within 1.5x the floor (issue 19, lean results) | 1.8x | missed by 17% |']
+
+
+def test_the_result_shrink_is_against_the_size_before_lean_results():
+    from bench.report import RESULT_BEFORE_LEAN, memory_section
+    lines = memory_section({'objects': 1024, 'module_first_kb': 1, 'module_rerun_kb': 1, 'pass_kb': 1,
+                            'floor_python_kb': 1, 'module_result_bytes': RESULT_BEFORE_LEAN // 4})
+    assert lines[-2].endswith('| 4.00x smaller (293,229 bytes) | met |'), lines[-2]
