@@ -37,6 +37,7 @@ def host_rows(results: list) -> tuple:
             if result.get('failed') or result.get('msg'):
                 errors.append({'task': label, 'error': str(result.get('msg') or 'failed without a message')})
             continue
+        task_rows = []
         for row in objects:
             status = 'drift' if row.get('status') == 'changed' else row.get('status', 'failed')
             entry = {'task': label, 'kind': row.get('kind', ''), 'object': str(row.get('object', '')),
@@ -44,8 +45,11 @@ def host_rows(results: list) -> tuple:
             for key in ('reason', 'pending', 'fields'):
                 if row.get(key):
                     entry[key] = row[key]
-            rows.append(entry)
-        if result.get('failed') and result.get('msg') and not any(row['status'] == 'failed' for row in rows):
+            task_rows.append(entry)
+        rows.extend(task_rows)
+        # The task's message is its failed objects' errors when it has any; otherwise (a lock timeout, a store
+        # refused) it says why the task failed. Only this task's rows count: another task's failure explains nothing.
+        if result.get('failed') and result.get('msg') and not any(row['status'] == 'failed' for row in task_rows):
             errors.append({'task': label, 'error': str(result['msg'])})
     return rows, errors
 
