@@ -32,8 +32,9 @@ OUT = os.path.join(REPO, 'tests', 'output', 'breaks')
 TREE = os.path.join(OUT, 'tree')
 TIMEOUT = 1800   # seconds for one pytest run; an integration file that hangs must not hang the whole check
 VENV_PARTS = ('bin', 'lib', 'lib64', 'include', 'pyvenv.cfg')
-FAILED = re.compile(r'^FAILED (\S+)', re.MULTILINE)
-ERROR = re.compile(r'^ERROR (\S+)', re.MULTILINE)
+# pytest -q -ra: 'FAILED <node id> - <message>'; a node id's parameters may hold spaces.
+FAILED = re.compile(r'^FAILED (.+?)(?: - .*)?$', re.MULTILINE)
+ERROR = re.compile(r'^ERROR (.+?)(?: - .*)?$', re.MULTILINE)
 
 
 class BreakMoved(Exception):

@@ -63,6 +63,8 @@ def test_the_catching_test_is_read_from_pytests_summary():
               '!!!!! stopping after 1 failures !!!!!\n1 failed, 2 passed in 0.5s\n')
     assert breaks.caught_by(output) == 'tests/unit/x/test_a.py::test_b[one]'
     assert breaks.caught_by('ERROR tests/unit/x/test_a.py::test_c - OSError\n') == 'tests/unit/x/test_a.py::test_c'
+    assert breaks.caught_by('FAILED tests/t.py::test_c[0-1 0-io] - assert 0\n') == 'tests/t.py::test_c[0-1 0-io]'
+    assert breaks.caught_by('FAILED tests/t.py::test_d\n') == 'tests/t.py::test_d'
     assert breaks.caught_by('3 passed\n') == ''
     assert [breaks.verdict(rc) for rc in (0, 1, 2, 4, -9)] == ['SURVIVED', 'caught', 'error', 'error', 'error']
 
