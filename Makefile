@@ -38,6 +38,11 @@ soak: bootstrap
 mutation: bootstrap
 	@.venv/bin/python scripts/mutation.py $(MODULES)
 
+# Issue 21's breaks (tests/mutation/breaks.toml): each must fail at least one test; not part of `make test`.
+.PHONY: breaks
+breaks: bootstrap
+	@.venv/bin/python scripts/breaks.py
+
 build: bootstrap
 	@mkdir -p build && ansible-galaxy collection build --force --output-path build .
 
