@@ -1,8 +1,6 @@
 """Issue 21's break of the drift report: a failed task's error must never be dropped, even when the task
 returned objects (it failed after reading them: a lock timeout, a store it refused to touch)."""
 
-import pytest
-
 from ansible_collections.iofabric.core.plugins.plugin_utils import _drift_report as report
 
 IN_SYNC = [{'kind': 'qlgc', 'object': 'veth1', 'status': 'in_sync'}]
@@ -22,9 +20,6 @@ def test_a_failed_task_with_its_own_failed_object_is_not_reported_twice():
     assert [row['status'] for row in data['hosts']['h']['objects']] == ['failed']
 
 
-@pytest.mark.xfail(strict=True, reason='product bug (issue 21, breaks report): host_rows() asks whether ANY row of the '
-                                       'host so far failed, not a row of this task, so an earlier task\'s failed object '
-                                       'hides a later task\'s error')
 def test_a_later_failed_task_reports_its_error_even_when_an_earlier_task_had_a_failed_object():
     earlier = {'failed': True, 'msg': '1 failed: eth2: EIO',
                'objects': [{'kind': 'fcoe', 'object': 'eth2', 'status': 'failed', 'reason': 'EIO'}]}
