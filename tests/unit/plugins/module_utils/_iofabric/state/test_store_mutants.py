@@ -181,3 +181,62 @@ def test_a_seal_written_in_that_format_spares_the_validation(tmp_path, store):
     with store.locked(exclusive=False):
         assert set(store.load('qlgc').objects) == {'veth1'}
     assert store.warnings == []
+
+
+# -- what a user reads ---------------------------------------------------------------------------------
+
+def test_an_unknown_kind_is_named_in_the_error(store):
+    with pytest.raises(StoreError) as info:
+        store.load('nonsense')
+    assert str(info.value) == "unknown store kind 'nonsense'"
+
+
+@pytest.mark.parametrize('version', [0, -3])
+def test_a_document_of_a_version_below_this_ones_is_corrupt_not_newer(tmp_path, store, version):
+    """Only a version above this iofabric's is "written by a newer iofabric" (refused, untouched); a lower one
+    is a document this store never wrote: invalid, reported like any other."""
+    declare_veth1(store)
+    (state_dir(tmp_path) / 'qlgc.json').write_text(json.dumps(
+        {'format': 'iofabric.core/state', 'version': version, 'kind': 'qlgc', 'objects': {}, 'observations': {}}))
+    with store.locked(exclusive=False):
+        assert store.load('qlgc').objects == {}
+    assert len(store.warnings) == 1 and 'left in place' in store.warnings[0] and 'is less than the minimum of 1' in store.warnings[0]
+
+
+def test_the_reason_a_warning_quotes_is_cut_at_200_characters(tmp_path, store):
+    declare_veth1(store)
+    (state_dir(tmp_path) / 'qlgc.json').write_text(json.dumps(
+        {'format': 'iofabric.core/state', 'version': 1, 'kind': 'qlgc', 'objects': 'x' * 300, 'observations': {}}))
+    with store.locked(exclusive=False):
+        assert store.load('qlgc').objects == {}
+    # jsonschema's reason is "'xxx...' is not of type 'object'": its first 200 characters are the quote and 199 x.
+    assert store.warnings == ['state store %s is unreadable (%s); left in place' % (state_dir(tmp_path) / 'qlgc.json', "'" + 'x' * 199)]
+
+
+# -- the lock a store holds ------------------------------------------------------------------------------
+
+def test_a_host_whose_var_lib_exists_gets_its_state_directory_created(tmp_path, store):
+    (tmp_path / 'var' / 'lib').mkdir(parents=True)   # as on every real host
+    with store.locked():
+        pass
+    assert state_dir(tmp_path).is_dir()
+
+
+@pytest.mark.parametrize('outer, inner, allowed', [(True, True, True), (True, False, True), (False, False, True),
+                                                   (False, True, False)])
+def test_a_hold_inside_a_hold_is_refused_only_when_exclusive_inside_shared(store, outer, inner, allowed):
+    with store.locked(exclusive=outer):
+        if allowed:
+            with store.locked(exclusive=inner):
+                pass
+        else:
+            with pytest.raises(StoreError, match='an exclusive lock was asked for inside a shared one'):
+                with store.locked(exclusive=inner):
+                    pass
+
+
+def test_a_store_that_never_locked_has_waited_nothing(tmp_path, store):
+    assert store.lock_waited == 0.0
+    with store.locked():
+        pass
+    assert store.lock_waited >= 0.0
