@@ -326,3 +326,46 @@ def test_parsed_refuses_malformed_text_naming_the_line(text, line):
     with pytest.raises(ParseError) as caught:
         SdiKind(None, None).parse(text)
     assert str(caught.value).startswith('running_config: line %d ' % line)
+
+
+# -- mutation testing (docs/mutation.md): what no test above pinned ------------------------------------
+def test_an_unknown_action_is_refused_by_name_and_nothing_is_written(tree):
+    from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import IofabricError
+    from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.plan import Action, Plan
+    kind = SdiKind(tree.sysroot, None)
+    with pytest.raises(IofabricError) as caught:
+        kind.apply(Action(LUN, 'bogus', 'test', {'force': False}), Plan(), StoreDocument('sdi'))
+    assert str(caught.value) == 'unknown action bogus'
+    assert tree.read('/sys/class/scsi_device/1:0:3:0/device/state') == 'running\n'
+    assert not os.path.exists(tree.path('/sys/class/scsi_device/1:0:3:0/device/delete'))
+
+
+@pytest.mark.parametrize('op, error', [('offline', '1:0:3:0 vanished before its removal; nothing written'),
+                                       ('delete', '1:0:3:0 vanished before its delete; nothing written')])
+def test_a_device_that_vanished_before_its_offline_or_delete_is_refused_naming_it(tree, op, error):
+    import shutil
+    kind = SdiKind(tree.sysroot, None)
+    _live, plan = planned(kind, 'deleted', [item(LUN)])
+    shutil.rmtree(tree.path('/sys/class/scsi_device/1:0:3:0'))
+    with pytest.raises(RefusedError) as caught:
+        kind.apply([a for a in plan.actions if a.op == op][0], plan, StoreDocument('sdi'))
+    assert str(caught.value) == error
+    assert not os.path.exists(tree.path('/sys/class/scsi_device/1:0:3:0'))   # nothing written (no file created)
+
+
+def test_an_added_disk_sd_has_not_probed_within_the_timeout_is_pending_saying_how_long(tree):
+    kind = SdiKind(tree.sysroot, None, SdiOptions(attach_timeout=0.2))
+    want, deletes, live = phases_input(kind, 'merged', [item('1:0:4:2')])
+    plan = kind.plan(PlanInput(want, deletes, live, StoreDocument('sdi'), 'merged'))
+    tree.lun('1:0:4:2', None, 0)   # the scan attached it: a disk (type 0) whose block device sd has not made yet
+    plan.actions[0].status = 'done'
+    verified = kind.verify(want, deletes, plan, StoreDocument('sdi'))
+    assert verified.failures == []
+    assert [(p.object, p.reason, p.waiting_for) for p in verified.pending] == [
+        ('1:0:4:2', 'the scsi_device 1:0:4:2 is attached, but sd has not probed its disk yet (no block device) after 0.2 s',
+         'kernel')]
+
+
+def test_a_model_that_names_model_again_is_read_whole():
+    text = 'Host: scsi1 Channel: 00 Id: 03 Lun: 01\n  Vendor: ACME     Model: X Model: Y      Rev: 1.0\n'
+    assert SdiKind(None, None).parse(text) == [{'address': '1:0:3:1', 'vendor': 'ACME', 'model': 'X Model: Y'}]
