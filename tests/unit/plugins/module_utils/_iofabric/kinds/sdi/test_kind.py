@@ -369,3 +369,49 @@ def test_an_added_disk_sd_has_not_probed_within_the_timeout_is_pending_saying_ho
 def test_a_model_that_names_model_again_is_read_whole():
     text = 'Host: scsi1 Channel: 00 Id: 03 Lun: 01\n  Vendor: ACME     Model: X Model: Y      Rev: 1.0\n'
     assert SdiKind(None, None).parse(text) == [{'address': '1:0:3:1', 'vendor': 'ACME', 'model': 'X Model: Y'}]
+
+
+def verified_after(kind, tree, state: str, config: list, before_verify=lambda: None):
+    """Plan, mark every action done as the pipeline does after apply (nothing written here), then verify."""
+    want, deletes, live = phases_input(kind, state, config)
+    plan = kind.plan(PlanInput(want, deletes, live, StoreDocument('sdi'), state))
+    for action in plan.actions:
+        action.status = 'done'
+    before_verify()
+    return kind.verify(want, deletes, plan, StoreDocument('sdi'))
+
+
+def test_an_added_device_that_is_no_disk_is_settled_without_waiting_for_a_block_device(tree):
+    """A CD-ROM (type 5) gets no sd block device: verify must not wait for one. With an attach timeout of
+    10 minutes, a verify that waited would hang this test (nothing here measures time)."""
+    def attach():
+        tree.lun('1:0:4:2', None, 0)
+        tree.put('/sys/class/scsi_device/1:0:4:2/device/type', '5\n')
+    verified = verified_after(SdiKind(tree.sysroot, None, SdiOptions(attach_timeout=600)), tree, 'merged',
+                              [item('1:0:4:2')], attach)
+    assert verified.failures == [] and verified.pending == []
+    assert '1:0:4:2' in verified.after
+
+
+def test_every_add_that_failed_is_reported_not_only_the_first(tree):
+    def attach():
+        tree.lun('1:0:4:3', 'sdc', 32, serial='OTHER')   # answers, but not the declared one
+    verified = verified_after(SdiKind(tree.sysroot, None, SdiOptions(attach_timeout=0.2)), tree, 'merged',
+                              [item('1:0:4:2'), item('1:0:4:3', serial=SERIAL)], attach)
+    assert [(f.object, f.error.split(':')[0]) for f in verified.failures] == [
+        ('1:0:4:2', 'no device answered at 1'), ('1:0:4:3', 'a device answered at 1')]
+
+
+def test_a_device_still_present_after_its_delete_fails_saying_how_long_it_was_awaited(tree):
+    verified = verified_after(SdiKind(tree.sysroot, None, SdiOptions(remove_timeout=0.2)), tree, 'deleted', [item(LUN)])
+    assert [(f.object, f.error) for f in verified.failures] == [(LUN, 'still present 0.2 s after delete')]
+
+
+@pytest.mark.parametrize('text', ['Host: scsi1 Channel: 00 Id: 03 Lun: 01 ' + 'x' * 200 + '\n',
+                                  'Host: scsi1 Channel: 00 Id: 03 Lun: 01\n  Vendor: ' + 'x' * 200 + '\n',
+                                  'Attached devices:\n' + 'x' * 200 + '\n'])
+def test_a_malformed_line_is_quoted_up_to_120_characters(text):
+    bad = [line for line in text.splitlines() if 'x' * 10 in line][0]
+    with pytest.raises(ParseError) as caught:
+        SdiKind(None, None).parse(text)
+    assert str(caught.value).endswith(': %r' % bad[:120])
