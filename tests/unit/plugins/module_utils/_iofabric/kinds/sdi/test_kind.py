@@ -329,13 +329,15 @@ def test_parsed_refuses_malformed_text_naming_the_line(text, line):
 
 
 # -- mutation testing (docs/mutation.md): what no test above pinned ------------------------------------
-def test_an_unknown_action_is_refused_by_name_and_nothing_is_written(tree):
+@pytest.mark.parametrize('op', ['a', 'bogus', 'zap'])   # sorting before, between and after the real ones
+def test_an_unknown_action_is_refused_by_name_and_nothing_is_written(tree, op):
     from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import IofabricError
     from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.plan import Action, Plan
     kind = SdiKind(tree.sysroot, None)
     with pytest.raises(IofabricError) as caught:
-        kind.apply(Action(LUN, 'bogus', 'test', {'force': False}), Plan(), StoreDocument('sdi'))
-    assert str(caught.value) == 'unknown action bogus'
+        kind.apply(Action(LUN, op, 'test', {'force': False, 'host': 'host1', 'scan': '0 3 0'}), Plan(), StoreDocument('sdi'))
+    assert str(caught.value) == 'unknown action %s' % op
+    assert tree.read('/sys/class/scsi_host/host1/scan') == ''
     assert tree.read('/sys/class/scsi_device/1:0:3:0/device/state') == 'running\n'
     assert not os.path.exists(tree.path('/sys/class/scsi_device/1:0:3:0/device/delete'))
 
@@ -415,3 +417,40 @@ def test_a_malformed_line_is_quoted_up_to_120_characters(text):
     with pytest.raises(ParseError) as caught:
         SdiKind(None, None).parse(text)
     assert str(caught.value).endswith(': %r' % bad[:120])
+
+
+def test_a_present_device_without_its_disk_waits_saying_so(tree):
+    tree.lun('1:0:3:1', None, 0)
+    _live, plan = planned(SdiKind(tree.sysroot, None), 'merged', [item('1:0:3:1')])
+    assert [(p.object, p.reason) for p in plan.pending] == [
+        ('1:0:3:1', 'the scsi_device 1:0:3:1 is attached, but sd has not probed its disk yet (no block device)')]
+
+
+def test_a_removals_reason_names_the_state_asked_for(tree):
+    _live, plan = planned(SdiKind(tree.sysroot, None), 'deleted', [item(LUN)])
+    assert [(a.op, a.reason) for a in plan.actions if a.op != 'offline'] == [('flush', 'state=deleted'), ('delete', 'state=deleted')]
+
+
+def test_a_declared_identity_that_sorts_before_the_devices_is_a_mismatch_too(tree):
+    _live, plan = planned(SdiKind(tree.sysroot, None), 'merged', [item(LUN, serial='0000', vendor='AAAA')])
+    assert plan.actions == [] and plan.failures[0].error == (
+        "the device at 1:0:3:0 is not the declared one: vendor is 'NETAPP', declared 'AAAA'; serial is %r, declared '0000'"
+        % SERIAL)
+
+
+def test_an_undeclared_device_overridden_removes_is_not_forced_over_its_use(tree):
+    """state=overridden removes the devices of the declared hosts that are not declared: those were never
+    declared with force, so anything in use among them is refused."""
+    tree.mount('8:17', '/dev/sdb1', '/data')
+    kind = SdiKind(tree.sysroot, None)
+    items = kind.validate([{'address': '1:0:3:1', 'force': True}], 'overridden', ['config[0]'])
+    live = kind.read_live(StoreDocument('sdi'))
+    plan = kind.plan(PlanInput(dict(items), [LUN], live, StoreDocument('sdi'), 'overridden'))
+    assert [a for a in plan.actions if a.object == LUN] == []
+    assert plan.failures[0].object == LUN and plan.failures[0].error.endswith('force: true overrides')
+
+
+def test_an_add_that_cannot_be_made_leaves_the_others_planned(tree):
+    _live, plan = planned(SdiKind(tree.sysroot, None), 'merged', [item('0:0:0:1'), item('1:0:4:2')])
+    assert [(f.object, f.error) for f in plan.failures] == [('0:0:0:1', 'cannot add 0:0:0:1: SCSI host 0 does not exist')]
+    assert [(a.object, a.op) for a in plan.actions] == [('1:0:4:2', 'add')]
