@@ -365,3 +365,84 @@ def test_on_fabricsim_a_stopped_guests_mac_is_removed_and_the_others_stay(sim):
     verified = kind.verify({}, [], plan, document)
     assert verified.pending == [] and verified.after['eth4']['children'] == [VM1, '52:54:00:a1:00:03']
     assert sorted(sim.state()['drivers']['mlx4_vnic']['eth4']['children']) == [VM1, '52:54:00:a1:00:03']
+
+
+# -- mutation testing (docs/mutation.md): what no test above pinned ------------------------------------
+@pytest.mark.parametrize('name', ['eth9', 'Eth9', 'ab0'])   # names that sort after and before 'all'
+def test_a_parent_named_that_is_not_here_is_a_failure_and_no_other_is_read(tree, name):
+    kind = EoibKind(tree.sysroot, None, None, settings(parents=[name]))
+    live = kind.read_live(StoreDocument('eoib'))
+    assert live.objects == {} and live.view.parents == {}
+    plan = planned(kind, live)
+    assert [f.object for f in plan.failures] == [name] and plan.warnings == []
+
+
+@pytest.mark.parametrize('name', ['eth4', 'Eth4', 'ab0'])
+def test_without_the_module_a_named_parent_fails_and_no_nothing_to_collect_warning_is_given(tmp_path, name):
+    tree = Tree(tmp_path)
+    kind = EoibKind(tree.sysroot, None, None, settings(parents=[name]))
+    plan = planned(kind, kind.read_live(StoreDocument('eoib')))
+    assert [f.object for f in plan.failures] == [name] and plan.warnings == []
+
+
+def test_a_network_namespace_that_cannot_be_entered_keeps_every_child_and_says_why(tree):
+    kind = EoibKind(tree.sysroot, None, 'iofabric-no-such-netns', settings(), clock=lambda: NOW)
+    live = kind.read_live(StoreDocument('eoib'))
+    assert live.view.guests == {'eth4': None}
+    assert live.view.error.startswith('rtnetlink: cannot open rtnetlink in network namespace iofabric-no-such-netns: ')
+    plan = planned(kind, live, stale_for(600, 5, VM2))
+    assert plan.actions == [] and [p.reason for p in plan.pending] == ['nothing removed under eth4: ' + live.view.error]
+
+
+def test_a_daemon_collecting_while_its_config_no_longer_does_is_to_be_restarted(tree):
+    tree.put(vendor.CONFIG, 'mlx4_vnicd=yes gc_enable=no\n')
+    tree.daemon(77, ['/sbin/mlx4_vnicd', 'gc_enable=yes'])
+    kind = EoibKind(tree.sysroot, None, None, settings(), clock=lambda: NOW)
+    plan = planned(kind, seen(tree, guests()), stale_for(61, 1, VM2))
+    assert plan.actions == [] and [f.object for f in plan.failures] == ['mlx4_vnicd']
+    assert plan.failures[0].error.endswith('(it reads /etc/infiniband/mlx4_vnic.conf only when it starts: restart it)')
+
+
+def test_an_unknown_action_is_refused_by_name(tree):
+    from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import IofabricError
+    from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.plan import Action
+    kind = EoibKind(tree.sysroot, None, None, settings(), clock=lambda: NOW)
+    plan = planned(kind, seen(tree, guests()))
+    with pytest.raises(IofabricError) as caught:
+        kind.apply(Action('eth4', 'bogus', 'test', {}), plan, StoreDocument('eoib'))
+    assert str(caught.value) == 'unknown action bogus'
+
+
+@pytest.mark.parametrize('status', ['failed', 'skipped', 'planned'])
+def test_verify_confirms_only_the_removals_that_were_done(tree, status):
+    """A configure done and a removal not done (its write failed, or it never ran) are no removals to confirm."""
+    tree.put(vendor.CONFIG, 'mlx4_vnicd=yes gc_enable=yes\n')
+    kind = EoibKind(tree.sysroot, None, None, settings(vendor_daemon={'state': 'collector_off'}), clock=lambda: NOW)
+    document = stale_for(61, 1, VM2)
+    plan = planned(kind, seen(tree, guests()), document)
+    assert [a.op for a in plan.actions] == ['configure', 'remove_child']
+    plan.actions[0].status, plan.actions[1].status = 'done', status
+    verified = kind.verify({}, [], plan, document)
+    assert kind.extras['removed'] == [] and kind.extras['unconfirmed'] == [] and verified.pending == []
+
+
+def test_a_removal_the_cmd_files_already_confirm_is_not_waited_for(tree):
+    """With a confirmation timeout of 10 minutes, a verify that did not see the removal confirmed would
+    hang this test (nothing here measures time)."""
+    kind = EoibKind(tree.sysroot, None, None, settings(confirm_timeout=600), clock=lambda: NOW)
+    document = stale_for(61, 1, VM2)
+    plan = applied(kind, tree, document)
+    os.remove(tree.path('/sys/module/mlx4_vnic/vnic-eth4.c3-cmd'))
+    kind.verify({}, [], plan, document)
+    assert [e['mac'] for e in kind.extras['removed']] == [VM2]
+
+
+def test_a_mac_removed_under_one_parent_keeps_its_grace_record_under_another():
+    from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.eoib.grace import observe
+    from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.eoib.kind import EoibContext, pass_observations
+    grace = {'seconds': 60, 'observations': 2}
+    view = EoibView('', [], {'eth4': None, 'eth5': None}, {})
+    context = EoibContext(view, staleness={'eth4': observe({}, {VM2}, grace, NOW), 'eth5': observe({}, {VM2}, grace, NOW)})
+    observations = pass_observations(context, [{'parent': 'eth5', 'mac': VM2}], [])
+    assert observations == {'eth4': {'stale': {VM2: {'since': NOW, 'seen': 1}}, 'unconfirmed': None},
+                            'eth5': {'stale': None, 'unconfirmed': None}}
