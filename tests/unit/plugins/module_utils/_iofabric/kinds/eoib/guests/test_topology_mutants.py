@@ -1,0 +1,119 @@
+"""Topology's reads on the real kernel (mutation testing, docs/mutation.md): the dump of a namespace, the
+bridges' forwarding table, and the MACs of links in the other namespaces named under <sysroot>/run/netns,
+in fresh network namespaces made here (veth pairs and a bridge: the kernel here has no dummy)."""
+
+import itertools
+import os
+import subprocess
+
+import pytest
+
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import NetlinkUnavailable
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysroot import Sysroot
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.eoib.guests import topology as topo
+
+pytestmark = pytest.mark.netns
+_NUMBERS = itertools.count()
+
+
+def ip(netns: str, *args: str) -> str:
+    return subprocess.run(['ip', '-n', netns] + list(args), check=True, capture_output=True, text=True).stdout
+
+
+@pytest.fixture
+def namespaces():
+    """Make named namespaces on demand, each deleted after the test."""
+    made = []
+
+    def make(prefix: str) -> str:
+        name = '%s-iofu-topo-%d-%d' % (prefix, os.getpid(), next(_NUMBERS))
+        subprocess.run(['ip', 'netns', 'add', name], check=True, capture_output=True)
+        made.append(name)
+        return name
+    yield make
+    for name in made:
+        subprocess.run(['ip', 'netns', 'del', name], check=False, capture_output=True)
+
+
+@pytest.fixture
+def sysroot(tmp_path):
+    """A sysroot whose /run/netns holds bind mounts of namespaces (bound by `bind`), unmounted after."""
+    directory = tmp_path / 'run' / 'netns'
+    directory.mkdir(parents=True)
+    bound = []
+
+    def bind(name: str, as_name: str | None = None) -> None:
+        target = directory / (as_name or name)
+        target.touch()
+        subprocess.run(['mount', '--bind', '/run/netns/' + name, str(target)], check=True, capture_output=True)
+        bound.append(target)
+    yield Sysroot(str(tmp_path)), directory, bind
+    for target in bound:
+        subprocess.run(['umount', str(target)], check=False, capture_output=True)
+
+
+def veth(netns: str, name: str, mac: str, peer: str, peer_mac: str) -> None:
+    ip(netns, 'link', 'add', name, 'address', mac, 'type', 'veth', 'peer', 'name', peer, 'address', peer_mac)
+
+
+def test_the_macs_of_every_other_namespace_are_named_with_their_link_and_namespace(namespaces, sysroot):
+    root, directory, bind = sysroot
+    skipped, other = namespaces('a'), namespaces('b')   # the one asked for sorts first: the others still follow
+    veth(skipped, 'v0', '02:aa:00:00:00:01', 'v1', '02:aa:00:00:00:02')
+    veth(other, 'c0', '02:BB:00:00:00:01', 'c1', '02:bb:00:00:00:02')
+    bind(skipped)
+    bind(other)
+    assert topo.macs_elsewhere(root, skipped) == {
+        '02:bb:00:00:00:01': 'c0 (veth) in network namespace %s' % other,
+        '02:bb:00:00:00:02': 'c1 (veth) in network namespace %s' % other}   # lo's zero MAC is no MAC
+    assert set(topo.macs_elsewhere(root, None)) == {'02:aa:00:00:00:01', '02:aa:00:00:00:02', '02:bb:00:00:00:01',
+                                                    '02:bb:00:00:00:02'}
+
+
+def test_a_name_under_run_netns_that_is_no_namespace_is_skipped_and_the_rest_read(namespaces, sysroot):
+    root, directory, bind = sysroot
+    (directory / 'a-not-a-namespace').write_text('')   # sorts first: setns() refuses a regular file
+    other = namespaces('b')
+    veth(other, 'c0', '02:bb:00:00:00:01', 'c1', '02:bb:00:00:00:02')
+    bind(other)
+    assert sorted(topo.macs_elsewhere(root, None)) == ['02:bb:00:00:00:01', '02:bb:00:00:00:02']
+
+
+def test_without_run_netns_no_other_namespace_is_seen(tmp_path):
+    assert topo.macs_elsewhere(Sysroot(str(tmp_path)), None) == {}
+
+
+def test_a_namespace_that_does_not_exist_is_reported_by_name():
+    with pytest.raises(NetlinkUnavailable) as caught:
+        topo.dump('iofu-topo-no-such-netns')
+    assert str(caught.value) == ('cannot open rtnetlink in network namespace iofu-topo-no-such-netns: '
+                                 'no network namespace named iofu-topo-no-such-netns')
+
+
+def test_a_read_gives_the_namespaces_links_its_forwarding_table_and_the_macs_elsewhere(namespaces, sysroot):
+    root, directory, bind = sysroot
+    here, elsewhere = namespaces('a'), namespaces('b')
+    veth(here, 'eth4', '02:cc:00:00:00:01', 'p4', '02:cc:00:00:00:02')
+    ip(here, 'link', 'add', 'br0', 'address', '02:cc:00:00:00:10', 'type', 'bridge')
+    ip(here, 'link', 'set', 'eth4', 'master', 'br0')
+    veth(elsewhere, 'c0', '02:dd:00:00:00:01', 'c1', '02:dd:00:00:00:02')
+    bind(here)
+    bind(elsewhere)
+    read = topo.Topology.read(here, with_fdb=True, sysroot=root)
+    names = {link.index: link.name for link in read.links.values()}
+    assert sorted(names.values()) == ['br0', 'eth4', 'lo', 'p4']
+    eth4 = read.by_name('eth4')
+    assert eth4.kind == 'veth' and names[eth4.master] == 'br0' and names[eth4.lower] == 'p4'
+    assert ('02:cc:00:00:00:01', eth4.index, read.by_name('br0').index, True) in read.fdb   # the port's own MAC: permanent
+    assert read.elsewhere == {'02:dd:00:00:00:01': 'c0 (veth) in network namespace %s' % elsewhere,
+                              '02:dd:00:00:00:02': 'c1 (veth) in network namespace %s' % elsewhere}
+    plain = topo.Topology.read(here, with_fdb=False)
+    assert plain.fdb == [] and plain.elsewhere == {} and sorted(link.name for link in plain.links.values()) == sorted(names.values())
+
+
+def test_a_veth_whose_peer_is_in_another_namespace_is_read_with_its_netnsid(namespaces):
+    here, there = namespaces('a'), namespaces('b')
+    ip(here, 'link', 'add', 'p0', 'type', 'veth', 'peer', 'name', 'p1', 'netns', there)
+    read = topo.Topology.read(here, with_fdb=False)
+    p0 = read.by_name('p0')
+    assert p0.index in read.netnsids and isinstance(read.netnsids[p0.index], int) and read.netnsids[p0.index] >= 0
