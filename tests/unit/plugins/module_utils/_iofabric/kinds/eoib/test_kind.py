@@ -403,14 +403,16 @@ def test_a_daemon_collecting_while_its_config_no_longer_does_is_to_be_restarted(
     assert plan.failures[0].error.endswith('(it reads /etc/infiniband/mlx4_vnic.conf only when it starts: restart it)')
 
 
-def test_an_unknown_action_is_refused_by_name(tree):
+@pytest.mark.parametrize('op', ['a', 'bogus', 'zap'])   # sorting before, between and after the real ones
+def test_an_unknown_action_is_refused_by_name_and_nothing_is_written(tree, op):
     from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import IofabricError
     from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.plan import Action
     kind = EoibKind(tree.sysroot, None, None, settings(), clock=lambda: NOW)
     plan = planned(kind, seen(tree, guests()))
     with pytest.raises(IofabricError) as caught:
-        kind.apply(Action('eth4', 'bogus', 'test', {}), plan, StoreDocument('eoib'))
-    assert str(caught.value) == 'unknown action bogus'
+        kind.apply(Action('eth4', op, 'test', {'mac': VM2, 'file': 'vnic1-child'}), plan, StoreDocument('eoib'))
+    assert str(caught.value) == 'unknown action %s' % op
+    assert tree.read('/sys/module/mlx4_vnic/vnic1-child') == ''
 
 
 @pytest.mark.parametrize('status', ['failed', 'skipped', 'planned'])
@@ -446,3 +448,30 @@ def test_a_mac_removed_under_one_parent_keeps_its_grace_record_under_another():
     observations = pass_observations(context, [{'parent': 'eth5', 'mac': VM2}], [])
     assert observations == {'eth4': {'stale': {VM2: {'since': NOW, 'seen': 1}}, 'unconfirmed': None},
                             'eth5': {'stale': None, 'unconfirmed': None}}
+
+
+def test_all_reads_every_parent(tree):
+    tree.parent('eth5', 2, '00:25:8b:27:14:79', {})
+    kind = EoibKind(tree.sysroot, None, None, settings(parents='all'))
+    kind.settings['source'] = ['bridge']   # no libvirt here; the rtnetlink dump of this namespace is real
+    live = kind.read_live(StoreDocument('eoib'))
+    assert sorted(live.objects) == ['eth4', 'eth5']
+
+
+def test_collector_on_given_as_a_string_built_at_run_time_only_reports(tree):
+    """Ansible hands the module strings it built, never the interned literals of the code."""
+    tree.daemon(77, ['/sbin/mlx4_vnicd', 'gc_enable=yes'])
+    state = ''.join(['collector', '_on'])
+    kind = EoibKind(tree.sysroot, None, None, settings(vendor_daemon={'state': state}), clock=lambda: NOW)
+    plan = planned(kind, seen(tree, guests()), stale_for(61, 1, VM2))
+    assert plan.failures == [] and [a.op for a in plan.actions] == ['configure']
+
+
+def test_a_local_links_mac_is_kept_even_when_a_guest_source_names_it_unless_a_macvtap(tree):
+    view = guests()
+    view.add(BRIDGE, 'libvirt domain odd (claims the bridge MAC)')
+    kind = EoibKind(tree.sysroot, None, None, settings(), clock=lambda: NOW)
+    planned(kind, seen(tree, view))
+    reasons = {entry['mac']: entry['reason'] for entry in kind.extras['kept']}
+    assert reasons[BRIDGE] == 'the MAC of local link br0 (bridge): never collected'
+    assert reasons[TAP] == 'attached'
