@@ -475,3 +475,20 @@ def test_a_local_links_mac_is_kept_even_when_a_guest_source_names_it_unless_a_ma
     reasons = {entry['mac']: entry['reason'] for entry in kind.extras['kept']}
     assert reasons[BRIDGE] == 'the MAC of local link br0 (bridge): never collected'
     assert reasons[TAP] == 'attached'
+
+
+def test_a_removal_under_one_parent_leaves_the_same_mac_under_another_in_the_prediction(tree):
+    tree.parent('eth5', 2, '00:25:8b:27:14:79', {VM2: 'eth5.c1'})
+    parents = read_parents(tree.sysroot)
+    attached = guests()
+    attached.add(VM2, 'libvirt domain vm2 (vnet1 on br0)')   # under eth4, VM2 is attached
+    elsewhere = GuestView('eth5', own_mac='00:25:8b:27:14:79', checked=['libvirt: 3 running domains'])
+    view = EoibView(cfgfile.read(tree.sysroot, vendor.CONFIG), vendor.running(tree.sysroot), parents,
+                    {'eth4': attached, 'eth5': elsewhere})
+    live = Live({name: parent.shape() for name, parent in parents.items()}, view)
+    document = StoreDocument('eoib')
+    document.observe('eth5', stale={VM2: {'since': NOW - 61, 'seen': 1}})
+    kind = EoibKind(tree.sysroot, None, None, settings(parents=['eth4', 'eth5']), clock=lambda: NOW)
+    plan = planned(kind, live, document)
+    assert [(a.object, a.detail['mac']) for a in plan.actions] == [('eth5', VM2)]
+    assert VM2 in plan.predicted['eth4']['children'] and VM2 not in plan.predicted['eth5']['children']
