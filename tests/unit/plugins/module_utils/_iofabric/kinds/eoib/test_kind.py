@@ -492,3 +492,39 @@ def test_a_removal_under_one_parent_leaves_the_same_mac_under_another_in_the_pre
     plan = planned(kind, live, document)
     assert [(a.object, a.detail['mac']) for a in plan.actions] == [('eth5', VM2)]
     assert VM2 in plan.predicted['eth4']['children'] and VM2 not in plan.predicted['eth5']['children']
+
+
+@pytest.mark.parametrize('names', [['eth4'], ['Eth9'], ['ab0', 'eth4']])   # names sorting after and before 'all'
+def test_validate_names_each_object_by_its_parent(names):
+    kind = EoibKind(None, None, None, settings(parents=names))
+    assert [object_id for object_id, _spec in kind.validate([kind.settings], 'merged', ['config[0]'])] == sorted(names)
+
+
+def test_a_confirmed_removal_after_a_configure_is_reported_removed(tree):
+    tree.put(vendor.CONFIG, 'mlx4_vnicd=yes gc_enable=yes\n')
+    kind = EoibKind(tree.sysroot, None, None, settings(vendor_daemon={'state': 'collector_off'}), clock=lambda: NOW)
+    document = stale_for(61, 1, VM2)
+    plan = applied(kind, tree, document)
+    assert [a.op for a in plan.actions] == ['configure', 'remove_child']
+    os.remove(tree.path('/sys/module/mlx4_vnic/vnic-eth4.c3-cmd'))
+    kind.verify({}, [], plan, document)
+    assert [(e['parent'], e['mac']) for e in kind.extras['removed']] == [('eth4', VM2)]
+
+
+@pytest.mark.parametrize('before, after', [(2, 3), (3, 4)])
+def test_each_unconfirmed_pass_adds_one_attempt(tree, before, after):
+    kind = EoibKind(tree.sysroot, None, None, settings(), clock=lambda: NOW)
+    document = stale_for(61, 1, VM2)
+    document.observe('eth4', unconfirmed={VM2: before})
+    plan = applied(kind, tree, document)
+    kind.verify({}, [], plan, document)
+    assert kind.extras['unconfirmed'][0]['attempts'] == after
+
+
+def test_a_parent_whose_sources_failed_is_left_out_and_the_next_one_still_observed():
+    from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.eoib.grace import observe
+    from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.eoib.kind import EoibContext, pass_observations
+    view = EoibView('', [], {'eth4': None, 'eth5': None}, {})
+    context = EoibContext(view, staleness={'eth5': observe({}, {VM2}, {'seconds': 60, 'observations': 2}, NOW)},
+                          unreadable={'eth4'})
+    assert pass_observations(context, [], []) == {'eth5': {'stale': {VM2: {'since': NOW, 'seen': 1}}, 'unconfirmed': None}}
