@@ -528,3 +528,31 @@ def test_a_parent_whose_sources_failed_is_left_out_and_the_next_one_still_observ
     context = EoibContext(view, staleness={'eth5': observe({}, {VM2}, {'seconds': 60, 'observations': 2}, NOW)},
                           unreadable={'eth4'})
     assert pass_observations(context, [], []) == {'eth5': {'stale': {VM2: {'since': NOW, 'seen': 1}}, 'unconfirmed': None}}
+
+
+@pytest.fixture
+def netns():
+    """A fresh network namespace on the real kernel, deleted after the test."""
+    import subprocess
+    name = 'iofu-eoib-%d' % os.getpid()
+    subprocess.run(['ip', 'netns', 'add', name], check=True, capture_output=True)
+    yield name
+    subprocess.run(['ip', 'netns', 'del', name], check=False, capture_output=True)
+
+
+@pytest.mark.netns
+def test_the_bridge_source_alone_reads_the_forwarding_table(tree, netns):
+    """eth4 in br0 with a port g0 whose far end is in no bridge; br0 was told VM2 is behind g0 (static entry)."""
+    import subprocess
+
+    def run(*argv):
+        subprocess.run(list(argv), check=True, capture_output=True)
+    run('ip', '-n', netns, 'link', 'add', 'eth4', 'type', 'veth', 'peer', 'name', 'eth4p')
+    run('ip', '-n', netns, 'link', 'add', 'g0', 'type', 'veth', 'peer', 'name', 'g1')
+    run('ip', '-n', netns, 'link', 'add', 'br0', 'type', 'bridge')
+    for port in ('eth4', 'g0'):
+        run('ip', '-n', netns, 'link', 'set', port, 'master', 'br0')
+    run('bridge', '-n', netns, 'fdb', 'add', VM2, 'dev', 'g0', 'master', 'static')
+    kind = EoibKind(tree.sysroot, None, netns, settings(source=['bridge']), clock=lambda: NOW)
+    live = kind.read_live(StoreDocument('eoib'))
+    assert live.view.guests['eth4'].macs[VM2] == ['bridge br0 learned %s on port g0' % VM2]
