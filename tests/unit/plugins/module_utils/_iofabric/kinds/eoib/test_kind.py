@@ -511,11 +511,12 @@ def test_a_confirmed_removal_after_a_configure_is_reported_removed(tree):
     assert [(e['parent'], e['mac']) for e in kind.extras['removed']] == [('eth4', VM2)]
 
 
-@pytest.mark.parametrize('before, after', [(2, 3), (3, 4)])
+@pytest.mark.parametrize('before, after', [(None, 1), (2, 3), (3, 4)])
 def test_each_unconfirmed_pass_adds_one_attempt(tree, before, after):
     kind = EoibKind(tree.sysroot, None, None, settings(), clock=lambda: NOW)
     document = stale_for(61, 1, VM2)
-    document.observe('eth4', unconfirmed={VM2: before})
+    if before is not None:
+        document.observe('eth4', unconfirmed={VM2: before})
     plan = applied(kind, tree, document)
     kind.verify({}, [], plan, document)
     assert kind.extras['unconfirmed'][0]['attempts'] == after
@@ -556,3 +557,47 @@ def test_the_bridge_source_alone_reads_the_forwarding_table(tree, netns):
     kind = EoibKind(tree.sysroot, None, netns, settings(source=['bridge']), clock=lambda: NOW)
     live = kind.read_live(StoreDocument('eoib'))
     assert live.view.guests['eth4'].macs[VM2] == ['bridge br0 learned %s on port g0' % VM2]
+
+
+def test_the_configure_action_names_the_state_asked_for(tree):
+    tree.put(vendor.CONFIG, 'mlx4_vnicd=yes gc_enable=yes\n')
+    kind = EoibKind(tree.sysroot, None, None, settings(vendor_daemon={'state': 'collector_off'}), clock=lambda: NOW)
+    plan = planned(kind, seen(tree, guests()))
+    assert [(a.op, a.reason) for a in plan.actions] == [('configure', 'vendor_daemon.state=collector_off')]
+
+
+VM3 = '52:54:00:a1:00:03'
+
+
+def test_only_the_removals_done_are_confirmed_and_reported(tree):
+    tree.child('eth4', 'eth4.c6', VM3)
+    kind = EoibKind(tree.sysroot, None, None, settings(), clock=lambda: NOW)
+    document = stale_for(61, 1, VM2, VM3)
+    plan = planned(kind, seen(tree, guests()), document)
+    assert sorted(a.detail['mac'] for a in plan.actions) == [VM2, VM3]
+    for action in plan.actions:
+        action.status = 'done' if action.detail['mac'] == VM2 else 'failed'
+    os.remove(tree.path('/sys/module/mlx4_vnic/vnic-eth4.c3-cmd'))
+    kind.verify({}, [], plan, document)
+    assert [e['mac'] for e in kind.extras['removed']] == [VM2] and kind.extras['unconfirmed'] == []
+
+
+def test_the_same_mac_removed_under_two_parents_is_reported_once_under_each(tree):
+    tree.parent('eth5', 2, '00:25:8b:27:14:79', {VM2: 'eth5.c1'})
+    parents = read_parents(tree.sysroot)
+    elsewhere = GuestView('eth5', own_mac='00:25:8b:27:14:79', checked=['libvirt: 3 running domains'])
+    view = EoibView(cfgfile.read(tree.sysroot, vendor.CONFIG), vendor.running(tree.sysroot), parents,
+                    {'eth4': guests(), 'eth5': elsewhere})
+    live = Live({name: parent.shape() for name, parent in parents.items()}, view)
+    document = StoreDocument('eoib')
+    for parent in ('eth4', 'eth5'):
+        document.observe(parent, stale={VM2: {'since': NOW - 61, 'seen': 1}})
+    kind = EoibKind(tree.sysroot, None, None, settings(parents=['eth4', 'eth5']), clock=lambda: NOW)
+    plan = planned(kind, live, document)
+    for action in plan.actions:
+        action.status = 'done'
+    for child in ('eth4.c3', 'eth5.c1'):
+        os.remove(tree.path('/sys/module/mlx4_vnic/vnic-%s-cmd' % child))
+    kind.verify({}, [], plan, document)
+    assert [(e['parent'], e['mac'], e['child']) for e in kind.extras['removed']] == [('eth4', VM2, 'eth4.c3'),
+                                                                                   ('eth5', VM2, 'eth5.c1')]
