@@ -117,3 +117,32 @@ def test_a_veth_whose_peer_is_in_another_namespace_is_read_with_its_netnsid(name
     read = topo.Topology.read(here, with_fdb=False)
     p0 = read.by_name('p0')
     assert p0.index in read.netnsids and isinstance(read.netnsids[p0.index], int) and read.netnsids[p0.index] >= 0
+
+
+# -- from netlink-shaped data ------------------------------------------------------------------------
+def link(index, name, kind=None, lower=None, master=None, address=None):
+    return {'index': index, 'name': name, 'kind': kind, 'lower': lower, 'master': master,
+            'address': address or '02:00:00:00:00:%02x' % index, 'perm_address': None, 'altnames': [],
+            'mtu': 1500, 'mode': None, 'up': True, 'operstate': 'UP'}
+
+
+def test_local_macs_take_in_the_other_namespaces_macs_after_this_ones():
+    topology = topo.Topology.from_dump([link(1, 'eth4', address='02:00:00:00:00:01')])
+    topology.elsewhere = {'02:00:00:00:00:01': 'x0 in network namespace n1', '02:00:00:00:00:99': 'mv0 (macvlan) in network namespace n1'}
+    assert topology.local_macs() == {'02:00:00:00:00:01': 'eth4', '02:00:00:00:00:99': 'mv0 (macvlan) in network namespace n1'}
+
+
+def built(text: str) -> str:
+    """A string made at run time, as rtnl decodes the kernel's IFLA_INFO_KIND: never one of the code's interned literals."""
+    return ''.join(list(text))
+
+
+def test_kinds_read_from_the_kernel_are_compared_by_value():
+    data = [link(1, 'eth4', master=2), link(2, 'br0', built('bridge')),
+            link(3, 'p0', built('veth'), lower=4, master=2), link(4, 'p1', built('veth'), lower=3, master=5),
+            link(5, 'br1', built('bridge')),
+            link(6, 'mv0', built('macvlan'), lower=7, master=2), link(7, 'br9', built('bridge'))]
+    domain = topo.Topology.from_dump(data).domain(topo.Topology.from_dump(data).by_name('eth4'))
+    found = {m.link.name: (m.role, m.why) for m in domain.members.values()}
+    assert found['p0'] == ('host', 'a patch link: veth to p1 in bridge br1')
+    assert found['mv0'] == ('host', 'macvlan on br9') and found['br9'] == ('bridge', 'bridge under macvlan mv0')
