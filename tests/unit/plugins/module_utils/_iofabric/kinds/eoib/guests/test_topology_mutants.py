@@ -146,3 +146,36 @@ def test_kinds_read_from_the_kernel_are_compared_by_value():
     found = {m.link.name: (m.role, m.why) for m in domain.members.values()}
     assert found['p0'] == ('host', 'a patch link: veth to p1 in bridge br1')
     assert found['mv0'] == ('host', 'macvlan on br9') and found['br9'] == ('bridge', 'bridge under macvlan mv0')
+
+
+def test_a_tap_read_from_the_kernel_is_a_tap():
+    data = [link(1, 'eth4', master=2), link(2, 'br0', built('bridge')), link(3, 'vnet0', built('tun'), master=2)]
+    topology = topo.Topology.from_dump(data)
+    found = {m.link.name: (m.role, m.why) for m in topology.domain(topology.by_name('eth4')).members.values()}
+    assert found['vnet0'] == ('needs-source', 'a tap: only the process holding it knows what sends through it')
+
+
+def test_uppers_are_found_by_index_value_past_the_small_int_cache():
+    """Interface indexes grow past 256 on a host that has made many links; the dump builds each int anew."""
+    parent, tap = int('1000'), int('1001')
+    data = [link(parent, 'eth4'), link(tap, 'macvtap0', 'macvtap', lower=int('1000'))]
+    topology = topo.Topology.from_dump(data)
+    found = {m.link.name: m.role for m in topology.domain(topology.by_name('eth4')).members.values()}
+    assert found == {'eth4': 'uplink', 'macvtap0': 'macvtap'}
+
+
+@pytest.mark.parametrize('kind', ['batadv', 'openvswitch'])   # sorting before and after 'bridge'
+def test_a_master_that_is_no_bridge_nor_bond_is_not_resolved(kind):
+    data = [link(1, 'eth4', master=2), link(2, 'm0', kind)]
+    topology = topo.Topology.from_dump(data)
+    found = {m.link.name: (m.role, m.why) for m in topology.domain(topology.by_name('eth4')).members.values()}
+    assert found['m0'] == ('needs-source', 'a %s that eth4 is enslaved to: its other ports are not resolved' % kind)
+
+
+def test_learned_gives_only_what_that_bridge_learned_on_the_ports_asked_about():
+    data = [link(5, 'br0', 'bridge'), link(6, 'p0', master=5), link(7, 'p1', master=5), link(3, 'br1', 'bridge'),
+            link(4, 'q0', master=3)]
+    fdb = [('52:54:00:00:00:01', 6, 5, False), ('52:54:00:00:00:02', 7, 5, False), ('52:54:00:00:00:03', 4, 3, False),
+           ('52:54:00:00:00:04', 6, 5, True), ('52:54:00:00:00:05', 6, 3, False)]
+    topology = topo.Topology.from_dump(data, fdb)
+    assert topology.learned(topology.by_name('br0'), [topology.by_name('p0')]) == [('52:54:00:00:00:01', 'p0')]
