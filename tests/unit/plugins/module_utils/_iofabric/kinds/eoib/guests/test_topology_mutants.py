@@ -179,3 +179,16 @@ def test_learned_gives_only_what_that_bridge_learned_on_the_ports_asked_about():
            ('52:54:00:00:00:04', 6, 5, True), ('52:54:00:00:00:05', 6, 3, False)]
     topology = topo.Topology.from_dump(data, fdb)
     assert topology.learned(topology.by_name('br0'), [topology.by_name('p0')]) == [('52:54:00:00:00:01', 'p0')]
+
+
+def test_a_zero_mac_read_from_the_kernel_is_no_mac():
+    topology = topo.Topology.from_dump([link(1, 'lo', address=built('00:00:00:00:00:00')), link(2, 'eth4')])
+    assert topology.local_macs() == {'02:00:00:00:00:02': 'eth4'}
+
+
+def test_bridge_ports_are_found_by_index_value_past_the_small_int_cache():
+    data = [link(int('1000'), 'eth4', master=int('1002')), link(int('1002'), 'br0', 'bridge'),
+            link(int('1003'), 'vnet0', 'tun', master=int('1002'))]
+    topology = topo.Topology.from_dump(data)
+    found = {m.link.name: m.role for m in topology.domain(topology.by_name('eth4')).members.values()}
+    assert found == {'eth4': 'uplink', 'br0': 'bridge', 'vnet0': 'needs-source'}
