@@ -144,7 +144,7 @@ def test_kinds_read_from_the_kernel_are_compared_by_value():
             link(6, 'mv0', built('macvlan'), lower=7, master=2), link(7, 'br9', built('bridge'))]
     domain = topo.Topology.from_dump(data).domain(topo.Topology.from_dump(data).by_name('eth4'))
     found = {m.link.name: (m.role, m.why) for m in domain.members.values()}
-    assert found['p0'] == ('host', 'a patch link: veth to p1 in bridge br1')
+    assert found['p0'] == ('host', 'a patch link: veth to p1 in bridge br1') and found['p1'] == ('host', 'veth peer of p0')
     assert found['mv0'] == ('host', 'macvlan on br9') and found['br9'] == ('bridge', 'bridge under macvlan mv0')
 
 
@@ -192,3 +192,20 @@ def test_bridge_ports_are_found_by_index_value_past_the_small_int_cache():
     topology = topo.Topology.from_dump(data)
     found = {m.link.name: m.role for m in topology.domain(topology.by_name('eth4')).members.values()}
     assert found == {'eth4': 'uplink', 'br0': 'bridge', 'vnet0': 'needs-source'}
+
+
+def test_a_dummy_read_from_the_kernel_is_the_hosts_own():
+    data = [link(1, 'eth4', master=2), link(2, 'br0', 'bridge'), link(3, 'd0', built('dummy'), master=2)]
+    topology = topo.Topology.from_dump(data)
+    found = {m.link.name: (m.role, m.why) for m in topology.domain(topology.by_name('eth4')).members.values()}
+    assert found['d0'] == ('host', "a dummy link (the host's own)")
+
+
+def test_a_link_reached_two_ways_is_explained_by_the_nearer_one():
+    """br1 is one step behind br0's port a0 (a VLAN of br1) and two behind its port p0 (a patch link to p1 in br1):
+    the walk goes breadth first, so br1 is explained by a0."""
+    data = [link(1, 'eth4', master=2), link(2, 'br0', 'bridge'), link(3, 'a0', 'vlan', lower=5, master=2),
+            link(4, 'p0', 'veth', lower=6, master=2), link(6, 'p1', 'veth', lower=4, master=5), link(5, 'br1', 'bridge')]
+    topology = topo.Topology.from_dump(data)
+    found = {m.link.name: (m.role, m.why) for m in topology.domain(topology.by_name('eth4')).members.values()}
+    assert found['br1'] == ('bridge', 'bridge under vlan a0')
