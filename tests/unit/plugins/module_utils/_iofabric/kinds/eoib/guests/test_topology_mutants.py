@@ -176,7 +176,7 @@ def test_learned_gives_only_what_that_bridge_learned_on_the_ports_asked_about():
     data = [link(5, 'br0', 'bridge'), link(6, 'p0', master=5), link(7, 'p1', master=5), link(3, 'br1', 'bridge'),
             link(4, 'q0', master=3)]
     fdb = [('52:54:00:00:00:01', 6, 5, False), ('52:54:00:00:00:02', 7, 5, False), ('52:54:00:00:00:03', 4, 3, False),
-           ('52:54:00:00:00:04', 6, 5, True), ('52:54:00:00:00:05', 6, 3, False)]
+           ('52:54:00:00:00:04', 6, 5, True), ('52:54:00:00:00:05', 6, 3, False), ('52:54:00:00:00:06', 6, 9, False)]
     topology = topo.Topology.from_dump(data, fdb)
     assert topology.learned(topology.by_name('br0'), [topology.by_name('p0')]) == [('52:54:00:00:00:01', 'p0')]
 
@@ -209,3 +209,26 @@ def test_a_link_reached_two_ways_is_explained_by_the_nearer_one():
     topology = topo.Topology.from_dump(data)
     found = {m.link.name: (m.role, m.why) for m in topology.domain(topology.by_name('eth4')).members.values()}
     assert found['br1'] == ('bridge', 'bridge under vlan a0')
+
+
+def test_learned_compares_bridge_indexes_by_value():
+    data = [link(int('1005'), 'br0', 'bridge'), link(int('1006'), 'p0', master=int('1005'))]
+    topology = topo.Topology.from_dump(data, [('52:54:00:00:00:01', int('1006'), int('1005'), False)])
+    assert topology.learned(topology.by_name('br0'), [topology.by_name('p0')]) == [('52:54:00:00:00:01', 'p0')]
+
+
+@pytest.mark.parametrize('kind', ['bond', 'vrf'])   # sorting before and after 'bridge'
+def test_a_veth_whose_far_end_is_enslaved_to_no_bridge_needs_a_source(kind):
+    data = [link(1, 'eth4', master=2), link(2, 'br0', 'bridge'), link(3, 'p0', 'veth', lower=4, master=2),
+            link(4, 'p1', 'veth', lower=3, master=5), link(5, 'm0', kind)]
+    topology = topo.Topology.from_dump(data)
+    found = {m.link.name: (m.role, m.why) for m in topology.domain(topology.by_name('eth4')).members.values()}
+    assert found['p0'] == ('needs-source', 'a veth whose far end p1 is in no bridge')
+
+
+def test_a_macvtap_port_brings_no_bridge_under_it_into_the_domain():
+    """Only the host's own uppers (VLAN, macvlan, ipvlan) on a bridge share its domain; a macvtap is a guest's."""
+    data = [link(1, 'eth4', master=2), link(2, 'br0', 'bridge'), link(3, 'mt0', 'macvtap', lower=4, master=2),
+            link(4, 'br9', 'bridge')]
+    topology = topo.Topology.from_dump(data)
+    assert 'br9' not in {m.link.name for m in topology.domain(topology.by_name('eth4')).members.values()}
