@@ -599,5 +599,5 @@ def test_the_same_mac_removed_under_two_parents_is_reported_once_under_each(tree
     for child in ('eth4.c3', 'eth5.c1'):
         os.remove(tree.path('/sys/module/mlx4_vnic/vnic-%s-cmd' % child))
     kind.verify({}, [], plan, document)
-    assert [(e['parent'], e['mac'], e['child']) for e in kind.extras['removed']] == [('eth4', VM2, 'eth4.c3'),
-                                                                                   ('eth5', VM2, 'eth5.c1')]
+    removed = [(e['parent'], e['mac'], e['child']) for e in kind.extras['removed']]
+    assert removed == [('eth4', VM2, 'eth4.c3'), ('eth5', VM2, 'eth5.c1')]
