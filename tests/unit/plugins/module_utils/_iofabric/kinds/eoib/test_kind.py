@@ -601,3 +601,10 @@ def test_the_same_mac_removed_under_two_parents_is_reported_once_under_each(tree
     kind.verify({}, [], plan, document)
     removed = [(e['parent'], e['mac'], e['child']) for e in kind.extras['removed']]
     assert removed == [('eth4', VM2, 'eth4.c3'), ('eth5', VM2, 'eth5.c1')]
+
+
+def test_a_daemon_line_already_as_asked_is_not_written_again(tree):
+    tree.put(vendor.CONFIG, 'mlx4_vnicd=yes gc_enable=no\n')
+    kind = EoibKind(tree.sysroot, None, None, settings(vendor_daemon={'state': 'collector_off'}), clock=lambda: NOW)
+    plan = planned(kind, seen(tree, guests()))
+    assert plan.actions == [] and plan.diffs == [] and plan.context.vendor_new is None
