@@ -232,3 +232,18 @@ def test_a_macvtap_port_brings_no_bridge_under_it_into_the_domain():
             link(4, 'br9', 'bridge')]
     topology = topo.Topology.from_dump(data)
     assert 'br9' not in {m.link.name for m in topology.domain(topology.by_name('eth4')).members.values()}
+
+
+def test_a_macvtap_read_from_the_kernel_is_a_guests():
+    data = [link(1, 'eth4'), link(2, 'macvtap0', built('macvtap'), lower=1)]
+    topology = topo.Topology.from_dump(data)
+    found = {m.link.name: m.role for m in topology.domain(topology.by_name('eth4')).members.values()}
+    assert found == {'eth4': 'uplink', 'macvtap0': 'macvtap'}
+
+
+def test_only_a_veth_has_a_peer():
+    """A VLAN port of br0 on a dummy outside the domain: its lower is no peer, and stays outside."""
+    data = [link(1, 'eth4', master=2), link(2, 'br0', 'bridge'), link(3, 'v9', 'vlan', lower=9, master=2), link(9, 'd9', 'dummy')]
+    topology = topo.Topology.from_dump(data)
+    found = {m.link.name: (m.role, m.why) for m in topology.domain(topology.by_name('eth4')).members.values()}
+    assert found['v9'] == ('host', 'vlan on d9') and 'd9' not in found
