@@ -365,3 +365,246 @@ def test_on_fabricsim_a_stopped_guests_mac_is_removed_and_the_others_stay(sim):
     verified = kind.verify({}, [], plan, document)
     assert verified.pending == [] and verified.after['eth4']['children'] == [VM1, '52:54:00:a1:00:03']
     assert sorted(sim.state()['drivers']['mlx4_vnic']['eth4']['children']) == [VM1, '52:54:00:a1:00:03']
+
+
+# -- mutation testing (docs/mutation.md): what no test above pinned ------------------------------------
+@pytest.mark.parametrize('name', ['eth9', 'Eth9', 'ab0'])   # names that sort after and before 'all'
+def test_a_parent_named_that_is_not_here_is_a_failure_and_no_other_is_read(tree, name):
+    kind = EoibKind(tree.sysroot, None, None, settings(parents=[name]))
+    live = kind.read_live(StoreDocument('eoib'))
+    assert live.objects == {} and live.view.parents == {}
+    plan = planned(kind, live)
+    assert [f.object for f in plan.failures] == [name] and plan.warnings == []
+
+
+@pytest.mark.parametrize('name', ['eth4', 'Eth4', 'ab0'])
+def test_without_the_module_a_named_parent_fails_and_no_nothing_to_collect_warning_is_given(tmp_path, name):
+    tree = Tree(tmp_path)
+    kind = EoibKind(tree.sysroot, None, None, settings(parents=[name]))
+    plan = planned(kind, kind.read_live(StoreDocument('eoib')))
+    assert [f.object for f in plan.failures] == [name] and plan.warnings == []
+
+
+def test_a_network_namespace_that_cannot_be_entered_keeps_every_child_and_says_why(tree):
+    kind = EoibKind(tree.sysroot, None, 'iofabric-no-such-netns', settings(), clock=lambda: NOW)
+    live = kind.read_live(StoreDocument('eoib'))
+    assert live.view.guests == {'eth4': None}
+    assert live.view.error.startswith('rtnetlink: cannot open rtnetlink in network namespace iofabric-no-such-netns: ')
+    plan = planned(kind, live, stale_for(600, 5, VM2))
+    assert plan.actions == [] and [p.reason for p in plan.pending] == ['nothing removed under eth4: ' + live.view.error]
+
+
+def test_a_daemon_collecting_while_its_config_no_longer_does_is_to_be_restarted(tree):
+    tree.put(vendor.CONFIG, 'mlx4_vnicd=yes gc_enable=no\n')
+    tree.daemon(77, ['/sbin/mlx4_vnicd', 'gc_enable=yes'])
+    kind = EoibKind(tree.sysroot, None, None, settings(), clock=lambda: NOW)
+    plan = planned(kind, seen(tree, guests()), stale_for(61, 1, VM2))
+    assert plan.actions == [] and [f.object for f in plan.failures] == ['mlx4_vnicd']
+    assert plan.failures[0].error.endswith('(it reads /etc/infiniband/mlx4_vnic.conf only when it starts: restart it)')
+
+
+@pytest.mark.parametrize('op', ['a', 'bogus', 'zap'])   # sorting before, between and after the real ones
+def test_an_unknown_action_is_refused_by_name_and_nothing_is_written(tree, op):
+    from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import IofabricError
+    from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.plan import Action
+    kind = EoibKind(tree.sysroot, None, None, settings(), clock=lambda: NOW)
+    plan = planned(kind, seen(tree, guests()))
+    with pytest.raises(IofabricError) as caught:
+        kind.apply(Action('eth4', op, 'test', {'mac': VM2, 'file': 'vnic1-child'}), plan, StoreDocument('eoib'))
+    assert str(caught.value) == 'unknown action %s' % op
+    assert tree.read('/sys/module/mlx4_vnic/vnic1-child') == ''
+
+
+@pytest.mark.parametrize('status', ['failed', 'skipped', 'planned'])
+def test_verify_confirms_only_the_removals_that_were_done(tree, status):
+    """A configure done and a removal not done (its write failed, or it never ran) are no removals to confirm."""
+    tree.put(vendor.CONFIG, 'mlx4_vnicd=yes gc_enable=yes\n')
+    kind = EoibKind(tree.sysroot, None, None, settings(vendor_daemon={'state': 'collector_off'}), clock=lambda: NOW)
+    document = stale_for(61, 1, VM2)
+    plan = planned(kind, seen(tree, guests()), document)
+    assert [a.op for a in plan.actions] == ['configure', 'remove_child']
+    plan.actions[0].status, plan.actions[1].status = 'done', status
+    verified = kind.verify({}, [], plan, document)
+    assert kind.extras['removed'] == [] and kind.extras['unconfirmed'] == [] and verified.pending == []
+
+
+def test_a_removal_the_cmd_files_already_confirm_is_not_waited_for(tree):
+    """With a confirmation timeout of 10 minutes, a verify that did not see the removal confirmed would
+    hang this test (nothing here measures time)."""
+    kind = EoibKind(tree.sysroot, None, None, settings(confirm_timeout=600), clock=lambda: NOW)
+    document = stale_for(61, 1, VM2)
+    plan = applied(kind, tree, document)
+    os.remove(tree.path('/sys/module/mlx4_vnic/vnic-eth4.c3-cmd'))
+    kind.verify({}, [], plan, document)
+    assert [e['mac'] for e in kind.extras['removed']] == [VM2]
+
+
+def test_a_mac_removed_under_one_parent_keeps_its_grace_record_under_another():
+    from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.eoib.grace import observe
+    from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.eoib.kind import EoibContext, pass_observations
+    grace = {'seconds': 60, 'observations': 2}
+    view = EoibView('', [], {'eth4': None, 'eth5': None}, {})
+    context = EoibContext(view, staleness={'eth4': observe({}, {VM2}, grace, NOW), 'eth5': observe({}, {VM2}, grace, NOW)})
+    observations = pass_observations(context, [{'parent': 'eth5', 'mac': VM2}], [])
+    assert observations == {'eth4': {'stale': {VM2: {'since': NOW, 'seen': 1}}, 'unconfirmed': None},
+                            'eth5': {'stale': None, 'unconfirmed': None}}
+
+
+def test_all_reads_every_parent(tree):
+    tree.parent('eth5', 2, '00:25:8b:27:14:79', {})
+    kind = EoibKind(tree.sysroot, None, None, settings(parents='all'))
+    kind.settings['source'] = ['bridge']   # no libvirt here; the rtnetlink dump of this namespace is real
+    live = kind.read_live(StoreDocument('eoib'))
+    assert sorted(live.objects) == ['eth4', 'eth5']
+
+
+def test_collector_on_given_as_a_string_built_at_run_time_only_reports(tree):
+    """Ansible hands the module strings it built, never the interned literals of the code."""
+    tree.daemon(77, ['/sbin/mlx4_vnicd', 'gc_enable=yes'])
+    state = ''.join(['collector', '_on'])
+    kind = EoibKind(tree.sysroot, None, None, settings(vendor_daemon={'state': state}), clock=lambda: NOW)
+    plan = planned(kind, seen(tree, guests()), stale_for(61, 1, VM2))
+    assert plan.failures == [] and [a.op for a in plan.actions] == ['configure']
+
+
+def test_a_local_links_mac_is_kept_even_when_a_guest_source_names_it_unless_a_macvtap(tree):
+    view = guests()
+    view.add(BRIDGE, 'libvirt domain odd (claims the bridge MAC)')
+    kind = EoibKind(tree.sysroot, None, None, settings(), clock=lambda: NOW)
+    planned(kind, seen(tree, view))
+    reasons = {entry['mac']: entry['reason'] for entry in kind.extras['kept']}
+    assert reasons[BRIDGE] == 'the MAC of local link br0 (bridge): never collected'
+    assert reasons[TAP] == 'attached'
+
+
+def test_a_removal_under_one_parent_leaves_the_same_mac_under_another_in_the_prediction(tree):
+    tree.parent('eth5', 2, '00:25:8b:27:14:79', {VM2: 'eth5.c1'})
+    parents = read_parents(tree.sysroot)
+    attached = guests()
+    attached.add(VM2, 'libvirt domain vm2 (vnet1 on br0)')   # under eth4, VM2 is attached
+    elsewhere = GuestView('eth5', own_mac='00:25:8b:27:14:79', checked=['libvirt: 3 running domains'])
+    view = EoibView(cfgfile.read(tree.sysroot, vendor.CONFIG), vendor.running(tree.sysroot), parents,
+                    {'eth4': attached, 'eth5': elsewhere})
+    live = Live({name: parent.shape() for name, parent in parents.items()}, view)
+    document = StoreDocument('eoib')
+    document.observe('eth5', stale={VM2: {'since': NOW - 61, 'seen': 1}})
+    kind = EoibKind(tree.sysroot, None, None, settings(parents=['eth4', 'eth5']), clock=lambda: NOW)
+    plan = planned(kind, live, document)
+    assert [(a.object, a.detail['mac']) for a in plan.actions] == [('eth5', VM2)]
+    assert VM2 in plan.predicted['eth4']['children'] and VM2 not in plan.predicted['eth5']['children']
+
+
+@pytest.mark.parametrize('names', [['eth4'], ['Eth9'], ['ab0', 'eth4']])   # names sorting after and before 'all'
+def test_validate_names_each_object_by_its_parent(names):
+    kind = EoibKind(None, None, None, settings(parents=names))
+    assert [object_id for object_id, _spec in kind.validate([kind.settings], 'merged', ['config[0]'])] == sorted(names)
+
+
+def test_a_confirmed_removal_after_a_configure_is_reported_removed(tree):
+    tree.put(vendor.CONFIG, 'mlx4_vnicd=yes gc_enable=yes\n')
+    kind = EoibKind(tree.sysroot, None, None, settings(vendor_daemon={'state': 'collector_off'}), clock=lambda: NOW)
+    document = stale_for(61, 1, VM2)
+    plan = applied(kind, tree, document)
+    assert [a.op for a in plan.actions] == ['configure', 'remove_child']
+    os.remove(tree.path('/sys/module/mlx4_vnic/vnic-eth4.c3-cmd'))
+    kind.verify({}, [], plan, document)
+    assert [(e['parent'], e['mac']) for e in kind.extras['removed']] == [('eth4', VM2)]
+
+
+@pytest.mark.parametrize('before, after', [(None, 1), (2, 3), (3, 4)])
+def test_each_unconfirmed_pass_adds_one_attempt(tree, before, after):
+    kind = EoibKind(tree.sysroot, None, None, settings(), clock=lambda: NOW)
+    document = stale_for(61, 1, VM2)
+    if before is not None:
+        document.observe('eth4', unconfirmed={VM2: before})
+    plan = applied(kind, tree, document)
+    kind.verify({}, [], plan, document)
+    assert kind.extras['unconfirmed'][0]['attempts'] == after
+
+
+def test_a_parent_whose_sources_failed_is_left_out_and_the_next_one_still_observed():
+    from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.eoib.grace import observe
+    from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.eoib.kind import EoibContext, pass_observations
+    view = EoibView('', [], {'eth4': None, 'eth5': None}, {})
+    context = EoibContext(view, staleness={'eth5': observe({}, {VM2}, {'seconds': 60, 'observations': 2}, NOW)},
+                          unreadable={'eth4'})
+    assert pass_observations(context, [], []) == {'eth5': {'stale': {VM2: {'since': NOW, 'seen': 1}}, 'unconfirmed': None}}
+
+
+@pytest.fixture
+def netns():
+    """A fresh network namespace on the real kernel, deleted after the test."""
+    import subprocess
+    name = 'iofu-eoib-%d' % os.getpid()
+    subprocess.run(['ip', 'netns', 'add', name], check=True, capture_output=True)
+    yield name
+    subprocess.run(['ip', 'netns', 'del', name], check=False, capture_output=True)
+
+
+@pytest.mark.netns
+def test_the_bridge_source_alone_reads_the_forwarding_table(tree, netns):
+    """eth4 in br0 with a port g0 whose far end is in no bridge; br0 was told VM2 is behind g0 (static entry)."""
+    import subprocess
+
+    def run(*argv):
+        subprocess.run(list(argv), check=True, capture_output=True)
+    run('ip', '-n', netns, 'link', 'add', 'eth4', 'type', 'veth', 'peer', 'name', 'eth4p')
+    run('ip', '-n', netns, 'link', 'add', 'g0', 'type', 'veth', 'peer', 'name', 'g1')
+    run('ip', '-n', netns, 'link', 'add', 'br0', 'type', 'bridge')
+    for port in ('eth4', 'g0'):
+        run('ip', '-n', netns, 'link', 'set', port, 'master', 'br0')
+    run('bridge', '-n', netns, 'fdb', 'add', VM2, 'dev', 'g0', 'master', 'static')
+    kind = EoibKind(tree.sysroot, None, netns, settings(source=['bridge']), clock=lambda: NOW)
+    live = kind.read_live(StoreDocument('eoib'))
+    assert live.view.guests['eth4'].macs[VM2] == ['bridge br0 learned %s on port g0' % VM2]
+
+
+def test_the_configure_action_names_the_state_asked_for(tree):
+    tree.put(vendor.CONFIG, 'mlx4_vnicd=yes gc_enable=yes\n')
+    kind = EoibKind(tree.sysroot, None, None, settings(vendor_daemon={'state': 'collector_off'}), clock=lambda: NOW)
+    plan = planned(kind, seen(tree, guests()))
+    assert [(a.op, a.reason) for a in plan.actions] == [('configure', 'vendor_daemon.state=collector_off')]
+
+
+VM3 = '52:54:00:a1:00:03'
+
+
+def test_only_the_removals_done_are_confirmed_and_reported(tree):
+    tree.child('eth4', 'eth4.c6', VM3)
+    kind = EoibKind(tree.sysroot, None, None, settings(), clock=lambda: NOW)
+    document = stale_for(61, 1, VM2, VM3)
+    plan = planned(kind, seen(tree, guests()), document)
+    assert sorted(a.detail['mac'] for a in plan.actions) == [VM2, VM3]
+    for action in plan.actions:
+        action.status = 'done' if action.detail['mac'] == VM2 else 'failed'
+    os.remove(tree.path('/sys/module/mlx4_vnic/vnic-eth4.c3-cmd'))
+    kind.verify({}, [], plan, document)
+    assert [e['mac'] for e in kind.extras['removed']] == [VM2] and kind.extras['unconfirmed'] == []
+
+
+def test_the_same_mac_removed_under_two_parents_is_reported_once_under_each(tree):
+    tree.parent('eth5', 2, '00:25:8b:27:14:79', {VM2: 'eth5.c1'})
+    parents = read_parents(tree.sysroot)
+    elsewhere = GuestView('eth5', own_mac='00:25:8b:27:14:79', checked=['libvirt: 3 running domains'])
+    view = EoibView(cfgfile.read(tree.sysroot, vendor.CONFIG), vendor.running(tree.sysroot), parents,
+                    {'eth4': guests(), 'eth5': elsewhere})
+    live = Live({name: parent.shape() for name, parent in parents.items()}, view)
+    document = StoreDocument('eoib')
+    for parent in ('eth4', 'eth5'):
+        document.observe(parent, stale={VM2: {'since': NOW - 61, 'seen': 1}})
+    kind = EoibKind(tree.sysroot, None, None, settings(parents=['eth4', 'eth5']), clock=lambda: NOW)
+    plan = planned(kind, live, document)
+    for action in plan.actions:
+        action.status = 'done'
+    for child in ('eth4.c3', 'eth5.c1'):
+        os.remove(tree.path('/sys/module/mlx4_vnic/vnic-%s-cmd' % child))
+    kind.verify({}, [], plan, document)
+    removed = [(e['parent'], e['mac'], e['child']) for e in kind.extras['removed']]
+    assert removed == [('eth4', VM2, 'eth4.c3'), ('eth5', VM2, 'eth5.c1')]
+
+
+def test_a_daemon_line_already_as_asked_is_not_written_again(tree):
+    tree.put(vendor.CONFIG, 'mlx4_vnicd=yes gc_enable=no\n')
+    kind = EoibKind(tree.sysroot, None, None, settings(vendor_daemon={'state': 'collector_off'}), clock=lambda: NOW)
+    plan = planned(kind, seen(tree, guests()))
+    assert plan.actions == [] and plan.diffs == [] and plan.context.vendor_new is None

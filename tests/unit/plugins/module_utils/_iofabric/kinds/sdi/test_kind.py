@@ -326,3 +326,131 @@ def test_parsed_refuses_malformed_text_naming_the_line(text, line):
     with pytest.raises(ParseError) as caught:
         SdiKind(None, None).parse(text)
     assert str(caught.value).startswith('running_config: line %d ' % line)
+
+
+# -- mutation testing (docs/mutation.md): what no test above pinned ------------------------------------
+@pytest.mark.parametrize('op', ['a', 'bogus', 'zap'])   # sorting before, between and after the real ones
+def test_an_unknown_action_is_refused_by_name_and_nothing_is_written(tree, op):
+    from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import IofabricError
+    from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.plan import Action, Plan
+    kind = SdiKind(tree.sysroot, None)
+    with pytest.raises(IofabricError) as caught:
+        kind.apply(Action(LUN, op, 'test', {'force': False, 'host': 'host1', 'scan': '0 3 0'}), Plan(), StoreDocument('sdi'))
+    assert str(caught.value) == 'unknown action %s' % op
+    assert tree.read('/sys/class/scsi_host/host1/scan') == ''
+    assert tree.read('/sys/class/scsi_device/1:0:3:0/device/state') == 'running\n'
+    assert not os.path.exists(tree.path('/sys/class/scsi_device/1:0:3:0/device/delete'))
+
+
+@pytest.mark.parametrize('op, error', [('offline', '1:0:3:0 vanished before its removal; nothing written'),
+                                       ('delete', '1:0:3:0 vanished before its delete; nothing written')])
+def test_a_device_that_vanished_before_its_offline_or_delete_is_refused_naming_it(tree, op, error):
+    import shutil
+    kind = SdiKind(tree.sysroot, None)
+    _live, plan = planned(kind, 'deleted', [item(LUN)])
+    shutil.rmtree(tree.path('/sys/class/scsi_device/1:0:3:0'))
+    with pytest.raises(RefusedError) as caught:
+        kind.apply([a for a in plan.actions if a.op == op][0], plan, StoreDocument('sdi'))
+    assert str(caught.value) == error
+    assert not os.path.exists(tree.path('/sys/class/scsi_device/1:0:3:0'))   # nothing written (no file created)
+
+
+def test_an_added_disk_sd_has_not_probed_within_the_timeout_is_pending_saying_how_long(tree):
+    kind = SdiKind(tree.sysroot, None, SdiOptions(attach_timeout=0.2))
+    want, deletes, live = phases_input(kind, 'merged', [item('1:0:4:2')])
+    plan = kind.plan(PlanInput(want, deletes, live, StoreDocument('sdi'), 'merged'))
+    tree.lun('1:0:4:2', None, 0)   # the scan attached it: a disk (type 0) whose block device sd has not made yet
+    plan.actions[0].status = 'done'
+    verified = kind.verify(want, deletes, plan, StoreDocument('sdi'))
+    assert verified.failures == []
+    assert [(p.object, p.reason, p.waiting_for) for p in verified.pending] == [
+        ('1:0:4:2', 'the scsi_device 1:0:4:2 is attached, but sd has not probed its disk yet (no block device) after 0.2 s',
+         'kernel')]
+
+
+def test_a_model_that_names_model_again_is_read_whole():
+    text = 'Host: scsi1 Channel: 00 Id: 03 Lun: 01\n  Vendor: ACME     Model: X Model: Y      Rev: 1.0\n'
+    assert SdiKind(None, None).parse(text) == [{'address': '1:0:3:1', 'vendor': 'ACME', 'model': 'X Model: Y'}]
+
+
+def verified_after(kind, tree, state: str, config: list, before_verify=lambda: None):
+    """Plan, mark every action done as the pipeline does after apply (nothing written here), then verify."""
+    want, deletes, live = phases_input(kind, state, config)
+    plan = kind.plan(PlanInput(want, deletes, live, StoreDocument('sdi'), state))
+    for action in plan.actions:
+        action.status = 'done'
+    before_verify()
+    return kind.verify(want, deletes, plan, StoreDocument('sdi'))
+
+
+def test_an_added_device_that_is_no_disk_is_settled_without_waiting_for_a_block_device(tree):
+    """A CD-ROM (type 5) gets no sd block device: verify must not wait for one. With an attach timeout of
+    10 minutes, a verify that waited would hang this test (nothing here measures time)."""
+    def attach():
+        tree.lun('1:0:4:2', None, 0)
+        tree.put('/sys/class/scsi_device/1:0:4:2/device/type', '5\n')
+    verified = verified_after(SdiKind(tree.sysroot, None, SdiOptions(attach_timeout=600)), tree, 'merged',
+                              [item('1:0:4:2')], attach)
+    assert verified.failures == [] and verified.pending == []
+    assert '1:0:4:2' in verified.after
+
+
+def test_every_add_that_failed_is_reported_not_only_the_first(tree):
+    def attach():
+        tree.lun('1:0:4:3', 'sdc', 32, serial='OTHER')   # answers, but not the declared one
+    verified = verified_after(SdiKind(tree.sysroot, None, SdiOptions(attach_timeout=0.2)), tree, 'merged',
+                              [item('1:0:4:2'), item('1:0:4:3', serial=SERIAL)], attach)
+    assert [(f.object, f.error.split(':')[0]) for f in verified.failures] == [
+        ('1:0:4:2', 'no device answered at 1'), ('1:0:4:3', 'a device answered at 1')]
+
+
+def test_a_device_still_present_after_its_delete_fails_saying_how_long_it_was_awaited(tree):
+    verified = verified_after(SdiKind(tree.sysroot, None, SdiOptions(remove_timeout=0.2)), tree, 'deleted', [item(LUN)])
+    assert [(f.object, f.error) for f in verified.failures] == [(LUN, 'still present 0.2 s after delete')]
+
+
+@pytest.mark.parametrize('text', ['Host: scsi1 Channel: 00 Id: 03 Lun: 01 ' + 'x' * 200 + '\n',
+                                  'Host: scsi1 Channel: 00 Id: 03 Lun: 01\n  Vendor: ' + 'x' * 200 + '\n',
+                                  'Attached devices:\n' + 'x' * 200 + '\n'])
+def test_a_malformed_line_is_quoted_up_to_120_characters(text):
+    bad = [line for line in text.splitlines() if 'x' * 10 in line][0]
+    with pytest.raises(ParseError) as caught:
+        SdiKind(None, None).parse(text)
+    assert str(caught.value).endswith(': %r' % bad[:120])
+
+
+def test_a_present_device_without_its_disk_waits_saying_so(tree):
+    tree.lun('1:0:3:1', None, 0)
+    _live, plan = planned(SdiKind(tree.sysroot, None), 'merged', [item('1:0:3:1')])
+    assert [(p.object, p.reason) for p in plan.pending] == [
+        ('1:0:3:1', 'the scsi_device 1:0:3:1 is attached, but sd has not probed its disk yet (no block device)')]
+
+
+def test_a_removals_reason_names_the_state_asked_for(tree):
+    _live, plan = planned(SdiKind(tree.sysroot, None), 'deleted', [item(LUN)])
+    assert [(a.op, a.reason) for a in plan.actions if a.op != 'offline'] == [('flush', 'state=deleted'), ('delete', 'state=deleted')]
+
+
+def test_a_declared_identity_that_sorts_before_the_devices_is_a_mismatch_too(tree):
+    _live, plan = planned(SdiKind(tree.sysroot, None), 'merged', [item(LUN, serial='0000', vendor='AAAA')])
+    assert plan.actions == [] and plan.failures[0].error == (
+        "the device at 1:0:3:0 is not the declared one: vendor is 'NETAPP', declared 'AAAA'; serial is %r, declared '0000'"
+        % SERIAL)
+
+
+def test_an_undeclared_device_overridden_removes_is_not_forced_over_its_use(tree):
+    """state=overridden removes the devices of the declared hosts that are not declared: those were never
+    declared with force, so anything in use among them is refused."""
+    tree.mount('8:17', '/dev/sdb1', '/data')
+    kind = SdiKind(tree.sysroot, None)
+    items = kind.validate([{'address': '1:0:3:1', 'force': True}], 'overridden', ['config[0]'])
+    live = kind.read_live(StoreDocument('sdi'))
+    plan = kind.plan(PlanInput(dict(items), [LUN], live, StoreDocument('sdi'), 'overridden'))
+    assert [a for a in plan.actions if a.object == LUN] == []
+    assert plan.failures[0].object == LUN and plan.failures[0].error.endswith('force: true overrides')
+
+
+def test_an_add_that_cannot_be_made_leaves_the_others_planned(tree):
+    _live, plan = planned(SdiKind(tree.sysroot, None), 'merged', [item('0:0:0:1'), item('1:0:4:2')])
+    assert [(f.object, f.error) for f in plan.failures] == [('0:0:0:1', 'cannot add 0:0:0:1: SCSI host 0 does not exist')]
+    assert [(a.object, a.op) for a in plan.actions] == [('1:0:4:2', 'add')]
