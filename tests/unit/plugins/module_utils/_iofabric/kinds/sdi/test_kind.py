@@ -6,6 +6,7 @@ Offline states: state=parsed reads /proc/scsi/scsi or raises the project's Parse
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 
@@ -454,3 +455,13 @@ def test_an_add_that_cannot_be_made_leaves_the_others_planned(tree):
     _live, plan = planned(SdiKind(tree.sysroot, None), 'merged', [item('0:0:0:1'), item('1:0:4:2')])
     assert [(f.object, f.error) for f in plan.failures] == [('0:0:0:1', 'cannot add 0:0:0:1: SCSI host 0 does not exist')]
     assert [(a.object, a.op) for a in plan.actions] == [('1:0:4:2', 'add')]
+
+
+def test_a_run_that_applies_nothing_verifies_on_the_devices_read_live_read(tree):
+    """An unchanged re-run reads each device once (1,024 LUNs read twice doubled it): verify takes what read_live
+    read when nothing was applied; a device that went away since is seen by the next run."""
+    kind = SdiKind(tree.sysroot, None)
+    live, plan = planned(kind, 'merged', [item(LUN)])
+    assert not plan.actions
+    shutil.rmtree(tree.path('/sys/class/scsi_device/%s' % LUN))
+    assert LUN in kind.verify({LUN: live.objects[LUN]}, [], plan, StoreDocument('sdi')).after
