@@ -2,6 +2,8 @@
 bridges' forwarding table, and the MACs of links in the other namespaces named under <sysroot>/run/netns,
 in fresh network namespaces made here (veth pairs and a bridge: the kernel here has no dummy)."""
 
+from __future__ import annotations
+
 import itertools
 import os
 import subprocess
