@@ -278,3 +278,13 @@ def test_a_cee_rerun_asks_lldpad_on_its_socket_forks_no_dcbtool_and_reads_what_d
         via_dcbtool = DcbReader(tools, sim.netns, socket_first=False).read(name).as_dict()
         assert dict(result['dcb'][name], device=None) == dict(via_dcbtool, device=None), name
     assert tools.runs == {'dcbtool': 10}
+
+
+def test_an_fc_host_the_kernel_is_tearing_down_is_no_instance_and_fails_nothing(sim, playbook):
+    """Linux answers ENODEV from a destroyed instance's fc_host attributes while its removal work runs (seen
+    on 6.1 in the VM lane): that host is going, and a task about another interface must not fail on it."""
+    assert playbook.run([task([{'interface': 'eth1', 'dcb_required': False}])], sim=sim).rc == 0
+    assert over(sim) == {'eth1'}
+    sim.fault(kind='path', target='*fc_host/host*/port_state', op='read', errno='ENODEV')
+    run = playbook.run([task([{'interface': 'eth2'}], state='deleted')], sim=sim)
+    assert run.rc == 0 and run.task('fcoe')['changed'] is False, run.stdout

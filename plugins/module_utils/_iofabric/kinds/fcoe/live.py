@@ -10,12 +10,14 @@ a prefix, so that eth2.101's host would also pass for eth2, which we do not repe
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from dataclasses import dataclass
 
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.netlink import Netlink
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.procs import pids_of
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import SysfsError
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysfs import exists, list_dir, read_attr_or
 
 BUS = '/sys/bus/fcoe'
@@ -56,7 +58,15 @@ def read_instances(sysroot, known: dict | None = None) -> dict:
     found = {}
     known = known or {}
     for host in list_dir(base):
-        interface = interface_of(read_attr_or('%s/%s/symbolic_name' % (base, host)))
+        try:
+            interface = interface_of(read_attr_or('%s/%s/symbolic_name' % (base, host)))
+            port_state = read_attr_or('%s/%s/port_state' % (base, host)) or ''
+        except SysfsError as exc:
+            # ENODEV: the kernel is tearing this fc_host down (a destroy's work runs after the write returned;
+            # seen on Linux 6.1 in the VM lane): it is going, not an instance to manage.
+            if exc.errno == errno.ENODEV:
+                continue
+            raise
         if interface is None:
             continue
         try:
@@ -68,7 +78,7 @@ def read_instances(sysroot, known: dict | None = None) -> dict:
         if cached is not None and cached.host == host and cached.ctlr == ctlr:
             found[interface] = cached
             continue
-        instance = LiveFcoe(interface, host, port_state=read_attr_or('%s/%s/port_state' % (base, host)) or '')
+        instance = LiveFcoe(interface, host, port_state=port_state)
         if ctlr:
             path = sysroot.path(BUS + '/devices', ctlr)
             instance.ctlr = ctlr
