@@ -101,18 +101,22 @@ def _netns_path(netns: str) -> str:
     raise RtnlError(_errno.ENOENT, 'no network namespace named %s' % netns)
 
 
-def open_socket(netns: str | None = None) -> socket.socket:
-    """A route netlink socket, created inside ``netns`` when one is named."""
+def open_socket(netns: str | None = None, family: int = socket.AF_NETLINK, kind: int = socket.SOCK_RAW,
+                proto: int = NETLINK_ROUTE) -> socket.socket:
+    """A socket (route netlink unless told), created inside ``netns`` when one is named."""
     if not netns:
-        return socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, NETLINK_ROUTE)
-    return open_socket_at(_netns_path(netns), netns)
+        return socket.socket(family, kind | socket.SOCK_CLOEXEC, proto)
+    return open_socket_at(_netns_path(netns), netns, family, kind, proto)
 
 
-def open_socket_at(path: str, label: str) -> socket.socket:
-    """A route netlink socket created inside the namespace bound at ``path`` (never through a symlink).
+def open_socket_at(path: str, label: str, family: int = socket.AF_NETLINK, kind: int = socket.SOCK_RAW,
+                   proto: int = NETLINK_ROUTE) -> socket.socket:
+    """A socket (route netlink unless told) created inside the namespace bound at ``path`` (never through
+    a symlink).
 
     setns() moves only the calling thread, so a short-lived thread enters the namespace and
-    creates the socket there; the socket stays bound to that namespace for its whole life.
+    creates the socket there; the socket stays bound to that namespace for its whole life, and so
+    do its abstract UNIX socket names (lldpad's client socket).
     """
     made: dict = {}
 
@@ -126,7 +130,7 @@ def open_socket_at(path: str, label: str) -> socket.socket:
                     raise RtnlError(err, 'cannot enter network namespace %s: %s' % (label, os.strerror(err)))
             finally:
                 os.close(fd)
-            made['socket'] = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, NETLINK_ROUTE)
+            made['socket'] = socket.socket(family, kind | socket.SOCK_CLOEXEC, proto)
         except OSError as exc:
             made['error'] = exc
     thread = threading.Thread(target=enter_and_open, name='iofabric-netns')

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core import validate
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import IofabricError, ParseError
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.dcb.dcbnl import netns_socket
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.rtnl import open_socket
 
 LLDPAD_ADDRESS = b'\0/com/intel/lldpad'
 CLIF_VERSION = 3
@@ -167,7 +167,7 @@ class Client:
 
     def open(self) -> None:
         try:
-            sock = netns_socket(self.netns, socket.AF_UNIX, socket.SOCK_DGRAM, 0)
+            sock = open_socket(self.netns, socket.AF_UNIX, socket.SOCK_DGRAM, 0)
         except OSError as exc:
             raise ClifUnusable('no socket for lldpad in %s: %s' % (self.netns or 'this namespace', exc)) from None
         # A send blocks while lldpad's receive queue is full (a hung lldpad that stopped reading): bounded too.

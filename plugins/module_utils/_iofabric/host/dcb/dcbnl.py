@@ -11,17 +11,15 @@ APP table, from which the FCoE priorities (ethertype 0x8906, selector 1) are tak
 
 from __future__ import annotations
 
-import ctypes
 import errno
 import os
 import socket
 import struct
-import threading
 from dataclasses import dataclass
 
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import IofabricError
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.rtnl import open_socket
 
-NETLINK_ROUTE = 0
 RTM_GETDCB = 78
 NLM_F_REQUEST = 1
 NLMSG_ERROR = 2
@@ -29,8 +27,6 @@ DCB_CMD_GSTATE, DCB_CMD_IEEE_GET = 1, 21
 DCB_ATTR_IFNAME, DCB_ATTR_STATE, DCB_ATTR_IEEE = 1, 2, 13
 DCB_ATTR_IEEE_PFC, DCB_ATTR_IEEE_APP_TABLE, DCB_ATTR_IEEE_APP = 2, 3, 1
 FCOE_ETHERTYPE, SEL_ETHERTYPE = 0x8906, 1
-CLONE_NEWNET = 0x40000000
-NETNS_DIRS = ('/run/netns', '/var/run/netns')
 
 
 class DcbnlError(IofabricError):
@@ -45,37 +41,6 @@ class KernelDcb:
     dcb_on: bool = False
     pfc_enabled: int = 0    # bitmap of priorities with PFC enabled
     fcoe_priorities: int = 0  # bitmap of priorities the APP table gives FCoE
-
-
-def netns_socket(netns: str | None, family: int = socket.AF_NETLINK, kind: int = socket.SOCK_RAW,
-                 proto: int = NETLINK_ROUTE) -> socket.socket:
-    """A socket (rtnetlink unless told) in ``netns``; setns(2) applies to the calling thread only, so a short-lived
-    thread enters the namespace, opens the socket (which stays in that namespace, with its abstract UNIX socket
-    names too) and exits."""
-    if not netns:
-        return socket.socket(family, kind, proto)
-    result: dict = {}
-
-    def enter() -> None:
-        try:
-            path = next((os.path.join(d, netns) for d in NETNS_DIRS if os.path.exists(os.path.join(d, netns))), None)
-            if path is None:
-                raise OSError(errno.ENOENT, 'no network namespace %s' % netns)
-            fd = os.open(path, os.O_RDONLY)
-            try:
-                if ctypes.CDLL(None, use_errno=True).setns(fd, CLONE_NEWNET) != 0:
-                    raise OSError(ctypes.get_errno(), 'setns')
-            finally:
-                os.close(fd)
-            result['socket'] = socket.socket(family, kind, proto)
-        except OSError as exc:
-            result['error'] = exc
-    thread = threading.Thread(target=enter)
-    thread.start()
-    thread.join()
-    if 'error' in result:
-        raise result['error']
-    return result['socket']
 
 
 def _attr(kind: int, payload: bytes) -> bytes:
@@ -113,7 +78,7 @@ def _request(sock: socket.socket, ifname: str, command: int, seq: int) -> dict:
 
 
 def query(ifname: str, netns: str | None = None) -> KernelDcb:
-    sock = netns_socket(netns)
+    sock = open_socket(netns)
     try:
         try:
             state = _request(sock, ifname, DCB_CMD_GSTATE, 1)
