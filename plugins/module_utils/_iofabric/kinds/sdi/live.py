@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass, field
 
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import SysfsError
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysfs import list_dir, read_attr_or
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysfs import exists, list_dir, read_attr_or
 
 SCSI_DEVICE = '/sys/class/scsi_device'
 SCSI_HOST = '/sys/class/scsi_host'
@@ -116,7 +116,7 @@ def present_addresses(sysroot) -> set:
     """The addresses read_devices() would return, by one stat each instead of a dozen reads: a device
     whose state attribute is gone is not there to it either."""
     base = sysroot.path(SCSI_DEVICE)
-    return {address for address in list_dir(base) if os.path.exists(base + '/' + address + '/device/state')}
+    return {address for address in list_dir(base) if exists(base + '/' + address + '/device/state')}
 
 
 def read_host(sysroot, number: int) -> LiveHost:
