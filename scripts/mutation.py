@@ -46,6 +46,8 @@ PYTHON = os.path.join(BIN, 'python')
 MODULE_DIR = 'plugins/module_utils'
 BAR = 0.90
 HELD = 'held back: not run yet (--survivors of an interrupted session)'
+# Set in every test run of a scratch tree, so that the simulators those runs start can be found afterwards.
+TREE_MARK = 'IOFABRIC_MUTATION_TREE'
 
 
 def module_file(module: str) -> str:
@@ -81,7 +83,39 @@ def environment(tree: str) -> dict:
     env['ANSIBLE_COLLECTIONS_PATH'] = os.path.join(tree, '.venv', 'collections')
     env['PYTHONDONTWRITEBYTECODE'] = '1'   # a stale .pyc of the un-mutated module must never be loaded
     env['PYTEST_DISABLE_PLUGIN_AUTOLOAD'] = '1'   # xdist, hypothesis's plugin...: 4 s of each mutant's 6 s on 2 cores
+    env[TREE_MARK] = tree
     return env
+
+
+def simulators_of(tree: str) -> list[tuple[int, str]]:
+    """(pid, root) of each fabricsim daemon that a test run of this scratch tree started and left running.
+    A mutant's tests that run past the timeout are killed by cosmic-ray, but the daemon a test started is in a
+    session of its own (fabricsim up detaches it) and outlives them, its FUSE trees still mounted."""
+    mark = ('%s=%s' % (TREE_MARK, tree)).encode()
+    found = []
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open('/proc/%s/cmdline' % entry, 'rb') as handle:
+                argv = handle.read().split(b'\0')
+            with open('/proc/%s/environ' % entry, 'rb') as handle:
+                marked = mark in handle.read().split(b'\0')
+        except OSError:   # gone meanwhile, or not ours to read
+            continue
+        if marked and argv[1:4] == [b'-m', b'fabricsim', b'_daemon'] and len(argv) > 4:
+            found.append((int(entry), os.fsdecode(argv[4])))
+    return found
+
+
+def reap_simulators(tree: str) -> int:
+    """End (fabricsim down: stop, unmount, remove the namespace) the daemons this tree's test runs left."""
+    left = simulators_of(tree)
+    for pid, root in left:
+        subprocess.run([PYTHON, '-m', 'fabricsim', 'down', root], cwd=tree, env=environment(tree), check=False,
+                       capture_output=True)
+        print('mutation: ended a fabricsim daemon left by a timed-out test run (pid %d, %s)' % (pid, root))
+    return len(left)
 
 
 def check_isolation(module: str, tree: str) -> None:
@@ -181,6 +215,7 @@ def run_session(module: str, tree: str, target: dict, defaults: dict, equivalent
         execute([cosmic, 'exec', config, session], tree, env, budget)
     finally:
         release_held(session)
+        reap_simulators(tree)
     return session
 
 
@@ -259,6 +294,7 @@ def main(argv: list) -> int:
             result = tally(module, REPO, session, equivalents)
             result['seconds'] = load_json(os.path.join(OUT, module + '.json')).get('seconds', 0)
         else:
+            reap_simulators(tree)   # an earlier session of this module stopped before its own reaping
             copy_tree(tree)
             check_isolation(module, tree)
             started = time.monotonic()
