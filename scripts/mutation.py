@@ -112,7 +112,7 @@ def reap_simulators(tree: str) -> int:
     """End (fabricsim down: stop, unmount, remove the namespace) the daemons this tree's test runs left."""
     left = simulators_of(tree)
     for pid, root in left:
-        subprocess.run([PYTHON, '-m', 'fabricsim', 'down', root], cwd=tree, env=environment(tree), check=False,
+        subprocess.run([PYTHON, '-m', 'fabricsim', 'down', root], cwd=REPO, check=False,
                        capture_output=True)
         print('mutation: ended a fabricsim daemon left by a timed-out test run (pid %d, %s)' % (pid, root))
     return len(left)

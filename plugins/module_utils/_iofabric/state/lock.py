@@ -89,8 +89,10 @@ class HostLock:
         """Who holds (or last held) the exclusive lock, as readable text."""
         try:
             fd = open_private(self.holder_path, os.O_RDONLY)
-            with os.fdopen(fd, encoding='utf-8') as handle:
-                info = json.loads(handle.read(4096))
+            with os.fdopen(fd, 'rb') as handle:
+                text = handle.read(4096).decode('utf-8', errors='replace')
+            # The first JSON value only: a record caught mid-rewrite is followed by an old one's tail.
+            info = json.JSONDecoder().raw_decode(text)[0]
             return '%s (pid %s) since %s' % (info.get('owner'), info.get('pid'), info.get('since'))
         except (OSError, ValueError, AttributeError, RecursionError, StoreError):
             return ''   # advisory text: a holder file nested past the parser's recursion limit is no holder either
@@ -98,12 +100,16 @@ class HostLock:
     def _write_holder(self) -> None:
         info = {'owner': self.owner, 'pid': os.getpid(), 'argv0': os.path.basename(sys.argv[0] or ''),
                 'since': utc.stamp()}
-        # Not atomic on purpose: it is advisory text, rewritten by every holder. Truncated only
-        # once open_private has shown it is our own regular file, never through a symlink.
+        # Advisory text, rewritten by every holder in place (once open_private has shown it is our own
+        # regular file, never through a symlink) and never emptied: a waiter reading it meanwhile sees
+        # the old record, or the new one followed by the old one's tail (holder() reads the first value).
+        data = json.dumps(info).encode('utf-8')
         fd = open_private(self.holder_path, os.O_WRONLY | os.O_CREAT)
-        with os.fdopen(fd, 'w', encoding='utf-8') as handle:
-            handle.truncate(0)
-            json.dump(info, handle)
+        try:
+            os.pwrite(fd, data, 0)
+            os.ftruncate(fd, len(data))
+        finally:
+            os.close(fd)
 
     def __enter__(self):
         return self

@@ -86,3 +86,43 @@ def test_the_trace_records_each_hold_with_its_mode_and_times(tmp_path, monkeypat
     assert [(hold['owner'], hold['exclusive']) for hold in holds] == [('tester', True), ('tester', False)]
     assert all(hold['acquired'] <= hold['released'] for hold in holds)
     assert holds[0]['released'] <= holds[1]['acquired']
+
+
+def test_a_holder_file_caught_mid_rewrite_names_the_new_holder(tmp_path):
+    # What a waiter can read between the new holder's write and its truncation: the new record,
+    # then the tail of a longer old one.
+    new = json.dumps({'owner': 'timer', 'pid': 7, 'since': '2026-12-03T19:00:00Z'})
+    old = json.dumps({'owner': 'ansible vnic_interface (a much longer owner)', 'pid': 123456, 'since': 'x'})
+    lock = HostLock(str(tmp_path), 'test', 0)
+    with open(lock.holder_path, 'w', encoding='utf-8') as handle:
+        handle.write(new + old[len(new):])
+    os.chmod(lock.holder_path, 0o600)
+    assert lock.holder() == 'timer (pid 7) since 2026-12-03T19:00:00Z'
+
+
+REWRITER = r'''
+import sys
+sys.path[:0] = sys.argv[2].split(":")
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state.lock import HostLock
+for number in range(int(sys.argv[3])):
+    lock = HostLock(sys.argv[1], "rewriter %d" % number, 1)   # owners of different lengths
+    lock.acquire(True)
+    lock.release()
+'''
+
+
+def test_a_waiter_always_names_the_holder_while_holders_come_and_go(tmp_path):
+    # The holder file is rewritten by every exclusive holder; a waiter reading it meanwhile must
+    # still name one (seen in the concurrency suite: "held by an unknown process" while the file
+    # was truncated and not yet written).
+    first = HostLock(str(tmp_path), 'first', 1)
+    first.acquire(True)
+    first.release()
+    lock = HostLock(str(tmp_path), 'waiter', 0)
+    proc = subprocess.Popen([sys.executable, '-c', REWRITER, str(tmp_path), ':'.join(sys.path), '3000'])
+    unnamed = reads = 0
+    while proc.poll() is None:
+        reads += 1
+        unnamed += lock.holder() == ''
+    assert proc.wait() == 0 and reads > 100
+    assert unnamed == 0, '%d of %d reads named no holder' % (unnamed, reads)
