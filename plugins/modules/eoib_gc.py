@@ -288,10 +288,8 @@ tool_runs:
   type: dict
 '''
 
-from ansible.module_utils.basic import missing_required_lib
-
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.eoib_gc import run_eoib
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.module import new_module, run_engine
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.module import new_module, require_libraries, run_engine
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.netlink import HAS_PYROUTE2
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state.store import HAS_JSONSCHEMA
 
@@ -320,9 +318,7 @@ ARGUMENT_SPEC = dict(
 
 def main():
     module = new_module(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    for present, library in ((HAS_JSONSCHEMA, 'jsonschema'), (HAS_PYROUTE2, 'pyroute2')):
-        if not present:
-            module.fail_json(msg=missing_required_lib(library))
+    require_libraries(module, {'jsonschema': HAS_JSONSCHEMA, 'pyroute2': HAS_PYROUTE2})
     run_engine(module, lambda: run_eoib(module.params, module.check_mode), 'EoIB parent(s)')
 
 

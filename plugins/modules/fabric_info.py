@@ -186,10 +186,8 @@ tool_runs:
   type: dict
 '''
 
-from ansible.module_utils.basic import missing_required_lib
-
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.fabric_info import as_facts, gather
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.module import new_module, run_engine
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.module import new_module, require_libraries, run_engine
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds import registry
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state.store import HAS_JSONSCHEMA
 
@@ -206,8 +204,7 @@ ARGUMENT_SPEC = dict(
 
 def main():
     module = new_module(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    if not HAS_JSONSCHEMA:
-        module.fail_json(msg=missing_required_lib('jsonschema'))
+    require_libraries(module, {'jsonschema': HAS_JSONSCHEMA})
     params = module.params
     kinds = tuple(kind for kind in KINDS if kind in params['kinds'])
 

@@ -276,10 +276,8 @@ lldpad_queries:
   sample: 10
 '''
 
-from ansible.module_utils.basic import missing_required_lib
-
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.fcoe_interface import run_fcoe
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.module import new_module, run_engine
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.module import new_resource_module, run_engine
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.netlink import HAS_PYROUTE2
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state.store import HAS_JSONSCHEMA
 
@@ -306,22 +304,7 @@ ARGUMENT_SPEC = dict(
 
 
 def main():
-    module = new_module(
-        argument_spec=ARGUMENT_SPEC,
-        supports_check_mode=True,
-        required_if=[
-            ('state', 'merged', ('config',)),
-            ('state', 'replaced', ('config',)),
-            ('state', 'rendered', ('config',)),
-            ('state', 'parsed', ('running_config',)),
-        ],
-        mutually_exclusive=[('config', 'running_config')],
-    )
-    offline = module.params['state'] in ('rendered', 'parsed')
-    if not offline and not HAS_JSONSCHEMA:
-        module.fail_json(msg=missing_required_lib('jsonschema'))
-    if not offline and not HAS_PYROUTE2:
-        module.fail_json(msg=missing_required_lib('pyroute2'))
+    module = new_resource_module(ARGUMENT_SPEC, {'jsonschema': HAS_JSONSCHEMA, 'pyroute2': HAS_PYROUTE2})
     run_engine(module, lambda: run_fcoe(module.params, module.check_mode), 'FCoE interface(s)')
 
 

@@ -241,9 +241,7 @@ tool_runs:
   type: dict
 '''
 
-from ansible.module_utils.basic import missing_required_lib
-
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.module import new_module, run_engine
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.module import new_resource_module, run_engine
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.sdi_device import run_sdi
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state.store import HAS_JSONSCHEMA
 
@@ -269,19 +267,7 @@ ARGUMENT_SPEC = dict(
 
 
 def main():
-    module = new_module(
-        argument_spec=ARGUMENT_SPEC,
-        supports_check_mode=True,
-        required_if=[
-            ('state', 'merged', ('config',)),
-            ('state', 'replaced', ('config',)),
-            ('state', 'rendered', ('config',)),
-            ('state', 'parsed', ('running_config',)),
-        ],
-        mutually_exclusive=[('config', 'running_config')],
-    )
-    if module.params['state'] not in ('rendered', 'parsed') and not HAS_JSONSCHEMA:
-        module.fail_json(msg=missing_required_lib('jsonschema'))
+    module = new_resource_module(ARGUMENT_SPEC, {'jsonschema': HAS_JSONSCHEMA})
     run_engine(module, lambda: run_sdi(module.params, module.check_mode), 'SCSI device(s)')
 
 

@@ -413,9 +413,7 @@ tool_runs:
   sample: {ib_qlgc_vnic_query: 1}
 '''
 
-from ansible.module_utils.basic import missing_required_lib
-
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.module import new_module, run_engine
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.module import new_resource_module, run_engine
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state.store import HAS_JSONSCHEMA
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.entry.vnic_interface import run_vnic
 
@@ -459,19 +457,7 @@ ARGUMENT_SPEC = dict(
 
 
 def main():
-    module = new_module(
-        argument_spec=ARGUMENT_SPEC,
-        supports_check_mode=True,
-        required_if=[
-            ('state', 'merged', ('config',)),
-            ('state', 'replaced', ('config',)),
-            ('state', 'rendered', ('config',)),
-            ('state', 'parsed', ('running_config',)),
-        ],
-        mutually_exclusive=[('config', 'running_config')],
-    )
-    if not HAS_JSONSCHEMA and module.params['state'] not in ('rendered', 'parsed'):
-        module.fail_json(msg=missing_required_lib('jsonschema'))
+    module = new_resource_module(ARGUMENT_SPEC, {'jsonschema': HAS_JSONSCHEMA})
     run_engine(module, lambda: run_vnic(module.params, module.check_mode), 'VNIC(s)')
 
 

@@ -61,6 +61,17 @@ def macvlan(**changes) -> dict:
     return item
 
 
+def state_rule_cases(item: dict) -> list:
+    """The resource modules' state rules (entry/module.RESOURCE_RULES), one case each: what a state needs, and
+    one source of configuration at a time."""
+    return [
+        ('replaced-without-config', {'state': 'replaced'}, 'config'),
+        ('rendered-without-config', {'state': 'rendered'}, 'config'),
+        ('parsed-without-running-config', {'state': 'parsed'}, 'running_config'),
+        ('config-and-running-config-merged', {'config': [item], 'running_config': 'x'}, 'running_config'),
+    ]
+
+
 def vnic_cases() -> list:
     cases = []
     for label, value in BAD_NAMES.items():
@@ -137,7 +148,7 @@ def vnic_cases() -> list:
         ('macvlan-with-heartbeat', {'config': [macvlan(heartbeat=100)]}, 'config[0].heartbeat'),
         ('duplicate-macvlan-name', {'config': [macvlan(), macvlan()]}, 'config[1].name'),
     ]
-    return cases
+    return cases + state_rule_cases(qlgc())
 
 
 def fcoe_cases() -> list:
@@ -162,7 +173,7 @@ def fcoe_cases() -> list:
         ('lock-timeout-word', {'config': [{'interface': 'eth1'}], 'lock_timeout': 'soon'}, 'lock_timeout'),
         ('deleted-without-config', {'state': 'deleted'}, 'config'),
     ]
-    return cases
+    return cases + state_rule_cases({'interface': 'eth1'})
 
 
 def sdi_cases() -> list:
@@ -187,7 +198,7 @@ def sdi_cases() -> list:
         ('attach-timeout-negative', {'config': [{'address': good}], 'attach_timeout': -1}, 'attach_timeout'),
         ('remove-timeout-word', {'config': [{'address': good}], 'remove_timeout': 'soon'}, 'remove_timeout'),
     ]
-    return cases
+    return cases + state_rule_cases({'address': good})
 
 
 def eoib_cases() -> list:

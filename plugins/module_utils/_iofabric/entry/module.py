@@ -79,6 +79,38 @@ def new_module(argument_spec: dict, **kwargs) -> basic.AnsibleModule:
     return module
 
 
+# The network resource modules' states: what each needs, and one source of configuration at a time.
+RESOURCE_RULES = {
+    'required_if': (
+        ('state', 'merged', ('config',)),
+        ('state', 'replaced', ('config',)),
+        ('state', 'rendered', ('config',)),
+        ('state', 'parsed', ('running_config',)),
+    ),
+    'mutually_exclusive': (('config', 'running_config'),),
+}
+# States that neither read nor change the host: they need none of its libraries.
+OFFLINE_STATES = ('rendered', 'parsed')
+
+
+def new_resource_module(argument_spec: dict, libraries: dict) -> basic.AnsibleModule:
+    """An AnsibleModule with the resource modules' states (check mode supported); a state that
+    touches the host fails with Ansible's missing-library message when a library it needs is absent
+    (``libraries``: name -> whether it imported)."""
+    module = new_module(argument_spec=argument_spec, supports_check_mode=True,
+                        **{name: [list(rule) for rule in rules] for name, rules in RESOURCE_RULES.items()})
+    if module.params['state'] not in OFFLINE_STATES:
+        require_libraries(module, libraries)
+    return module
+
+
+def require_libraries(module: basic.AnsibleModule, libraries: dict) -> None:
+    """Fail naming the first library (name -> whether it imported) that is absent."""
+    for name, present in libraries.items():
+        if not present:
+            module.fail_json(msg=missing_required_lib(name))
+
+
 def run_engine(module: basic.AnsibleModule, call, what: str, fail_on_failures: bool = True) -> None:
     """Run the engine; an engine error, or any per-object failure, fails the task with the whole result."""
     try:
