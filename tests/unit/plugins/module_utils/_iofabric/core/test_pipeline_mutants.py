@@ -9,7 +9,7 @@ import pytest
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import IofabricError, ValidationError
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.kind import Kind, Live, Verification
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.pipeline import Request, run
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.plan import Action, Plan
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.plan import Action, Pending, Plan
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state.store import StateStore
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysroot import Sysroot
 
@@ -160,3 +160,51 @@ def test_the_kinds_extras_reach_the_result(store):
     kind = TinyKind({})
     kind.add_extra('lldpad_running', True)
     assert run(kind, Request('merged', [{'name': 'a'}]), store)['lldpad_running'] is True
+
+
+class Factual(TinyKind):
+    """Facts that show what the kind was given: the live objects, and the plan's actions (None when gathering)."""
+
+    def facts(self, live, plan):
+        return {'live': sorted(live.objects), 'planned': None if plan is None else [a.object for a in plan.actions]}
+
+
+@pytest.mark.parametrize('check_mode', [False, True])
+def test_the_kinds_facts_reach_the_result_only_when_asked(store, check_mode):
+    asked = run(Factual({'a': 1}), Request('merged', [{'name': 'b'}], check_mode=check_mode, facts=True), store)
+    assert asked['kind_facts'] == {'live': ['a'], 'planned': ['b']}
+    unasked = run(Factual({'a': 1}), Request('merged', [{'name': 'c'}], check_mode=check_mode), store)
+    assert 'kind_facts' not in unasked
+
+
+def test_gathering_gives_the_kinds_facts_without_a_plan_only_when_asked(store):
+    asked = run(Factual({'a': 1}), Request(built('gathered'), facts=True), store)
+    assert asked['kind_facts'] == {'live': ['a'], 'planned': None}
+    assert 'kind_facts' not in run(Factual({'a': 1}), Request(built('gathered')), store)
+
+
+class Labelled(TinyKind):
+    """Ids the kind made up (an unnamed macvlan's), named in messages by labels that sort before and after
+    them; every other id is its own label, returned as an equal but distinct string."""
+
+    LABELS = {'auto:eth0#1': 'a macvlan on eth0', 'auto:eth0#2': 'z macvlan on eth0'}
+
+    def plan(self, given):
+        plan = super().plan(given)
+        plan.pending = [Pending(name, 'waits for its link', 'link') for name in given.want]
+        return plan
+
+    def verify(self, want, deletes, plan, document):
+        return Verification(self.read_live(document).objects, pending=list(plan.pending))
+
+    def label(self, object_id):
+        return self.LABELS.get(object_id, built(object_id))
+
+
+def test_action_pending_and_failure_rows_carry_a_label_only_when_it_is_not_the_id(store):
+    kind = Labelled({}, refuse=('auto:eth0#2',))
+    result = run(kind, Request('merged', [{'name': 'auto:eth0#1'}, {'name': 'auto:eth0#2'}, {'name': 'plain'}]), store)
+    expected = [('auto:eth0#1', 'a macvlan on eth0'), ('auto:eth0#2', 'z macvlan on eth0'), ('plain', None)]
+    assert [(row['object'], row.get('label')) for row in result['actions']] == expected
+    assert [(row['object'], row.get('label')) for row in result['pending']] == expected
+    assert [(row['object'], row.get('label')) for row in result['failures']] == [('auto:eth0#2', 'z macvlan on eth0')]

@@ -199,3 +199,18 @@ def test_an_ioc_string_typo_warns_naming_the_field_and_the_near_match_and_connec
     assert warning.startswith('config[0].primary.ioc_string: veth1 primary path: IOC "%s" is not visible on mlx4_0:1, '
                               'but "%s" (differs in case or whitespace) is: a typo?' % (typo, S1))
     assert 'never connected to a near match' in warning
+
+
+def test_two_near_matches_are_both_named_closest_first_and_the_verb_is_plural():
+    """Two visible IOC strings that differ from the typo only in case or whitespace: both are named (equal
+    edits: by string, 'IOC' before 'Ioc') with 'are', never 'is' (one near match gives 'is', above)."""
+    typo = S1.replace('Slot', 'slot ')
+    upper = S1.replace('Ioc', 'IOC')
+    index = PortIndex([QueryPort(0, 'mlx4_0', 1, '0002c903000010f5', 'Active', [
+        VisibleIoc(OLD[0], OLD[1], 0xffff, S1), VisibleIoc(NEW[0], NEW[1], 0xffff, upper)])], [('mlx4_0', 1)])
+    target = resolve(spec(primary={'ioc_string': typo, 'port': 1})['primary'], index)
+    assert len(target.near) == 2
+    warning = late_warning('config[0]', 'veth1', 'primary', target)
+    assert warning.startswith('config[0].primary.ioc_string: veth1 primary path: IOC "%s" is not visible on mlx4_0:1, '
+                              'but "%s" (differs in case or whitespace), "%s" (differs in case or whitespace) are: '
+                              'a typo?' % (typo, upper, S1))
