@@ -379,3 +379,105 @@ def test_an_opened_node_that_cannot_be_stated_fails_closed_naming_the_pid(tree):
     items = tree.items()
     assert [str(item) for item in items] == ['unseen: could not stat /dev/sdq (opened by pid 4246): No such file or directory']
     assert blocking(items, force=True) == items
+
+
+# -- session 6 (today's code) ------------------------------------------------------------------------------------
+def _fs_number(tree: Tree, system_path: str) -> str:
+    """major:minor of the file system a file of the tree lives on, as mountinfo's field 3 would name it."""
+    st = os.stat(tree.path(system_path))
+    return '%d:%d' % (os.major(st.st_dev), os.minor(st.st_dev))
+
+
+def test_a_loop_backed_by_a_file_on_the_disk_joins_the_stack_and_every_use_is_reported_once(tree):
+    # Three passes of the attribution: the disk's partitions, then loop1 (its backing file is on sdb1's mount),
+    # then nothing new. A use found in one pass is never reported again in the next.
+    device = LiveDevice(LUN, disk='sdb', partitions=['sdb1', 'sdb2'])
+    tree.block('sdb/sdb2', '8:18')
+    tree.put('/srv/images/disk.img', '')
+    tree.mount(_fs_number(tree, '/srv/images/disk.img'), '/dev/sdb1', '/srv')
+    tree.put('/proc/swaps', SWAPS_HEADER + '%s\tpartition\t8388604\t0\t-2\n' % tree.node('/dev/sdb2', 8, 18))
+    # loop0, listed first, is backed by a file on another file system (a link to /dev/null: devtmpfs): not on the stack.
+    os.makedirs(tree.path('/other'))
+    os.symlink('/dev/null', tree.path('/other/img'))
+    tree.block('loop0', '7:0')
+    tree.put('/sys/block/loop0/loop/backing_file', '/other/img\n')
+    tree.block('loop1', '7:1')
+    tree.put('/sys/block/loop1/loop/backing_file', '/srv/images/disk.img\n')
+    tree.mount('7:1', '/dev/loop1', '/srv/nested')
+    tree.opener(4250, 'qemu', {7: tree.node('/dev/loop1', 7, 1)})
+    items = evidence(tree.sysroot, device, read_host_use(tree.sysroot))
+    loop = 'sdb1 mounted on /srv -> loop1 (backing file /srv/images/disk.img)'
+    assert [str(item) for item in items] == [
+        'mount: sdb1 is mounted on /srv',
+        'protected: sdb2 is active swap (/dev/sdb2)',
+        'mount: %s mounted on /srv/nested' % loop,
+        'open: %s open by pid 4250 (qemu) fd 7 through /dev/loop1' % loop,
+        'holder: %s holds it' % loop]
+    assert [str(item) for item in blocking(items, force=True)] == ['protected: sdb2 is active swap (/dev/sdb2)']
+
+
+def test_a_swap_file_on_a_file_system_of_a_loop_of_the_stack_is_protected(tree):
+    # The loop's file system is known only in the second pass: a btrfs on loop3 shows an anonymous number (here
+    # devtmpfs's, that of /dev/null, which the swap file links to) and is found by its source.
+    tree.put('/srv/images/disk.img', '')
+    tree.mount(_fs_number(tree, '/srv/images/disk.img'), '/dev/sdb1', '/srv')
+    tree.block('loop3', '7:3')
+    tree.put('/sys/block/loop3/loop/backing_file', '/srv/images/disk.img\n')
+    os.makedirs(tree.path('/srv/nested'))
+    os.symlink('/dev/null', tree.path('/srv/nested/swapfile'))
+    tree.mount(_fs_number(tree, '/srv/nested/swapfile'), '/dev/loop3', '/srv/nested', 'btrfs')
+    tree.put('/proc/swaps', SWAPS_HEADER + '/srv/nested/swapfile\tfile\t1048572\t0\t-3\n')
+    loop = 'sdb1 mounted on /srv -> loop3 (backing file /srv/images/disk.img)'
+    items = tree.items()
+    assert [str(item) for item in items] == [
+        'mount: sdb1 is mounted on /srv',
+        'mount: %s mounted on /srv/nested' % loop,
+        'holder: %s holds it' % loop,
+        'protected: active swap file /srv/nested/swapfile on %s mounted on /srv/nested' % loop]
+    assert blocking(items, force=True) == items[3:]
+
+
+def test_a_stack_sixteen_holders_deep_fails_closed_and_fifteen_deep_is_read(tree):
+    # MAX_DEPTH is 16: the sixteenth holder above the disk is where the walk stops and says so (fail closed).
+    held = 'sdb'
+    for level in range(15):
+        tree.holder(held, 'dm-%d' % level, '253:%d' % level)
+        held = 'dm-%d' % level
+    chain = 'sdb -> ' + ' -> '.join('dm-%d' % level for level in range(15))
+    assert tree.found() == ['holder: %s holds it' % chain]
+    tree.holder(held, 'dm-15', '253:15')
+    chain += ' -> dm-15'
+    assert tree.found() == ['holder: %s holds it' % chain, 'unseen: holders of %s nest deeper than 16 levels' % chain]
+
+
+def test_the_host_use_is_kept_as_numbers_names_and_links(tree):
+    tree.opener(4242, 'postgres', {3: tree.node('/dev/sdb1', 8, 17), 12: tree.node('/dev/sdb', 8, 16)})
+    tree.put('/proc/swaps', SWAPS_HEADER + '/dev/sdb1\tpartition\t8388604\t0\t-2\n')
+    tree.block('loop2', '7:2')
+    tree.put('/sys/block/loop2/loop/backing_file', '/images/gone.img\n')
+    os.makedirs(tree.path('/sys/fs/btrfs/%s/devices/sdb1' % FSID))
+    use = read_host_use(tree.sysroot)
+    assert use.openers == {(8, 16): [(4242, 'postgres', 12, '/dev/sdb')], (8, 17): [(4242, 'postgres', 3, '/dev/sdb1')]}
+    assert use.swaps == [('/dev/sdb1', 'partition', (8, 17))]
+    assert use.loops == [('loop2', '/images/gone.img', None)]
+    assert use.btrfs == {FSID: ['sdb1']}
+    assert use.real_root is False
+
+
+def test_malformed_lines_are_counted_and_the_first_is_quoted_up_to_120_characters(tree):
+    first = '30 22 8:17 /' + 'x' * 200
+    tree.put('/proc/self/mountinfo', '22 1 8:2 / / rw,relatime shared:1 - ext4 /dev/sda2 rw\n%s\n31 22 8:18\n' % first)
+    tree.put('/proc/swaps', SWAPS_HEADER + '/dev/sdc1\n\n/dev/sdc2\n/dev/sdc3\n')
+    items = tree.items()
+    assert [str(item) for item in items] == [
+        'unseen: 2 line(s) of /proc/self/mountinfo could not be read (line 2: %r)' % first[:120],
+        "unseen: 3 line(s) of /proc/swaps could not be read (line 2: '/dev/sdc1')"]
+    assert blocking(items, force=True) == items
+
+
+def test_a_swaps_row_is_read_from_its_first_two_columns():
+    from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.sdi.use import parse_swaps
+    malformed: list = []
+    assert parse_swaps(SWAPS_HEADER + '/dev/sdb1 partition\n/swap\\040file file 10 0 -3\n', malformed) == [
+        ('/dev/sdb1', 'partition'), ('/swap file', 'file')]
+    assert malformed == []
