@@ -7,12 +7,14 @@ device-mapper and md are not in this host's kernel: those stacks are tested on f
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
 import stat
 import struct
 import subprocess
+import sys
 import time
 
 import pytest
@@ -293,3 +295,49 @@ def test_an_open_listed_after_a_socket_and_a_pipe_of_the_same_process_is_found(l
     finally:
         child.kill()
         child.wait(timeout=30)
+
+
+# -- session 6 of the mutation measure (docs/mutation.md) ------------------------------------------------------------
+def test_a_disk_whose_number_cannot_be_read_fails_closed_and_is_not_probed():
+    # On the real root the O_EXCL probe runs when nothing else was found; a member without a device number
+    # has no node to probe: it is reported unseen, never probed through a node built from nothing.
+    _need(os.geteuid() == 0, 'needs root')
+    assert not os.path.exists('/sys/block/sdzz9')
+    assert found(LiveDevice('99:0:0:0', disk='sdzz9')) == ['unseen: the device number of sdzz9 (sdzz9) could not be read']
+
+
+PROBE = '''
+import json, sys
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysroot import Sysroot
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.sdi.live import LiveDevice
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.sdi.use import evidence, read_host_use
+root = Sysroot('/')
+use = read_host_use(root)
+print(json.dumps({name: [str(item) for item in evidence(root, LiveDevice('99:0:0:0', disk=name), use)]
+                  for name in sys.argv[1:]}))
+'''
+
+
+def test_the_exclusive_probe_fails_closed_on_a_node_that_is_missing_or_names_another_device(loops, tmp_path):
+    """A real root whose /dev lacks a member's node, or whose node has another device's numbers: made in a
+    private mount namespace (a tmpfs over /dev) so that the host's /dev is never touched."""
+    _need(shutil.which('unshare') is not None, 'needs unshare(1)')
+    first, second, third = (loops.disk(name, size_mb=8).disk for name in ('probe-a', 'probe-b', 'probe-c'))
+    numbers = {name: _run('cat', '/sys/block/%s/dev' % name) for name in (first, second, third)}
+    script = tmp_path / 'probe.py'
+    script.write_text(PROBE)
+    major_minor = {name: numbers[name].split(':') for name in numbers}
+    # first: /dev/<first> has second's numbers; second: /dev/block/<its numbers> has first's; third: no node at all.
+    setup = ('mount -t tmpfs none /dev && mkdir /dev/block && mknod /dev/%s b %s %s && mknod /dev/block/%s b %s %s'
+             % (first, *major_minor[second], numbers[second], *major_minor[first]))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(path for path in sys.path if path))
+    out = subprocess.run(['unshare', '--mount', '--propagation', 'private', 'sh', '-c', setup + ' && exec "$@"', 'sh',
+                          sys.executable, str(script), first, second, third],
+                         check=True, capture_output=True, text=True, timeout=120, env=env).stdout
+    # Processes this host does not let root see into are reported too (see seen()); the rest is compared.
+    result = {name: [line for line in lines if not line.startswith('unseen: could not read the open files of pid ')]
+              for name, lines in json.loads(out).items()}
+    assert result == {
+        first: ['unseen: /dev/%s is not the node of %s (%s)' % (first, first, numbers[first])],
+        second: ['unseen: /dev/block/%s is not the node of %s (%s)' % (numbers[second], second, numbers[second])],
+        third: ['unseen: could not probe %s for exclusive use through /dev/%s: No such file or directory' % (third, third)]}

@@ -9,7 +9,11 @@ I/O held in flight (inflight, block/genhd.c; device_busy, scsi_sysfs.c), another
 from __future__ import annotations
 
 import os
+import shutil
 import stat
+import subprocess
+import sys
+import tempfile
 
 import pytest
 
@@ -399,6 +403,7 @@ def test_a_loop_backed_by_a_file_on_the_disk_joins_the_stack_and_every_use_is_re
     # loop0, listed first, is backed by a file on another file system (a link to /dev/null: devtmpfs): not on the stack.
     os.makedirs(tree.path('/other'))
     os.symlink('/dev/null', tree.path('/other/img'))
+    tree.block('dm-0', '253:0')   # a device listed before the loops, of another stack
     tree.block('loop0', '7:0')
     tree.put('/sys/block/loop0/loop/backing_file', '/other/img\n')
     tree.block('loop1', '7:1')
@@ -481,3 +486,61 @@ def test_a_swaps_row_is_read_from_its_first_two_columns():
     assert parse_swaps(SWAPS_HEADER + '/dev/sdb1 partition\n/swap\\040file file 10 0 -3\n', malformed) == [
         ('/dev/sdb1', 'partition'), ('/swap file', 'file')]
     assert malformed == []
+
+
+def test_a_vanished_holder_listed_first_leaves_the_next_holder_read(tree):
+    os.symlink('../../dm-0', tree.path('/sys/block/sdb/sdb1/holders/dm-0'))   # gone: no /sys/block/dm-0
+    tree.holder('sdb/sdb1', 'dm-1', '253:1', 'vg0-data')
+    assert tree.found() == ['holder: sdb1 -> dm-1 (vg0-data) holds it',
+                            'unseen: sdb1 is held by dm-0, which has vanished or cannot be read']
+
+
+def test_a_mountinfo_line_without_its_mount_options_is_malformed():
+    malformed: list = []
+    line = '37 35 98:1 / /a - ext3 /dev/a rw'   # five fields before the separator: no mount options
+    assert parse_mountinfo(line + '\n', malformed) == [] and malformed == [(1, line)]
+
+
+NOBODY = 65534
+HOST_USE_AS = r'''
+import sys
+sys.path[:0] = sys.argv[2].split(":")
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysroot import Sysroot
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.sdi.use import read_host_use
+print("\n".join(read_host_use(Sysroot(sys.argv[1])).unseen))
+'''
+
+
+def test_btrfs_members_that_cannot_be_listed_are_named_with_their_file_system():
+    """As a user other than root (root lists any directory): /sys/fs/btrfs/<fsid>/devices is there but unreadable."""
+    if os.geteuid() != 0:
+        pytest.skip('needs root to run a process as another user')
+    python = next((path for path in ('/usr/bin/python3.11', '/usr/bin/python3') if os.access(path, os.X_OK)), None)
+    if python is None:
+        pytest.skip('no system python3 another user can run')
+    root = tempfile.mkdtemp(prefix='iofabric-use-')
+    try:
+        os.chmod(root, 0o755)
+        devices = os.path.join(root, 'sys/fs/btrfs', FSID, 'devices')
+        os.makedirs(os.path.join(devices, 'sdb1'))
+        for path in (os.path.join(root, 'sys'), os.path.join(root, 'sys/fs'), os.path.join(root, 'sys/fs/btrfs'),
+                     os.path.dirname(devices)):
+            os.chmod(path, 0o755)
+        os.chmod(devices, 0o700)   # root's alone
+        paths = [p for p in sys.path if p and not p.startswith('/root')]
+        unseen = subprocess.run([python, '-c', HOST_USE_AS, root, ':'.join(paths)], user=NOBODY, group=NOBODY,
+                                extra_groups=[], capture_output=True, text=True, timeout=60, check=True).stdout.splitlines()
+    finally:
+        shutil.rmtree(root)
+    assert unseen == ['could not list /sys/fs/btrfs/%s/devices: list of %s failed: Permission denied (EACCES)'
+                      % (FSID, devices)]
+
+
+def test_a_btrfs_of_other_disks_listed_first_leaves_this_disks_btrfs_read(tree):
+    other = '00c0ffee-0000-4000-8000-000000000001'   # sorts before FSID: read first
+    os.makedirs(tree.path('/sys/fs/btrfs/%s/devices/sdd' % other))
+    os.makedirs(tree.path('/sys/fs/btrfs/%s/devices/sdb1' % FSID))
+    tree.mount('0:61', '/dev/sdd', '/home', 'btrfs')
+    tree.mount('0:62', '/dev/sdb1', '/srv', 'btrfs')
+    assert tree.found() == ['mount: sdb1 is mounted on /srv',
+                            'btrfs: sdb1 is a member of btrfs %s (devices sdb1) mounted on /srv' % FSID]
