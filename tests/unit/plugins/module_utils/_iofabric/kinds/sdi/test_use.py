@@ -341,3 +341,34 @@ def test_the_exclusive_probe_fails_closed_on_a_node_that_is_missing_or_names_ano
         first: ['unseen: /dev/%s is not the node of %s (%s)' % (first, first, numbers[first])],
         second: ['unseen: /dev/block/%s is not the node of %s (%s)' % (numbers[second], second, numbers[second])],
         third: ['unseen: could not probe %s for exclusive use through /dev/%s: No such file or directory' % (third, third)]}
+
+
+UNSEEN = '''
+import sys
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysroot import Sysroot
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.sdi.use import read_host_use
+print("\\n".join(read_host_use(Sysroot('/')).unseen))
+'''
+
+
+def test_a_deleted_backing_file_the_loop_driver_cannot_place_fails_closed(loops, tmp_path):
+    """The loop driver is asked where a deleted backing file lived: through /dev/<loop>. A node that is missing, or
+    that is no loop device (here /dev/null's numbers), cannot tell: made in a private mount namespace."""
+    _need(shutil.which('unshare') is not None, 'needs unshare(1)')
+    names = []
+    for name in ('placed-a', 'placed-b'):
+        image = tmp_path / (name + '.img')
+        image.write_bytes(b'\0' * MB)
+        node = _run('losetup', '--find', '--show', str(image))
+        loops.undo.append(('losetup', '-d', node))
+        image.unlink()   # backing_file now reads "<path> (deleted)"
+        names.append((os.path.basename(node), str(image)))
+    script = tmp_path / 'unseen.py'
+    script.write_text(UNSEEN)
+    setup = 'mount -t tmpfs none /dev && mknod /dev/%s c 1 3' % names[0][0]   # the second has no node at all
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(path for path in sys.path if path))
+    out = subprocess.run(['unshare', '--mount', '--propagation', 'private', 'sh', '-c', setup + ' && exec "$@"', 'sh',
+                          sys.executable, str(script)], check=True, capture_output=True, text=True, timeout=120, env=env).stdout
+    for name, image in names:
+        assert ('could not tell where the backing file of %s (%s (deleted)) lives: No such file or directory'
+                % (name, image)) in out.splitlines()
