@@ -465,3 +465,57 @@ def test_a_run_that_applies_nothing_verifies_on_the_devices_read_live_read(tree)
     assert not plan.actions
     shutil.rmtree(tree.path('/sys/class/scsi_device/%s' % LUN))
     assert LUN in kind.verify({LUN: live.objects[LUN]}, [], plan, StoreDocument('sdi')).after
+
+
+# -- session 6 of the mutation measure (docs/mutation.md) ------------------------------------------------------------
+def test_a_refusal_names_only_what_force_cannot_override_when_there_is_such(tree):
+    tree.mount('8:17', '/dev/sdb1', '/')
+    tree.put('/sys/block/sdb/inflight', '       0        3\n')
+    kind = SdiKind(tree.sysroot, None)
+    _live, plan = planned(kind, 'deleted', [item(LUN)])
+    assert [(f.object, f.error) for f in plan.failures] == [
+        (LUN, 'refused to remove 1:0:3:0 (sdb): protected: sdb1 is mounted on /; that is never removed, even with force')]
+    assert plan.failures[0].details['evidence'] == ['protected: sdb1 is mounted on /',
+                                                    'io: 0 command(s) at the HBA, 0 read(s) and 3 write(s) in flight']
+    assert kind.extras['refused'][0]['forced'] is False
+
+
+def test_a_refusal_of_overridable_use_names_all_of_it_and_says_force_overrides(tree):
+    tree.mount('8:17', '/dev/sdb1', '/data')
+    tree.put('/sys/block/sdb/inflight', '       0        3\n')
+    _live, plan = planned(SdiKind(tree.sysroot, None), 'deleted', [item(LUN)])
+    assert [f.error for f in plan.failures] == [
+        'refused to remove 1:0:3:0 (sdb): mount: sdb1 is mounted on /data; io: 0 command(s) at the HBA, 0 read(s) and 3 '
+        'write(s) in flight; force: true overrides']
+
+
+def test_a_device_without_a_disk_is_removed_without_a_flush(tree):
+    tree.lun('1:0:3:5', None, 0)
+    tree.put('/sys/class/scsi_device/1:0:3:5/device/type', '1\n')   # a tape: no sd block device, nothing to flush
+    _live, plan = planned(SdiKind(tree.sysroot, None), 'deleted', [item('1:0:3:5')])
+    assert [(a.object, a.op) for a in plan.actions] == [('1:0:3:5', 'offline'), ('1:0:3:5', 'delete')]
+
+
+def test_an_add_only_run_waits_for_the_attach_timeout_not_the_removal_one(tree):
+    """remove_timeout 600 s: a verify that waited for it would hang this test into the mutation timeout (nothing
+    here measures time); an add that never answers fails after the attach timeout."""
+    verified = verified_after(SdiKind(tree.sysroot, None, SdiOptions(attach_timeout=0.2, remove_timeout=600)), tree,
+                              'merged', [item('1:0:4:2')])
+    assert [(f.object, f.error) for f in verified.failures] == [
+        ('1:0:4:2', 'no device answered at 1:0:4:2 (scan "0 4 2" of host1)')]
+
+
+def test_a_removal_only_run_waits_for_the_removal_timeout_not_the_attach_one(tree):
+    verified = verified_after(SdiKind(tree.sysroot, None, SdiOptions(attach_timeout=600, remove_timeout=0.2)), tree,
+                              'deleted', [item(LUN)])
+    assert [(f.object, f.error) for f in verified.failures] == [(LUN, 'still present 0.2 s after delete')]
+
+
+def test_refusals_are_reported_in_address_order(tree):
+    tree.lun('1:0:10:0', 'sdc', 32)
+    tree.mount('8:32', '/dev/sdc', '/data')
+    tree.mount('8:16', '/dev/sdb', '/srv')
+    kind = SdiKind(tree.sysroot, None)
+    _live, plan = planned(kind, 'deleted', [item('1:0:10:0'), item(LUN)])
+    assert [r['address'] for r in kind.extras['refused']] == [LUN, '1:0:10:0']   # by number: 3 before 10
+    assert [f.object for f in plan.failures] == [LUN, '1:0:10:0']
