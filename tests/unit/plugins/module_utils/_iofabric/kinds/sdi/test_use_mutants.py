@@ -544,3 +544,74 @@ def test_a_btrfs_of_other_disks_listed_first_leaves_this_disks_btrfs_read(tree):
     tree.mount('0:62', '/dev/sdb1', '/srv', 'btrfs')
     assert tree.found() == ['mount: sdb1 is mounted on /srv',
                             'btrfs: sdb1 is a member of btrfs %s (devices sdb1) mounted on /srv' % FSID]
+
+
+def test_an_escaped_mount_point_longer_than_256_characters_is_read_back():
+    target = '/srv/' + 'a' * 300 + '\\040b'
+    assert parse_mountinfo('40 35 8:17 / %s rw,relatime - xfs /dev/sdb1 rw\n' % target)[0].target == '/srv/' + 'a' * 300 + ' b'
+
+
+def test_under_a_sysroot_an_open_is_found_whatever_fdinfo_says(tree):
+    """The skip of files on nodev mounts (read from fdinfo) is the real root's: under a sysroot the link text
+    names a node of that root, and is stat'ed there."""
+    tree.put('/proc/self/mountinfo', '22 1 8:2 / / rw,relatime shared:1 - ext4 /dev/sda2 rw\n'
+             '23 22 0:5 / /dev rw,nosuid,nodev shared:2 - devtmpfs udev rw\n')
+    tree.opener(4242, 'postgres', {3: tree.node('/dev/sdb1', 8, 17)})
+    tree.put('/proc/4242/fdinfo/3', 'pos:\t0\nflags:\t0100000\nmnt_id:\t23\n')   # the nodev /dev of this root
+    assert tree.found() == ['open: sdb1 is open by pid 4242 (postgres) fd 3 through /dev/sdb1']
+
+
+def test_a_process_whose_name_cannot_be_read_is_named_by_its_pid(tree):
+    tree.opener(4242, 'postgres', {3: tree.node('/dev/sdb1', 8, 17)})
+    os.unlink(tree.path('/proc/4242/comm'))
+    os.makedirs(tree.path('/proc/4242/comm'))   # read(2) fails with EISDIR
+    items = tree.items()
+    assert [str(item) for item in items] == [
+        'open: sdb1 is open by pid 4242 (?) fd 3 through /dev/sdb1',
+        'unseen: could not read /proc/4242/comm: read of %s failed: Is a directory (EISDIR)' % tree.path('/proc/4242/comm')]
+
+
+def test_a_device_number_that_cannot_be_read_is_named_with_the_reason(tree):
+    os.unlink(tree.path('/sys/block/sdb/sdb1/dev'))
+    os.makedirs(tree.path('/sys/block/sdb/sdb1/dev'))   # read(2) fails with EISDIR
+    assert tree.found() == [
+        'unseen: could not read /sys/block/.../sdb1/dev: read of %s failed: Is a directory (EISDIR)'
+        % tree.path('/sys/block/sdb/sdb1/dev'),
+        'unseen: the device number of sdb1 (sdb1) could not be read']
+
+
+def test_a_partition_holding_three_hundred_logical_volumes_has_each_reported(tree):
+    # LVM on one PV: each LV is a dm device holding the partition. More members than CPython caches small ints.
+    for number in range(300):
+        tree.holder('sdb/sdb1', 'dm-%d' % number, '253:%d' % number, 'vg0-lv%d' % number)
+    found = tree.found()
+    assert len(found) == 300 and 'holder: sdb1 -> dm-299 (vg0-lv299) holds it' in found
+    assert all(line.startswith('holder: sdb1 -> dm-') for line in found)
+
+
+def test_a_swap_file_on_a_file_system_mounted_from_a_partition_is_one_swap_not_two(tree):
+    # ext4 on sdb1: the files on it have st_dev == sdb1's number. The swap is a file, not the partition.
+    tree.put('/srv/swapfile', '')
+    number = _fs_number(tree, '/srv/swapfile')
+    tree.put('/sys/block/sdb/sdb1/dev', number + '\n')
+    tree.mount(number, '/dev/sdb1', '/srv', 'ext4')
+    tree.put('/proc/swaps', SWAPS_HEADER + '/srv/swapfile\tfile\t1048572\t0\t-3\n')
+    assert tree.found() == ['mount: sdb1 is mounted on /srv', 'protected: active swap file /srv/swapfile on sdb1 mounted on /srv']
+
+
+def test_an_open_listed_after_a_pipe_and_a_file_of_the_same_process_is_found(tree):
+    tree.opener(4242, 'postgres', {1: 'pipe:[77]', 2: '/var/log/pg.log', 3: tree.node('/dev/sdb1', 8, 17)})
+    assert tree.found() == ['open: sdb1 is open by pid 4242 (postgres) fd 3 through /dev/sdb1']
+
+
+def test_a_btrfs_mount_source_that_leads_out_of_the_sysroot_is_no_source_here(tree, tmp_path_factory):
+    # /dev/disk of this root links outside it: the source is not followed there (SysrootError), so the file system
+    # the partition is a member of is mounted where this root cannot see.
+    outside = tmp_path_factory.mktemp('outside')
+    os.makedirs(tree.path('/dev'), exist_ok=True)
+    os.symlink(str(outside), tree.path('/dev/disk'))
+    os.makedirs(tree.path('/sys/fs/btrfs/%s/devices/sdb1' % FSID))
+    tree.mount('0:63', '/dev/disk/by-uuid/%s' % FSID, '/srv', 'btrfs')
+    items = tree.items()
+    assert [str(item) for item in items] == [
+        'unseen: sdb1 is a member of btrfs %s (devices sdb1), mounted where this host cannot see' % FSID]
