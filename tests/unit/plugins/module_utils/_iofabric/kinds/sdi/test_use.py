@@ -313,8 +313,10 @@ from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.sdi.
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.sdi.use import evidence, read_host_use
 root = Sysroot('/')
 use = read_host_use(root)
-print(json.dumps({name: [str(item) for item in evidence(root, LiveDevice('99:0:0:0', disk=name), use)]
-                  for name in sys.argv[1:]}))
+# Each argument: a disk and its partitions, comma-separated.
+print(json.dumps({arg: [str(item) for item in evidence(root, LiveDevice('99:0:0:0', disk=arg.split(',')[0],
+                                                                        partitions=arg.split(',')[1:]), use)]
+                  for arg in sys.argv[1:]}))
 '''
 
 
@@ -372,3 +374,36 @@ def test_a_deleted_backing_file_the_loop_driver_cannot_place_fails_closed(loops,
     for name, image in names:
         assert ('could not tell where the backing file of %s (%s (deleted)) lives: No such file or directory'
                 % (name, image)) in out.splitlines()
+
+
+def test_a_disk_whose_number_cannot_be_read_still_has_its_partitions_probed(loops, tmp_path):
+    """The disk's dev attribute hidden (an empty file bound over it, in a private mount namespace) and its partition
+    mounted in another namespace: the disk is unseen, and the partition is still probed and found claimed."""
+    _need(shutil.which('unshare') is not None, 'needs unshare(1)')
+    disk = loops.disk('hidden-dev', partition=True)
+    part = disk.partitions[0]
+    loops.mkfs('/dev/' + part)
+    target = tmp_path / 'hidden-mnt'
+    target.mkdir()
+    empty = tmp_path / 'empty'
+    empty.write_text('')
+    script = tmp_path / 'probe.py'
+    script.write_text(PROBE)
+    holder = subprocess.Popen(['unshare', '--mount', '--propagation', 'private', 'sh', '-c',
+                               'mount /dev/%s %s && echo mounted && exec sleep 600' % (part, target)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == 'mounted'
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(path for path in sys.path if path))
+        setup = 'mount --bind %s /sys/block/%s/dev' % (empty, disk.disk)
+        out = subprocess.run(['unshare', '--mount', '--propagation', 'private', 'sh', '-c', setup + ' && exec "$@"', 'sh',
+                              sys.executable, str(script), '%s,%s' % (disk.disk, part)],
+                             check=True, capture_output=True, text=True, timeout=120, env=env).stdout
+    finally:
+        holder.send_signal(signal.SIGTERM)
+        holder.wait(timeout=30)
+    lines = [line for line in json.loads(out)['%s,%s' % (disk.disk, part)]
+             if not line.startswith('unseen: could not read the open files of pid ')]
+    assert lines == ['exclusive: %s is claimed exclusively by something this host does not show (a mount in another '
+                     'namespace, md, dm, or an O_EXCL opener)' % part,
+                     'unseen: the device number of %s (%s) could not be read' % (disk.disk, disk.disk)]
