@@ -615,3 +615,9 @@ def test_a_btrfs_mount_source_that_leads_out_of_the_sysroot_is_no_source_here(tr
     items = tree.items()
     assert [str(item) for item in items] == [
         'unseen: sdb1 is a member of btrfs %s (devices sdb1), mounted where this host cannot see' % FSID]
+
+
+def test_digits_after_an_escape_are_kept_as_they_are():
+    # Only a backslash starts an escape: '2017' after '\040' is four characters, not chr(0o017) and more.
+    line = '40 35 8:17 / /srv/backup\\0402017 rw,relatime - xfs /dev/sdb1 rw\n'
+    assert parse_mountinfo(line)[0].target == '/srv/backup 2017'
