@@ -324,17 +324,18 @@ def test_the_exclusive_probe_fails_closed_on_a_node_that_is_missing_or_names_ano
     """A real root whose /dev lacks a member's node, or whose node has another device's numbers: made in a
     private mount namespace (a tmpfs over /dev) so that the host's /dev is never touched."""
     _need(shutil.which('unshare') is not None, 'needs unshare(1)')
-    first, second, third = (loops.disk(name, size_mb=8).disk for name in ('probe-a', 'probe-b', 'probe-c'))
+    first, second, third, fourth = (loops.disk(name, size_mb=8).disk for name in ('probe-a', 'probe-b', 'probe-c', 'probe-d'))
     numbers = {name: _run('cat', '/sys/block/%s/dev' % name) for name in (first, second, third)}
     script = tmp_path / 'probe.py'
     script.write_text(PROBE)
     major_minor = {name: numbers[name].split(':') for name in numbers}
-    # first: /dev/<first> has second's numbers; second: /dev/block/<its numbers> has first's; third: no node at all.
+    # first: /dev/<first> has second's numbers; second: /dev/block/<its numbers> has first's; third: no node at all;
+    # fourth: a link to itself (ELOOP, an errno above EBUSY's).
     setup = ('mount -t tmpfs none /dev && mkdir /dev/block && mknod /dev/%s b %s %s && mknod /dev/block/%s b %s %s'
-             % (first, *major_minor[second], numbers[second], *major_minor[first]))
+             ' && ln -s %s /dev/%s' % (first, *major_minor[second], numbers[second], *major_minor[first], fourth, fourth))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(path for path in sys.path if path))
     out = subprocess.run(['unshare', '--mount', '--propagation', 'private', 'sh', '-c', setup + ' && exec "$@"', 'sh',
-                          sys.executable, str(script), first, second, third],
+                          sys.executable, str(script), first, second, third, fourth],
                          check=True, capture_output=True, text=True, timeout=120, env=env).stdout
     # Processes this host does not let root see into are reported too (see seen()); the rest is compared.
     result = {name: [line for line in lines if not line.startswith('unseen: could not read the open files of pid ')]
@@ -342,7 +343,9 @@ def test_the_exclusive_probe_fails_closed_on_a_node_that_is_missing_or_names_ano
     assert result == {
         first: ['unseen: /dev/%s is not the node of %s (%s)' % (first, first, numbers[first])],
         second: ['unseen: /dev/block/%s is not the node of %s (%s)' % (numbers[second], second, numbers[second])],
-        third: ['unseen: could not probe %s for exclusive use through /dev/%s: No such file or directory' % (third, third)]}
+        third: ['unseen: could not probe %s for exclusive use through /dev/%s: No such file or directory' % (third, third)],
+        fourth: ['unseen: could not probe %s for exclusive use through /dev/%s: Too many levels of symbolic links'
+                 % (fourth, fourth)]}
 
 
 UNSEEN = '''
@@ -407,3 +410,28 @@ def test_a_disk_whose_number_cannot_be_read_still_has_its_partitions_probed(loop
     assert lines == ['exclusive: %s is claimed exclusively by something this host does not show (a mount in another '
                      'namespace, md, dm, or an O_EXCL opener)' % part,
                      'unseen: the device number of %s (%s) could not be read' % (disk.disk, disk.disk)]
+
+
+FDINFO = '''
+import sys
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysroot import Sysroot
+from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.sdi.use import read_host_use
+use = read_host_use(Sysroot('/'))
+print([line for line in use.unseen if ' pid %s ' % sys.argv[1] in line])
+'''
+
+
+def test_a_process_whose_fdinfo_cannot_be_read_is_still_looked_into(tmp_path):
+    """fdinfo only spares a stat of files on nodev mounts: when it cannot be read (here a directory bound over a
+    process's fdinfo/, in a private mount namespace, so that reading fdinfo/0 fails with EISDIR) the file is stat'ed."""
+    _need(os.geteuid() == 0 and shutil.which('unshare') is not None, 'needs root and unshare(1)')
+    script = tmp_path / 'fdinfo.py'
+    script.write_text(FDINFO)
+    for fd in ('0', '1', '2'):
+        (tmp_path / 'fdinfo' / fd).mkdir(parents=True)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(path for path in sys.path if path))
+    setup = ('sleep 600 </dev/null >/dev/null 2>&1 & pid=$! && mount --bind %s /proc/$pid/fdinfo && %s %s $pid; '
+             'status=$?; kill $pid; exit $status' % (tmp_path / 'fdinfo', sys.executable, script))
+    out = subprocess.run(['unshare', '--mount', '--propagation', 'private', 'sh', '-c', setup],
+                         check=True, capture_output=True, text=True, timeout=120, env=env).stdout
+    assert out.strip() == '[]'   # read whole, and nothing of it unseen

@@ -621,3 +621,11 @@ def test_digits_after_an_escape_are_kept_as_they_are():
     # Only a backslash starts an escape: '2017' after '\040' is four characters, not chr(0o017) and more.
     line = '40 35 8:17 / /srv/backup\\0402017 rw,relatime - xfs /dev/sdb1 rw\n'
     assert parse_mountinfo(line)[0].target == '/srv/backup 2017'
+
+
+def test_a_process_whose_open_files_cannot_be_listed_leaves_the_next_process_read(tree):
+    tree.put('/proc/4243/comm', 'hidden\n')
+    tree.put('/proc/4243/fd', 'not a directory\n')
+    tree.opener(4244, 'postgres', {3: tree.node('/dev/sdb1', 8, 17)})
+    assert tree.found() == ['open: sdb1 is open by pid 4244 (postgres) fd 3 through /dev/sdb1',
+                            'unseen: could not list /proc/4243/fd: Not a directory']
