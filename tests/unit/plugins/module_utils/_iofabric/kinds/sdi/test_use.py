@@ -412,29 +412,26 @@ def test_a_disk_whose_number_cannot_be_read_still_has_its_partitions_probed(loop
                      'unseen: the device number of %s (%s) could not be read' % (disk.disk, disk.disk)]
 
 
-FDINFO = '''
-import sys
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysroot import Sysroot
-from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.sdi.use import read_host_use
-use = read_host_use(Sysroot('/'))
-print([line for line in use.unseen if ' pid %s ' % sys.argv[1] in line])
-'''
-
-
-def test_a_process_whose_fdinfo_cannot_be_read_is_still_looked_into(tmp_path):
+def test_a_process_whose_fdinfo_cannot_be_read_is_still_looked_into(loops, tmp_path):
     """fdinfo only spares a stat of files on nodev mounts: when it cannot be read (here a directory bound over a
-    process's fdinfo/, in a private mount namespace, so that reading fdinfo/0 fails with EISDIR) the file is stat'ed."""
-    _need(os.geteuid() == 0 and shutil.which('unshare') is not None, 'needs root and unshare(1)')
-    script = tmp_path / 'fdinfo.py'
-    script.write_text(FDINFO)
+    process's fdinfo/, in a private mount namespace, so that reading fdinfo/0 fails with EISDIR) the file is stat'ed,
+    and the process's open of the partition found."""
+    _need(shutil.which('unshare') is not None, 'needs unshare(1)')
+    disk = loops.disk('fdinfo', partition=True)
+    part = disk.partitions[0]
+    script = tmp_path / 'probe.py'
+    script.write_text(PROBE)
     for fd in ('0', '1', '2'):
         (tmp_path / 'fdinfo' / fd).mkdir(parents=True)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(path for path in sys.path if path))
-    setup = ('sleep 600 </dev/null >/dev/null 2>&1 & pid=$! && mount --bind %s /proc/$pid/fdinfo && %s %s $pid; '
-             'status=$?; kill $pid; exit $status' % (tmp_path / 'fdinfo', sys.executable, script))
+    setup = ('(exec sleep 600 </dev/{part} >/dev/null 2>&1) & pid=$!; sleep 0.5; mount --bind {fdinfo} /proc/$pid/fdinfo && '
+             'echo $pid && {python} {script} {disk},{part}; status=$?; kill $pid; exit $status').format(
+                 part=part, fdinfo=tmp_path / 'fdinfo', python=sys.executable, script=script, disk=disk.disk)
     out = subprocess.run(['unshare', '--mount', '--propagation', 'private', 'sh', '-c', setup],
-                         check=True, capture_output=True, text=True, timeout=120, env=env).stdout
-    assert out.strip() == '[]'   # read whole, and nothing of it unseen
+                         check=True, capture_output=True, text=True, timeout=120, env=env).stdout.splitlines()
+    lines = [line for line in json.loads(out[1])['%s,%s' % (disk.disk, part)]
+             if not line.startswith('unseen: could not read the open files of pid ')]
+    assert lines == ['open: %s is open by pid %s (sleep) fd 0 through /dev/%s' % (part, out[0], part)]
 
 
 @pytest.mark.xfail(strict=True, reason='real bug found by the mutation session (docs/mutation.md): files on nodev mounts are '
