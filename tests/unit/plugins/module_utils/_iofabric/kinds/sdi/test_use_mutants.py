@@ -629,3 +629,18 @@ def test_a_process_whose_open_files_cannot_be_listed_leaves_the_next_process_rea
     tree.opener(4244, 'postgres', {3: tree.node('/dev/sdb1', 8, 17)})
     assert tree.found() == ['open: sdb1 is open by pid 4244 (postgres) fd 3 through /dev/sdb1',
                             'unseen: could not list /proc/4243/fd: Not a directory']
+
+
+def test_a_loops_backing_file_that_cannot_be_read_is_named_with_the_reason(tree):
+    tree.block('loop1', '7:1')
+    os.makedirs(tree.path('/sys/block/loop1/loop/backing_file'))   # read(2) fails with EISDIR
+    assert tree.found() == ['unseen: could not read /sys/block/loop1/loop/backing_file: read of %s failed: Is a directory '
+                            '(EISDIR)' % tree.path('/sys/block/loop1/loop/backing_file')]
+
+
+def test_a_device_mapper_name_that_cannot_be_read_is_named_with_the_reason(tree):
+    tree.holder('sdb', 'dm-0', '253:0')
+    os.makedirs(tree.path('/sys/block/dm-0/dm/name'))   # read(2) fails with EISDIR
+    assert tree.found() == ['holder: sdb -> dm-0 holds it',
+                            'unseen: could not read /sys/block/dm-0/dm/name: read of %s failed: Is a directory (EISDIR)'
+                            % tree.path('/sys/block/dm-0/dm/name')]
