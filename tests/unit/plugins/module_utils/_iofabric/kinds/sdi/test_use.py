@@ -414,8 +414,8 @@ def test_a_disk_whose_number_cannot_be_read_still_has_its_partitions_probed(loop
 
 def test_a_process_whose_fdinfo_cannot_be_read_is_still_looked_into(loops, tmp_path):
     """fdinfo only spares a stat of files on nodev mounts: when it cannot be read (here a directory bound over a
-    process's fdinfo/, in a private mount namespace, so that reading fdinfo/0 fails with EISDIR) the file is stat'ed,
-    and the process's open of the partition found."""
+    process's fdinfo/, in a private mount namespace: fdinfo/0 a directory, so that reading it fails with EISDIR, and
+    fdinfo/3 empty, naming no mount) the file is stat'ed, and the process's opens of the partition found."""
     _need(shutil.which('unshare') is not None, 'needs unshare(1)')
     disk = loops.disk('fdinfo', partition=True)
     part = disk.partitions[0]
@@ -423,15 +423,16 @@ def test_a_process_whose_fdinfo_cannot_be_read_is_still_looked_into(loops, tmp_p
     script.write_text(PROBE)
     for fd in ('0', '1', '2'):
         (tmp_path / 'fdinfo' / fd).mkdir(parents=True)
+    (tmp_path / 'fdinfo' / '3').write_text('')
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(path for path in sys.path if path))
-    setup = ('(exec sleep 600 </dev/{part} >/dev/null 2>&1) & pid=$!; sleep 0.5; mount --bind {fdinfo} /proc/$pid/fdinfo && '
+    setup = ('(exec sleep 600 </dev/{part} >/dev/null 2>&1 3</dev/{part}) & pid=$!; sleep 0.5; mount --bind {fdinfo} /proc/$pid/fdinfo && '
              'echo $pid && {python} {script} {disk},{part}; status=$?; kill $pid; exit $status').format(
                  part=part, fdinfo=tmp_path / 'fdinfo', python=sys.executable, script=script, disk=disk.disk)
     out = subprocess.run(['unshare', '--mount', '--propagation', 'private', 'sh', '-c', setup],
                          check=True, capture_output=True, text=True, timeout=120, env=env).stdout.splitlines()
     lines = [line for line in json.loads(out[1])['%s,%s' % (disk.disk, part)]
              if not line.startswith('unseen: could not read the open files of pid ')]
-    assert lines == ['open: %s is open by pid %s (sleep) fd 0 through /dev/%s' % (part, out[0], part)]
+    assert lines == ['open: %s is open by pid %s (sleep) fd %d through /dev/%s' % (part, out[0], fd, part) for fd in (0, 3)]
 
 
 @pytest.mark.xfail(strict=True, reason='real bug found by the mutation session (docs/mutation.md): files on nodev mounts are '

@@ -644,3 +644,13 @@ def test_a_device_mapper_name_that_cannot_be_read_is_named_with_the_reason(tree)
     assert tree.found() == ['holder: sdb -> dm-0 holds it',
                             'unseen: could not read /sys/block/dm-0/dm/name: read of %s failed: Is a directory (EISDIR)'
                             % tree.path('/sys/block/dm-0/dm/name')]
+
+
+def test_a_process_whose_open_files_and_name_cannot_be_read_is_reported_by_pid(tree):
+    tree.opener(4244, 'agent', {})
+    tree.put('/proc/4244/fd/5', '')   # not a link: readlink fails with EINVAL
+    os.unlink(tree.path('/proc/4244/comm'))
+    os.makedirs(tree.path('/proc/4244/comm'))   # read(2) fails with EISDIR
+    assert tree.found() == [
+        'unseen: could not read /proc/4244/comm: read of %s failed: Is a directory (EISDIR)' % tree.path('/proc/4244/comm'),
+        'unseen: could not read the open files of pid 4244 (?): Invalid argument']
