@@ -654,3 +654,12 @@ def test_a_process_whose_open_files_and_name_cannot_be_read_is_reported_by_pid(t
     assert tree.found() == [
         'unseen: could not read /proc/4244/comm: read of %s failed: Is a directory (EISDIR)' % tree.path('/proc/4244/comm'),
         'unseen: could not read the open files of pid 4244 (?): Invalid argument']
+
+
+@pytest.mark.parametrize('written, read', [('/srv/a\\040b\\812', '/srv/a b\\812'),   # not octal: no escape
+                                           ('/srv/a\\040b\\12', '/srv/a b\\12'),     # cut short: no escape
+                                           ('/srv/data\\040v100', '/srv/data v100')])    # only a backslash starts one
+def test_a_backslash_that_starts_no_escape_is_kept_as_it_is(written, read):
+    # The kernel writes every backslash as \\134; a line made otherwise (garbage, another tool) must not crash the
+    # parser or be read as what it does not say.
+    assert parse_mountinfo('40 35 8:17 / %s rw,relatime - xfs /dev/sdb1 rw\n' % written)[0].target == read
