@@ -519,3 +519,16 @@ def test_refusals_are_reported_in_address_order(tree):
     _live, plan = planned(kind, 'deleted', [item('1:0:10:0'), item(LUN)])
     assert [r['address'] for r in kind.extras['refused']] == [LUN, '1:0:10:0']   # by number: 3 before 10
     assert [f.object for f in plan.failures] == [LUN, '1:0:10:0']
+
+
+def test_the_kinds_default_waits_are_the_modules_documented_defaults():
+    """The registry makes an SdiKind with the default SdiOptions (fabric_info, the reconciler): its waits are the
+    ones sdi_device documents and its argument spec defaults to."""
+    import yaml
+    from ansible_collections.iofabric.core.plugins.modules import sdi_device
+    documented = yaml.safe_load(sdi_device.DOCUMENTATION)['options']
+    options = SdiKind(None, None).options
+    assert (options.attach_timeout, options.remove_timeout) == (documented['attach_timeout']['default'],
+                                                                documented['remove_timeout']['default'])
+    assert (options.attach_timeout, options.remove_timeout) == (sdi_device.ARGUMENT_SPEC['attach_timeout']['default'],
+                                                                sdi_device.ARGUMENT_SPEC['remove_timeout']['default'])
