@@ -532,3 +532,15 @@ def test_the_kinds_default_waits_are_the_modules_documented_defaults():
                                                                 documented['remove_timeout']['default'])
     assert (options.attach_timeout, options.remove_timeout) == (sdi_device.ARGUMENT_SPEC['attach_timeout']['default'],
                                                                 sdi_device.ARGUMENT_SPEC['remove_timeout']['default'])
+
+
+def test_an_added_device_whose_type_cannot_be_read_is_settled_and_not_awaited_as_a_disk(tree):
+    """No type attribute (read as None): not known to be a disk, so no block device is awaited (attach timeout 600 s:
+    a verify that waited would hang this test; nothing here measures time) and nothing fails."""
+    def attach():
+        tree.lun('1:0:4:2', None, 0)
+        os.unlink(tree.path('/sys/class/scsi_device/1:0:4:2/device/type'))
+    verified = verified_after(SdiKind(tree.sysroot, None, SdiOptions(attach_timeout=600)), tree, 'merged',
+                              [item('1:0:4:2')], attach)
+    assert verified.failures == [] and verified.pending == []
+    assert '1:0:4:2' in verified.after
