@@ -544,3 +544,40 @@ def test_an_added_device_whose_type_cannot_be_read_is_settled_and_not_awaited_as
                               [item('1:0:4:2')], attach)
     assert verified.failures == [] and verified.pending == []
     assert '1:0:4:2' in verified.after
+
+
+def test_a_mount_that_appears_after_offline_is_refused_as_a_use_not_as_io(tree):
+    kind = SdiKind(tree.sysroot, None)
+    _live, plan = planned(kind, 'deleted', [item(LUN)])
+    offline, delete = [a for a in plan.actions if a.op in ('offline', 'delete')]
+    kind.apply(offline, plan, StoreDocument('sdi'))
+    tree.mount('8:16', '/dev/sdb', '/late')
+    with pytest.raises(RefusedError) as caught:
+        kind.apply(delete, plan, StoreDocument('sdi'))
+    assert str(caught.value) == ('still in use after taking 1:0:3:0 offline: mount: sdb is mounted on /late; put back '
+                                 'online, not deleted')
+    assert tree.read('/sys/class/scsi_device/1:0:3:0/device/state') == 'running\n'
+
+
+@pytest.mark.parametrize('status', ['failed', 'skipped', 'planned'])
+def test_only_deletes_that_were_done_are_awaited_and_reported(tree, status):
+    """A delete refused at its recheck (failed), skipped after an earlier failure or never run is not awaited: the
+    device is still there, as it should be, and the pipeline reports why from the action itself."""
+    from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.plan import DONE, FAILED, PLANNED, SKIPPED
+    kind = SdiKind(tree.sysroot, None, SdiOptions(remove_timeout=0.2))
+    want, deletes, live = phases_input(kind, 'deleted', [item(LUN)])
+    plan = kind.plan(PlanInput(want, deletes, live, StoreDocument('sdi'), 'deleted'))
+    for action in plan.actions:
+        action.status = DONE if action.op != 'delete' else {'failed': FAILED, 'skipped': SKIPPED, 'planned': PLANNED}[status]
+    verified = kind.verify(want, deletes, plan, StoreDocument('sdi'))
+    assert verified.failures == [] and LUN in verified.after
+
+
+def test_an_add_sd_has_not_probed_leaves_the_next_add_verified(tree):
+    def attach():
+        tree.lun('1:0:4:2', None, 0)   # a disk without its block device yet: pending
+    verified = verified_after(SdiKind(tree.sysroot, None, SdiOptions(attach_timeout=0.2)), tree, 'merged',
+                              [item('1:0:4:2'), item('1:0:4:3')], attach)
+    assert [p.object for p in verified.pending] == ['1:0:4:2']
+    assert [(f.object, f.error) for f in verified.failures] == [
+        ('1:0:4:3', 'no device answered at 1:0:4:3 (scan "0 4 3" of host1)')]
