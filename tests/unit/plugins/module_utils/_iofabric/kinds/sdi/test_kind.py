@@ -581,3 +581,17 @@ def test_an_add_sd_has_not_probed_leaves_the_next_add_verified(tree):
     assert [p.object for p in verified.pending] == ['1:0:4:2']
     assert [(f.object, f.error) for f in verified.failures] == [
         ('1:0:4:3', 'no device answered at 1:0:4:3 (scan "0 4 3" of host1)')]
+
+
+@pytest.mark.parametrize('status', ['failed', 'skipped', 'planned'])
+def test_a_run_whose_actions_all_failed_or_never_ran_verifies_on_what_read_live_read(tree, status):
+    """Nothing applied, nothing changed by this run: verify takes read_live's devices (a LUN attached meanwhile by
+    someone else is seen by the next run), as for a run without actions."""
+    kind = SdiKind(tree.sysroot, None, SdiOptions(remove_timeout=0.2))
+    want, deletes, live = phases_input(kind, 'deleted', [item(LUN)])
+    plan = kind.plan(PlanInput(want, deletes, live, StoreDocument('sdi'), 'deleted'))
+    for action in plan.actions:
+        action.status = status
+    tree.lun('1:0:3:7', 'sdz', 112)
+    verified = kind.verify(want, deletes, plan, StoreDocument('sdi'))
+    assert sorted(verified.after) == [LUN]
