@@ -595,3 +595,16 @@ def test_a_run_whose_actions_all_failed_or_never_ran_verifies_on_what_read_live_
     tree.lun('1:0:3:7', 'sdz', 112)
     verified = kind.verify(want, deletes, plan, StoreDocument('sdi'))
     assert sorted(verified.after) == [LUN]
+
+
+def test_a_holder_that_appears_after_offline_is_refused_as_a_use_not_as_io(tree):
+    kind = SdiKind(tree.sysroot, None)
+    _live, plan = planned(kind, 'deleted', [item(LUN)])
+    offline, delete = [a for a in plan.actions if a.op in ('offline', 'delete')]
+    kind.apply(offline, plan, StoreDocument('sdi'))
+    tree.put('/sys/block/dm-0/dev', '253:0\n')   # 'holder' sorts before 'io'
+    os.makedirs(tree.path('/sys/block/dm-0/holders'))
+    os.symlink('../../dm-0', tree.path('/sys/block/sdb/holders/dm-0'))
+    with pytest.raises(RefusedError) as caught:
+        kind.apply(delete, plan, StoreDocument('sdi'))
+    assert str(caught.value) == 'still in use after taking 1:0:3:0 offline: holder: sdb -> dm-0 holds it; put back online, not deleted'
