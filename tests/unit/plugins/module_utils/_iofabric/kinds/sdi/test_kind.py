@@ -465,3 +465,146 @@ def test_a_run_that_applies_nothing_verifies_on_the_devices_read_live_read(tree)
     assert not plan.actions
     shutil.rmtree(tree.path('/sys/class/scsi_device/%s' % LUN))
     assert LUN in kind.verify({LUN: live.objects[LUN]}, [], plan, StoreDocument('sdi')).after
+
+
+# -- session 6 of the mutation measure (docs/mutation.md) ------------------------------------------------------------
+def test_a_refusal_names_only_what_force_cannot_override_when_there_is_such(tree):
+    tree.mount('8:17', '/dev/sdb1', '/')
+    tree.put('/sys/block/sdb/inflight', '       0        3\n')
+    kind = SdiKind(tree.sysroot, None)
+    _live, plan = planned(kind, 'deleted', [item(LUN)])
+    assert [(f.object, f.error) for f in plan.failures] == [
+        (LUN, 'refused to remove 1:0:3:0 (sdb): protected: sdb1 is mounted on /; that is never removed, even with force')]
+    assert plan.failures[0].details['evidence'] == ['protected: sdb1 is mounted on /',
+                                                    'io: 0 command(s) at the HBA, 0 read(s) and 3 write(s) in flight']
+    assert kind.extras['refused'][0]['forced'] is False
+
+
+def test_a_refusal_of_overridable_use_names_all_of_it_and_says_force_overrides(tree):
+    tree.mount('8:17', '/dev/sdb1', '/data')
+    tree.put('/sys/block/sdb/inflight', '       0        3\n')
+    _live, plan = planned(SdiKind(tree.sysroot, None), 'deleted', [item(LUN)])
+    assert [f.error for f in plan.failures] == [
+        'refused to remove 1:0:3:0 (sdb): mount: sdb1 is mounted on /data; io: 0 command(s) at the HBA, 0 read(s) and 3 '
+        'write(s) in flight; force: true overrides']
+
+
+def test_a_device_without_a_disk_is_removed_without_a_flush(tree):
+    tree.lun('1:0:3:5', None, 0)
+    tree.put('/sys/class/scsi_device/1:0:3:5/device/type', '1\n')   # a tape: no sd block device, nothing to flush
+    _live, plan = planned(SdiKind(tree.sysroot, None), 'deleted', [item('1:0:3:5')])
+    assert [(a.object, a.op) for a in plan.actions] == [('1:0:3:5', 'offline'), ('1:0:3:5', 'delete')]
+
+
+def test_an_add_only_run_waits_for_the_attach_timeout_not_the_removal_one(tree):
+    """remove_timeout 600 s: a verify that waited for it would hang this test into the mutation timeout (nothing
+    here measures time); an add that never answers fails after the attach timeout."""
+    verified = verified_after(SdiKind(tree.sysroot, None, SdiOptions(attach_timeout=0.2, remove_timeout=600)), tree,
+                              'merged', [item('1:0:4:2')])
+    assert [(f.object, f.error) for f in verified.failures] == [
+        ('1:0:4:2', 'no device answered at 1:0:4:2 (scan "0 4 2" of host1)')]
+
+
+def test_a_removal_only_run_waits_for_the_removal_timeout_not_the_attach_one(tree):
+    verified = verified_after(SdiKind(tree.sysroot, None, SdiOptions(attach_timeout=600, remove_timeout=0.2)), tree,
+                              'deleted', [item(LUN)])
+    assert [(f.object, f.error) for f in verified.failures] == [(LUN, 'still present 0.2 s after delete')]
+
+
+def test_refusals_are_reported_in_address_order(tree):
+    tree.lun('1:0:10:0', 'sdc', 32)
+    tree.mount('8:32', '/dev/sdc', '/data')
+    tree.mount('8:16', '/dev/sdb', '/srv')
+    kind = SdiKind(tree.sysroot, None)
+    _live, plan = planned(kind, 'deleted', [item('1:0:10:0'), item(LUN)])
+    assert [r['address'] for r in kind.extras['refused']] == [LUN, '1:0:10:0']   # by number: 3 before 10
+    assert [f.object for f in plan.failures] == [LUN, '1:0:10:0']
+
+
+def test_the_kinds_default_waits_are_the_modules_documented_defaults():
+    """The registry makes an SdiKind with the default SdiOptions (fabric_info, the reconciler): its waits are the
+    ones sdi_device documents and its argument spec defaults to."""
+    import yaml
+    from ansible_collections.iofabric.core.plugins.modules import sdi_device
+    documented = yaml.safe_load(sdi_device.DOCUMENTATION)['options']
+    options = SdiKind(None, None).options
+    assert (options.attach_timeout, options.remove_timeout) == (documented['attach_timeout']['default'],
+                                                                documented['remove_timeout']['default'])
+    assert (options.attach_timeout, options.remove_timeout) == (sdi_device.ARGUMENT_SPEC['attach_timeout']['default'],
+                                                                sdi_device.ARGUMENT_SPEC['remove_timeout']['default'])
+
+
+def test_an_added_device_whose_type_cannot_be_read_is_settled_and_not_awaited_as_a_disk(tree):
+    """No type attribute (read as None): not known to be a disk, so no block device is awaited (attach timeout 600 s:
+    a verify that waited would hang this test; nothing here measures time) and nothing fails."""
+    def attach():
+        tree.lun('1:0:4:2', None, 0)
+        os.unlink(tree.path('/sys/class/scsi_device/1:0:4:2/device/type'))
+    verified = verified_after(SdiKind(tree.sysroot, None, SdiOptions(attach_timeout=600)), tree, 'merged',
+                              [item('1:0:4:2')], attach)
+    assert verified.failures == [] and verified.pending == []
+    assert '1:0:4:2' in verified.after
+
+
+def test_a_mount_that_appears_after_offline_is_refused_as_a_use_not_as_io(tree):
+    kind = SdiKind(tree.sysroot, None)
+    _live, plan = planned(kind, 'deleted', [item(LUN)])
+    offline, delete = [a for a in plan.actions if a.op in ('offline', 'delete')]
+    kind.apply(offline, plan, StoreDocument('sdi'))
+    tree.mount('8:16', '/dev/sdb', '/late')
+    with pytest.raises(RefusedError) as caught:
+        kind.apply(delete, plan, StoreDocument('sdi'))
+    assert str(caught.value) == ('still in use after taking 1:0:3:0 offline: mount: sdb is mounted on /late; put back '
+                                 'online, not deleted')
+    assert tree.read('/sys/class/scsi_device/1:0:3:0/device/state') == 'running\n'
+
+
+@pytest.mark.parametrize('status', ['failed', 'skipped', 'planned'])
+def test_only_deletes_that_were_done_are_awaited_and_reported(tree, status):
+    """A delete refused at its recheck (failed), skipped after an earlier failure or never run is not awaited: the
+    device is still there, as it should be, and the pipeline reports why from the action itself."""
+    from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.plan import DONE, FAILED, PLANNED, SKIPPED
+    kind = SdiKind(tree.sysroot, None, SdiOptions(remove_timeout=0.2))
+    want, deletes, live = phases_input(kind, 'deleted', [item(LUN)])
+    plan = kind.plan(PlanInput(want, deletes, live, StoreDocument('sdi'), 'deleted'))
+    for action in plan.actions:
+        action.status = DONE if action.op != 'delete' else {'failed': FAILED, 'skipped': SKIPPED, 'planned': PLANNED}[status]
+    verified = kind.verify(want, deletes, plan, StoreDocument('sdi'))
+    assert verified.failures == [] and LUN in verified.after
+
+
+def test_an_add_sd_has_not_probed_leaves_the_next_add_verified(tree):
+    def attach():
+        tree.lun('1:0:4:2', None, 0)   # a disk without its block device yet: pending
+    verified = verified_after(SdiKind(tree.sysroot, None, SdiOptions(attach_timeout=0.2)), tree, 'merged',
+                              [item('1:0:4:2'), item('1:0:4:3')], attach)
+    assert [p.object for p in verified.pending] == ['1:0:4:2']
+    assert [(f.object, f.error) for f in verified.failures] == [
+        ('1:0:4:3', 'no device answered at 1:0:4:3 (scan "0 4 3" of host1)')]
+
+
+@pytest.mark.parametrize('status', ['failed', 'skipped', 'planned'])
+def test_a_run_whose_actions_all_failed_or_never_ran_verifies_on_what_read_live_read(tree, status):
+    """Nothing applied, nothing changed by this run: verify takes read_live's devices (a LUN attached meanwhile by
+    someone else is seen by the next run), as for a run without actions."""
+    kind = SdiKind(tree.sysroot, None, SdiOptions(remove_timeout=0.2))
+    want, deletes, live = phases_input(kind, 'deleted', [item(LUN)])
+    plan = kind.plan(PlanInput(want, deletes, live, StoreDocument('sdi'), 'deleted'))
+    for action in plan.actions:
+        action.status = status
+    tree.lun('1:0:3:7', 'sdz', 112)
+    verified = kind.verify(want, deletes, plan, StoreDocument('sdi'))
+    assert sorted(verified.after) == [LUN]
+
+
+def test_a_holder_that_appears_after_offline_is_refused_as_a_use_not_as_io(tree):
+    kind = SdiKind(tree.sysroot, None)
+    _live, plan = planned(kind, 'deleted', [item(LUN)])
+    offline, delete = [a for a in plan.actions if a.op in ('offline', 'delete')]
+    kind.apply(offline, plan, StoreDocument('sdi'))
+    tree.put('/sys/block/dm-0/dev', '253:0\n')   # 'holder' sorts before 'io'
+    os.makedirs(tree.path('/sys/block/dm-0/holders'))
+    os.symlink('../../dm-0', tree.path('/sys/block/sdb/holders/dm-0'))
+    with pytest.raises(RefusedError) as caught:
+        kind.apply(delete, plan, StoreDocument('sdi'))
+    assert str(caught.value) == 'still in use after taking 1:0:3:0 offline: holder: sdb -> dm-0 holds it; put back online, not deleted'
