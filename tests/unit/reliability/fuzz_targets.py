@@ -110,7 +110,7 @@ def _serial(text: str) -> str:
 
 
 def _nodev(text: str) -> bool:
-    return sdi_use._on_nodev_mount(_put('/proc/1/fdinfo/3', raw(text)), {25})  # pylint: disable=protected-access
+    return sdi_use._on_skipped_mount(_put('/proc/1/fdinfo/3', raw(text)), {25})  # pylint: disable=protected-access
 
 
 def _dev_pair_check(value, text: str) -> None:

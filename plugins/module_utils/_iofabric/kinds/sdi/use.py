@@ -190,9 +190,15 @@ def _stdev(st) -> tuple | None:
     return (os.major(st.st_dev), os.minor(st.st_dev)) if st is not None else None
 
 
-def _on_nodev_mount(fdinfo: str, nodev_mounts: set) -> bool:
-    """fdinfo's mnt_id names the mount the file is on; nothing on a nodev mount is an open block device. Skipping
-    those never stats a file of a FUSE mount (nodev), whose daemon may not answer."""
+def is_fuse(fstype: str) -> bool:
+    return fstype in ('fuse', 'fuseblk') or fstype.startswith(('fuse.', 'fuseblk.'))
+
+
+def _on_skipped_mount(fdinfo: str, skipped_mounts: set) -> bool:
+    """fdinfo's mnt_id names the mount the file is on. Files of nodev FUSE mounts are not stat'ed: their daemon
+    may not answer, and no device node can be opened there. Other nodev mounts are stat'ed like any other:
+    nodev is checked at open(2) (fs/namei.c may_open), so a node opened before its mount was remounted nodev
+    stays an open device (seen: a tmpfs). The one case this leaves unseen is that remount on a FUSE mount."""
     try:
         text = read_attr_or(fdinfo) or ''
     except SysfsError:
@@ -200,13 +206,13 @@ def _on_nodev_mount(fdinfo: str, nodev_mounts: set) -> bool:
     for line in text.splitlines():
         if line.startswith('mnt_id:'):
             value = line.split(':', 1)[1].strip()
-            return is_number(value) and int(value) in nodev_mounts
+            return is_number(value) and int(value) in skipped_mounts
     return False
 
 
 def _read_openers(sysroot, reader: _Reader, use: HostUse) -> None:
     """Every open block device, by st_rdev: an open through /dev/oracleasm/disks/DATA1 is an open of its disk."""
-    nodev_mounts = {mount.mount_id for mount in use.mounts if mount.nodev}
+    skipped_mounts = {mount.mount_id for mount in use.mounts if mount.nodev and is_fuse(mount.fstype)}
     proc = sysroot.path('/proc')
     for pid in reader.entries(proc, '/proc'):
         if not is_number(pid):
@@ -225,8 +231,8 @@ def _read_openers(sysroot, reader: _Reader, use: HostUse) -> None:
             try:
                 target = os.readlink(entry)
                 if sysroot.is_host_root and (not target.startswith('/')
-                                             or _on_nodev_mount('%s/%s/fdinfo/%s' % (proc, pid, fd), nodev_mounts)):
-                    continue   # a socket, pipe or anon inode, or a file where no device node can be opened
+                                             or _on_skipped_mount('%s/%s/fdinfo/%s' % (proc, pid, fd), skipped_mounts)):
+                    continue   # a socket, pipe or anon inode, or a file of a nodev FUSE mount
                 # On the real root the magic link itself is stat'ed (works for a deleted or renamed node);
                 # under a sysroot the link text names a node of that root.
                 st = os.stat(entry) if sysroot.is_host_root else None

@@ -435,10 +435,9 @@ def test_a_process_whose_fdinfo_cannot_be_read_is_still_looked_into(loops, tmp_p
     assert lines == ['open: %s is open by pid %s (sleep) fd %d through /dev/%s' % (part, out[0], fd, part) for fd in (0, 3)]
 
 
-@pytest.mark.xfail(strict=True, reason='real bug found by the mutation session (docs/mutation.md): files on nodev mounts are '
-                   'skipped on the real root because "nothing on a nodev mount is an open block device", but a node opened '
-                   'before its mount was remounted nodev stays open: that open of the disk is missed (fails open)')
 def test_an_open_through_a_node_on_a_mount_remounted_nodev_is_found(loops, tmp_path):
+    """nodev is checked at open(2): a node opened before its mount was remounted nodev is still an open disk
+    (found by the mutation session of 2026-12-03: such files were skipped, a removal would have gone ahead)."""
     _need(shutil.which('unshare') is not None, 'needs unshare(1)')
     disk = loops.disk('nodev', partition=True)
     part = disk.partitions[0]
