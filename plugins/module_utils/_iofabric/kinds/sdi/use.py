@@ -191,6 +191,7 @@ def _stdev(st) -> tuple | None:
 
 
 def is_fuse(fstype: str) -> bool:
+    """A FUSE file system as mountinfo names it: fuse, fuseblk, or fuse.<subtype> (not fusectl, the control fs)."""
     return fstype in ('fuse', 'fuseblk') or fstype.startswith(('fuse.', 'fuseblk.'))
 
 

@@ -458,3 +458,10 @@ def test_an_open_through_a_node_on_a_mount_remounted_nodev_is_found(loops, tmp_p
     lines = [line for line in json.loads(out[1])['%s,%s' % (disk.disk, part)]
              if not line.startswith('unseen: could not read the open files of pid ')]
     assert lines == ['open: %s is open by pid %s (sleep) fd 0 through %s/DATA' % (part, pid, nodes)]
+
+
+def test_only_fuse_file_systems_are_fuse():
+    # Files of nodev FUSE mounts are the only ones not stat'ed (their daemon may not answer): names as mountinfo gives them.
+    from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.sdi.use import is_fuse
+    names = ('fuse', 'fuseblk', 'fuse.sshfs', 'fuse.gvfsd-fuse', 'fuseblk.ntfs', 'fusectl', 'tmpfs', 'fuse3', 'ext4', '')
+    assert [name for name in names if is_fuse(name)] == ['fuse', 'fuseblk', 'fuse.sshfs', 'fuse.gvfsd-fuse', 'fuseblk.ntfs']
