@@ -60,7 +60,7 @@ def _fcoe_watch(sysroot, netns):
 
 def _sdi(ctx, document):
     from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.sdi.kind import SdiKind, SdiOptions
-    return SdiKind(ctx.sysroot, ctx.runner(), SdiOptions(check_mode=ctx.check))
+    return SdiKind(ctx.sysroot, ctx.runner(), SdiOptions())
 
 
 def _eoib(ctx, document):

@@ -100,7 +100,6 @@ class StateStore:
         self.owner = owner
         self.lock_timeout = lock_timeout
         self.warnings: list = []
-        self.lock_waited = 0.0
         self._held = False
         self._exclusive = False
 
@@ -145,7 +144,6 @@ class StateStore:
         self._ensure_directory()
         lock = HostLock(self.directory, self.owner, self.lock_timeout)
         lock.acquire(exclusive)
-        self.lock_waited = lock.waited
         self._held, self._exclusive = True, exclusive
         try:
             if exclusive:

@@ -53,7 +53,6 @@ class EoibContext:
     unreadable: set = field(default_factory=set)    # parents whose guest sources failed: records kept as they were
 
 
-@dataclass
 class EoibKind(Kind):
     store_kind = 'eoib'
     record_replaces = True   # one declaration of settings: record() replaces it whole

@@ -42,7 +42,6 @@ class RefusedError(IofabricError):
 class SdiOptions:
     attach_timeout: float = 10.0
     remove_timeout: float = 10.0
-    check_mode: bool = False
 
 
 def identity_mismatch(spec: dict, device) -> str:

@@ -233,10 +233,3 @@ def test_a_hold_inside_a_hold_is_refused_only_when_exclusive_inside_shared(store
             with pytest.raises(StoreError, match='an exclusive lock was asked for inside a shared one'):
                 with store.locked(exclusive=inner):
                     pass
-
-
-def test_a_store_that_never_locked_has_waited_nothing(tmp_path, store):
-    assert store.lock_waited == 0.0
-    with store.locked():
-        pass
-    assert store.lock_waited >= 0.0
