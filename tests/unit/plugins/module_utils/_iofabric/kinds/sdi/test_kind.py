@@ -597,6 +597,21 @@ def test_a_run_whose_actions_all_failed_or_never_ran_verifies_on_what_read_live_
     assert sorted(verified.after) == [LUN]
 
 
+@pytest.mark.parametrize('status', ['failed', 'skipped', 'planned'])
+def test_an_add_that_failed_or_never_ran_is_neither_awaited_nor_reported_again(tree, status):
+    """Only adds that ran are awaited and checked: one that failed already carries its apply error, one skipped or
+    still planned attached nothing. Verified as added, it would add a second failure ('no device answered')."""
+    kind = SdiKind(tree.sysroot, None, SdiOptions(attach_timeout=0.2))
+    want, deletes, live = phases_input(kind, 'merged', [item('1:0:4:2')])
+    plan = kind.plan(PlanInput(want, deletes, live, StoreDocument('sdi'), 'merged'))
+    assert [a.op for a in plan.actions] == ['add']
+    for action in plan.actions:
+        action.status = status
+    verified = kind.verify(want, deletes, plan, StoreDocument('sdi'))
+    assert verified.failures == [] and verified.pending == []
+    assert '1:0:4:2' not in verified.after
+
+
 def test_a_holder_that_appears_after_offline_is_refused_as_a_use_not_as_io(tree):
     kind = SdiKind(tree.sysroot, None)
     _live, plan = planned(kind, 'deleted', [item(LUN)])
