@@ -374,6 +374,11 @@ def test_a_model_that_names_model_again_is_read_whole():
     assert SdiKind(None, None).parse(text) == [{'address': '1:0:3:1', 'vendor': 'ACME', 'model': 'X Model: Y'}]
 
 
+def test_a_vendor_that_names_vendor_again_is_read_whole():
+    text = 'Host: scsi1 Channel: 00 Id: 03 Lun: 01\n  Vendor: Vendor:X Model: Y        Rev: 1.0\n'
+    assert SdiKind(None, None).parse(text) == [{'address': '1:0:3:1', 'vendor': 'Vendor:X', 'model': 'Y'}]
+
+
 def verified_after(kind, tree, state: str, config: list, before_verify=lambda: None):
     """Plan, mark every action done as the pipeline does after apply (nothing written here), then verify."""
     want, deletes, live = phases_input(kind, state, config)
