@@ -192,7 +192,8 @@ def test_an_unreadable_guest_source_removes_nothing_and_keeps_its_records(tree, 
     assert plan.actions == []
     assert [(p.object, p.reason, p.waiting_for) for p in plan.pending] == [
         ('eth4', 'nothing removed under eth4: ' + why, 'guest source')]
-    assert {entry['mac'] for entry in kind.extras['kept']} == set(CHILDREN)
+    assert {entry['mac']: entry['reason'] for entry in kind.extras['kept']} == {
+        mac: 'guest source unreadable: ' + why for mac in CHILDREN}
     assert plan.context.unreadable == {'eth4'} and plan.context.staleness == {}
 
 
@@ -439,15 +440,16 @@ def test_a_removal_the_cmd_files_already_confirm_is_not_waited_for(tree):
     assert [e['mac'] for e in kind.extras['removed']] == [VM2]
 
 
-def test_a_mac_removed_under_one_parent_keeps_its_grace_record_under_another():
+@pytest.mark.parametrize('removed_under, kept_under', [('eth5', 'eth4'), ('eth4', 'eth5')])
+def test_a_mac_removed_under_one_parent_keeps_its_grace_record_under_another(removed_under, kept_under):
     from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.eoib.grace import observe
     from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.eoib.kind import EoibContext, pass_observations
     grace = {'seconds': 60, 'observations': 2}
     view = EoibView('', [], {'eth4': None, 'eth5': None}, {})
     context = EoibContext(view, staleness={'eth4': observe({}, {VM2}, grace, NOW), 'eth5': observe({}, {VM2}, grace, NOW)})
-    observations = pass_observations(context, [{'parent': 'eth5', 'mac': VM2}], [])
-    assert observations == {'eth4': {'stale': {VM2: {'since': NOW, 'seen': 1}}, 'unconfirmed': None},
-                            'eth5': {'stale': None, 'unconfirmed': None}}
+    observations = pass_observations(context, [{'parent': removed_under, 'mac': VM2}], [])
+    assert observations == {kept_under: {'stale': {VM2: {'since': NOW, 'seen': 1}}, 'unconfirmed': None},
+                            removed_under: {'stale': None, 'unconfirmed': None}}
 
 
 def test_all_reads_every_parent(tree):
@@ -477,21 +479,22 @@ def test_a_local_links_mac_is_kept_even_when_a_guest_source_names_it_unless_a_ma
     assert reasons[TAP] == 'attached'
 
 
-def test_a_removal_under_one_parent_leaves_the_same_mac_under_another_in_the_prediction(tree):
+@pytest.mark.parametrize('gone_from', ['eth5', 'eth4'])   # the parent sorting after, then before, the other
+def test_a_removal_under_one_parent_leaves_the_same_mac_under_another_in_the_prediction(tree, gone_from):
+    """A guest moved from one parent's bridge to the other's: its old child is stale, its new one attached."""
     tree.parent('eth5', 2, '00:25:8b:27:14:79', {VM2: 'eth5.c1'})
     parents = read_parents(tree.sysroot)
-    attached = guests()
-    attached.add(VM2, 'libvirt domain vm2 (vnet1 on br0)')   # under eth4, VM2 is attached
-    elsewhere = GuestView('eth5', own_mac='00:25:8b:27:14:79', checked=['libvirt: 3 running domains'])
-    view = EoibView(cfgfile.read(tree.sysroot, vendor.CONFIG), vendor.running(tree.sysroot), parents,
-                    {'eth4': attached, 'eth5': elsewhere})
+    views = {'eth4': guests(), 'eth5': GuestView('eth5', own_mac='00:25:8b:27:14:79', checked=['libvirt: 3 running domains'])}
+    attached_to = 'eth4' if gone_from == 'eth5' else 'eth5'
+    views[attached_to].add(VM2, 'libvirt domain vm2 (vnet1 on br0)')
+    view = EoibView(cfgfile.read(tree.sysroot, vendor.CONFIG), vendor.running(tree.sysroot), parents, views)
     live = Live({name: parent.shape() for name, parent in parents.items()}, view)
     document = StoreDocument('eoib')
-    document.observe('eth5', stale={VM2: {'since': NOW - 61, 'seen': 1}})
+    document.observe(gone_from, stale={VM2: {'since': NOW - 61, 'seen': 1}})
     kind = EoibKind(tree.sysroot, None, None, settings(parents=['eth4', 'eth5']), clock=lambda: NOW)
     plan = planned(kind, live, document)
-    assert [(a.object, a.detail['mac']) for a in plan.actions] == [('eth5', VM2)]
-    assert VM2 in plan.predicted['eth4']['children'] and VM2 not in plan.predicted['eth5']['children']
+    assert [(a.object, a.detail['mac']) for a in plan.actions if a.detail['mac'] == VM2] == [(gone_from, VM2)]
+    assert VM2 in plan.predicted[attached_to]['children'] and VM2 not in plan.predicted[gone_from]['children']
 
 
 @pytest.mark.parametrize('names', [['eth4'], ['Eth9'], ['ab0', 'eth4']])   # names sorting after and before 'all'
@@ -608,3 +611,42 @@ def test_a_daemon_line_already_as_asked_is_not_written_again(tree):
     kind = EoibKind(tree.sysroot, None, None, settings(vendor_daemon={'state': 'collector_off'}), clock=lambda: NOW)
     plan = planned(kind, seen(tree, guests()))
     assert plan.actions == [] and plan.diffs == [] and plan.context.vendor_new is None
+
+
+def test_a_daemon_line_that_cannot_be_read_is_named_in_every_stale_childs_reason(tree):
+    tree.put(vendor.CONFIG, 'mlx4_vnicd=yes\nmlx4_vnicd=no\n')
+    kind = EoibKind(tree.sysroot, None, None, settings(), clock=lambda: NOW)
+    plan = planned(kind, seen(tree, guests()), stale_for(61, 1, VM2))
+    assert plan.actions == []
+    reasons = {entry['mac']: entry['reason'] for entry in kind.extras['kept']}
+    assert reasons[VM2] == 'the /etc/infiniband/mlx4_vnic.conf line cannot be read'
+
+
+def test_unmanaged_given_as_a_string_built_at_run_time_writes_no_daemon_line(tree):
+    """Ansible hands the module strings it built: with no config file, unmanaged must still write none."""
+    state = ''.join(['un', 'managed'])
+    kind = EoibKind(tree.sysroot, None, None, settings(vendor_daemon={'state': state}), clock=lambda: NOW)
+    plan = planned(kind, seen(tree, guests()), stale_for(61, 1, VM2))
+    assert [(a.object, a.op) for a in plan.actions] == [('eth4', 'remove_child')] and plan.diffs == []
+
+
+def test_a_daemon_line_that_sorts_after_the_one_asked_for_is_rewritten(tree):
+    """The line is compared for equality: 'mlx4_vnicd=no' becomes 'mlx4_vnicd=yes gc_enable=no', which sorts after it."""
+    tree.put(vendor.CONFIG, 'mlx4_vnicd=no\n')
+    kind = EoibKind(tree.sysroot, None, None, settings(vendor_daemon={'state': 'collector_off'}), clock=lambda: NOW)
+    plan = planned(kind, seen(tree, guests()))
+    assert [(a.op, a.detail['line']) for a in plan.actions] == [('configure', 'mlx4_vnicd=yes gc_enable=no')]
+
+
+def test_a_local_links_child_sorting_first_leaves_the_next_children_read(tree):
+    """The child of a local link (here a macvlan whose MAC sorts before every guest's) is kept, and the
+    children after it are still looked at: the stale one is removed."""
+    local = '02:00:00:00:00:01'
+    tree.child('eth4', 'eth4.c0', local)
+    view = guests()
+    view.local = dict(view.local, **{local: 'mv0 (macvlan)'})
+    kind = EoibKind(tree.sysroot, None, None, settings(), clock=lambda: NOW)
+    plan = planned(kind, seen(tree, view), stale_for(61, 1, VM2))
+    assert [a.detail['mac'] for a in plan.actions] == [VM2]
+    reasons = {entry['mac']: entry['reason'] for entry in kind.extras['kept']}
+    assert reasons[local] == 'the MAC of local link mv0 (macvlan): never collected' and reasons[VM1] == 'attached'
