@@ -18,8 +18,7 @@ def run_sdi(params: dict, check_mode: bool) -> dict:
     state = params['state']
     host = open_host(params, 'sdi_device')
     options = SdiOptions(attach_timeout=v.seconds(params.get('attach_timeout', 10.0), 'attach_timeout', 600),
-                         remove_timeout=v.seconds(params.get('remove_timeout', 10.0), 'remove_timeout', 600),
-                         check_mode=check_mode)
+                         remove_timeout=v.seconds(params.get('remove_timeout', 10.0), 'remove_timeout', 600))
     kind = SdiKind(host.sysroot, host.runner(), options)
     if state == 'parsed':
         return run(kind, Request(state, running_config=params.get('running_config')))
