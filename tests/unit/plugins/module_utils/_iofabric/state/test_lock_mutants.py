@@ -10,12 +10,12 @@ import stat
 import subprocess
 import sys
 import tempfile
-import time
 
 import pytest
 
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.core.errors import LockTimeout, StoreError
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.state.lock import HostLock, check_private, open_private
+from tests.lib import fusefs
 
 HOLDER = r'''
 import sys, time
@@ -242,55 +242,13 @@ def test_a_state_file_owned_by_the_user_running_it_is_accepted(shared_dir):
     assert open_as_nobody(path) == 'opened'
 
 
-STALE_FS = r'''
-import errno, stat, sys, time
-import mfusepy as fuse
-
-
-class Stale(fuse.Operations):
-    """One regular file, lock, whose every open fails with ESTALE (a file its NFS server lost)."""
-
-    def getattr(self, path, fh=None):
-        now = time.time()
-        times = {'st_atime': now, 'st_mtime': now, 'st_ctime': now}
-        if path == '/':
-            return dict(times, st_mode=stat.S_IFDIR | 0o755, st_nlink=2)
-        if path == '/lock':
-            return dict(times, st_mode=stat.S_IFREG | 0o600, st_nlink=1, st_size=0)
-        raise fuse.FuseOSError(errno.ENOENT)
-
-    def readdir(self, path, fh):
-        return ['.', '..', 'lock']
-
-    def open(self, path, flags):
-        raise fuse.FuseOSError(errno.ESTALE)
-
-
-fuse.FUSE(Stale(), sys.argv[1], foreground=True)
-'''
-
-
 def test_an_open_failing_with_an_error_numbered_above_eloop_is_raised_as_that_error(tmp_path):
     """Only ELOOP (40) means that O_NOFOLLOW met a symlink. ESTALE (116), as NFS answers for a file its server
     lost, is made here by a FUSE file system whose open fails so (the kernel's open(2) returns the server's
     errno): it must reach the caller as itself, never as "is a symlink"."""
     mountpoint = tmp_path / 'mnt'
     mountpoint.mkdir()
-    server = subprocess.Popen([sys.executable, '-c', STALE_FS, str(mountpoint)], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 60   # a bound on waiting for the mount, not an assertion on time
-        while not os.path.ismount(mountpoint):
-            assert server.poll() is None, 'the FUSE file system exited with %s before mounting' % server.returncode
-            assert time.monotonic() < deadline, 'the FUSE file system did not mount'
-            time.sleep(0.05)
+    with fusefs.serving(mountpoint, 'lock', open_errno=errno.ESTALE):
         with pytest.raises(OSError) as raised:
             open_private(str(mountpoint / 'lock'), os.O_RDONLY)
         assert raised.value.errno == errno.ESTALE
-    finally:
-        subprocess.run(['umount', '-l', str(mountpoint)], check=False, capture_output=True)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()

@@ -30,6 +30,7 @@ from ansible_collections.iofabric.core.plugins.module_utils._iofabric.kinds.sdi.
     read_host_use,
 )
 from ansible_collections.iofabric.core.plugins.module_utils._iofabric.host.sysroot import Sysroot
+from tests.lib import fusefs
 
 MB = 1 << 20
 ROOT = Sysroot('/')
@@ -467,43 +468,6 @@ def test_only_fuse_file_systems_are_fuse():
     assert [name for name in names if is_fuse(name)] == ['fuse', 'fuseblk', 'fuse.sshfs', 'fuse.gvfsd-fuse', 'fuseblk.ntfs']
 
 
-COUNTING_FS = r'''
-import errno, stat, sys, time
-import mfusepy as fuse
-
-
-class Counting(fuse.Operations):
-    """One regular file, DATA; every getattr of it is logged (sys.argv[2]) with the pid that asked, one line each."""
-
-    def __init__(self, log):
-        self.log = log
-
-    def getattr(self, path, fh=None):
-        now = time.time()
-        times = {'st_atime': now, 'st_mtime': now, 'st_ctime': now}
-        if path == '/':
-            return dict(times, st_mode=stat.S_IFDIR | 0o755, st_nlink=2)
-        if path == '/DATA':
-            with open(self.log, 'a') as handle:
-                handle.write('%d\n' % fuse.fuse_get_context()[2])
-            return dict(times, st_mode=stat.S_IFREG | 0o644, st_nlink=1, st_size=0)
-        raise fuse.FuseOSError(errno.ENOENT)
-
-    def readdir(self, path, fh):
-        return ['.', '..', 'DATA']
-
-    def open(self, path, flags):
-        return 0
-
-    def read(self, path, size, offset, fh):
-        return b''
-
-
-# attr_timeout=0: the kernel caches no attributes, so every stat(2) of DATA reaches getattr.
-fuse.FUSE(Counting(sys.argv[2]), sys.argv[1], foreground=True, nodev=True, attr_timeout=0, entry_timeout=0)
-'''
-
-
 def _mount_options(mountpoint) -> list:
     """The mount's per-mount options from mountinfo, its file system type last."""
     with open('/proc/self/mountinfo', encoding='utf-8') as handle:
@@ -524,35 +488,21 @@ def test_a_file_open_on_a_nodev_fuse_mount_is_never_stated(loops, tmp_path):
     script = tmp_path / 'probe.py'
     script.write_text(PROBE)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(path for path in sys.path if path))
-    server = subprocess.Popen([sys.executable, '-c', COUNTING_FS, str(mountpoint), str(log)], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, env=env)
-    holder = None
-    try:
-        deadline = time.monotonic() + 60   # a bound on waiting for the mount, not an assertion on time
-        while not os.path.ismount(mountpoint):
-            assert server.poll() is None, 'the FUSE file system exited with %s before mounting' % server.returncode
-            assert time.monotonic() < deadline, 'the FUSE file system did not mount'
-            time.sleep(0.05)
+    with fusefs.serving(mountpoint, 'DATA', log=log):
         options = _mount_options(mountpoint)
         assert 'nodev' in options[:-1] and options[-1].startswith('fuse'), options
         with open(mountpoint / 'DATA', 'rb') as data:
             holder = subprocess.Popen(['sleep', '600'], stdin=data)
-        # Counted by the probe's pid: other processes on the host (a mutation session's tests) may stat it too.
-        probe = subprocess.Popen([sys.executable, str(script), disk.disk], stdout=subprocess.PIPE, text=True, env=env)
-        out, _ = probe.communicate(timeout=120)
-        assert probe.returncode == 0
-        assert str(probe.pid) not in log.read_text().split()
-        assert [line for line in json.loads(out)[disk.disk]
-                if not line.startswith('unseen: could not read the open files of pid ')] == []
-        # The file is really held open (so the probe met it): its fd is still there.
-        assert os.readlink('/proc/%d/fd/0' % holder.pid) == str(mountpoint / 'DATA')
-    finally:
-        if holder is not None:
+        try:
+            # Counted by the probe's pid: other processes on the host (a mutation session's tests) may stat it too.
+            probe = subprocess.Popen([sys.executable, str(script), disk.disk], stdout=subprocess.PIPE, text=True, env=env)
+            out, _ = probe.communicate(timeout=120)
+            assert probe.returncode == 0
+            assert str(probe.pid) not in log.read_text().split()
+            assert [line for line in json.loads(out)[disk.disk]
+                    if not line.startswith('unseen: could not read the open files of pid ')] == []
+            # The file is really held open (so the probe met it): its fd is still there.
+            assert os.readlink('/proc/%d/fd/0' % holder.pid) == str(mountpoint / 'DATA')
+        finally:
             holder.kill()
             holder.wait()
-        subprocess.run(['umount', '-l', str(mountpoint)], check=False, capture_output=True)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
