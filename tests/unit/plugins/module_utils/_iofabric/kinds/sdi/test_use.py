@@ -496,7 +496,7 @@ def test_a_file_open_on_a_nodev_fuse_mount_is_never_stated(loops, tmp_path):
         try:
             # Counted by the probe's pid: other processes on the host (a mutation session's tests) may stat it too.
             probe = subprocess.Popen([sys.executable, str(script), disk.disk], stdout=subprocess.PIPE, text=True, env=env)
-            out, _ = probe.communicate(timeout=120)
+            out = probe.communicate(timeout=120)[0]
             assert probe.returncode == 0
             assert str(probe.pid) not in log.read_text().split()
             assert [line for line in json.loads(out)[disk.disk]
